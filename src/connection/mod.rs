@@ -1,0 +1,2 @@
+//! One connection.
+pub mod config;

@@ -1,0 +1,80 @@
+//! The command encoder: writes into a caller's buffer, allocating nothing per argument.
+
+/// Writes `*<argc>\r\n`, the header of a command of `argc` arguments (the name included).
+pub fn write_command_header(out: &mut Vec<u8>, argc: usize) {
+    out.push(b'*');
+    write_decimal(out, argc as i64);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes one argument as a bulk string: `$<len>\r\n<bytes>\r\n`.
+///
+/// ```
+/// let mut out = Vec::new();
+/// redisync::resp::write_command_header(&mut out, 2);
+/// redisync::resp::write_bulk(&mut out, b"GET");
+/// redisync::resp::write_bulk(&mut out, b"k");
+/// assert_eq!(out, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+/// ```
+#[inline]
+pub fn write_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
+    write_bulk_with_type(out, b'$', bytes);
+}
+
+#[inline]
+pub(crate) fn write_bulk_with_type(out: &mut Vec<u8>, ty: u8, bytes: &[u8]) {
+    out.reserve(bytes.len() + 16);
+    out.push(ty);
+    write_decimal(out, bytes.len() as i64);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+pub(crate) fn write_line(out: &mut Vec<u8>, ty: u8, line: &[u8]) {
+    out.push(ty);
+    out.extend_from_slice(line);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Formats an integer in decimal without allocating.
+#[inline]
+pub(crate) fn write_decimal(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let digits = format_decimal(&mut buf, n.unsigned_abs());
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(digits);
+}
+
+/// Writes the digits of `n` at the end of `buf` and returns them.
+#[inline]
+pub(crate) fn format_decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_cover_the_extremes() {
+        for n in [0i64, 1, -1, 9, 10, 12345, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+        let mut buf = [0u8; 20];
+        assert_eq!(format_decimal(&mut buf, u64::MAX), u64::MAX.to_string().as_bytes());
+    }
+}

@@ -1,0 +1,107 @@
+//! RESP2 and RESP3: the [`Value`] type, a pure decoder over bytes, and the command encoder.
+//!
+//! Nothing here touches a socket. [`decode`] takes bytes and returns a value and how many bytes it
+//! used, or `None` when the bytes end before the value does (incomplete, which is not an error).
+//! [`Decoder`] is the same decoder made resumable, so a large reply arriving in many small reads
+//! is parsed once, never re-scanned from its start.
+//!
+//! Every length the server announces is checked against [`Limits`] before it is trusted, and no
+//! allocation is ever sized from a length prefix beyond the bytes that have actually arrived.
+
+mod decode;
+mod encode;
+mod value;
+
+pub use decode::{Decoder, decode};
+pub use encode::{write_bulk, write_command_header};
+pub use value::Value;
+
+/// RESP type bytes.
+pub mod types {
+    /// `+` simple string.
+    pub const SIMPLE_STRING: u8 = b'+';
+    /// `-` simple error.
+    pub const SIMPLE_ERROR: u8 = b'-';
+    /// `:` integer.
+    pub const INTEGER: u8 = b':';
+    /// `$` bulk string.
+    pub const BULK_STRING: u8 = b'$';
+    /// `*` array.
+    pub const ARRAY: u8 = b'*';
+    /// `_` RESP3 null.
+    pub const NULL: u8 = b'_';
+    /// `#` RESP3 boolean.
+    pub const BOOLEAN: u8 = b'#';
+    /// `,` RESP3 double.
+    pub const DOUBLE: u8 = b',';
+    /// `(` RESP3 big number.
+    pub const BIG_NUMBER: u8 = b'(';
+    /// `!` RESP3 bulk error.
+    pub const BULK_ERROR: u8 = b'!';
+    /// `=` RESP3 verbatim string.
+    pub const VERBATIM_STRING: u8 = b'=';
+    /// `%` RESP3 map.
+    pub const MAP: u8 = b'%';
+    /// `~` RESP3 set.
+    pub const SET: u8 = b'~';
+    /// `|` RESP3 attribute.
+    pub const ATTRIBUTE: u8 = b'|';
+    /// `>` RESP3 push.
+    pub const PUSH: u8 = b'>';
+}
+
+/// Limits on what the decoder accepts. A frame that exceeds one is a protocol error, raised as
+/// soon as the offending header is read (before any of its payload is buffered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Longest bulk string, bulk error or verbatim string, in bytes. Default 512 MiB, Redis's own
+    /// `proto-max-bulk-len` default.
+    pub max_bulk_len: usize,
+    /// Most elements in one array, set, push, or pairs in one map or attribute. Default 2^32 - 1,
+    /// which no real reply reaches; memory is bounded by the bytes that arrive, not by this.
+    pub max_aggregate_len: usize,
+    /// Deepest nesting of aggregates. Default 64; real replies nest a few levels.
+    pub max_depth: usize,
+    /// Longest line (simple string, simple error, integer, double, big number, header).
+    /// Default 1 MiB: long enough for any Lua error message.
+    pub max_line: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_aggregate_len: u32::MAX as usize,
+            max_depth: 64,
+            max_line: 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// The default limits.
+    pub fn new() -> Limits {
+        Limits::default()
+    }
+    /// Sets [`Limits::max_bulk_len`].
+    pub fn max_bulk_len(mut self, n: usize) -> Limits {
+        self.max_bulk_len = n;
+        self
+    }
+    /// Sets [`Limits::max_aggregate_len`].
+    pub fn max_aggregate_len(mut self, n: usize) -> Limits {
+        self.max_aggregate_len = n;
+        self
+    }
+    /// Sets [`Limits::max_depth`].
+    pub fn max_depth(mut self, n: usize) -> Limits {
+        self.max_depth = n;
+        self
+    }
+    /// Sets [`Limits::max_line`].
+    pub fn max_line(mut self, n: usize) -> Limits {
+        self.max_line = n;
+        self
+    }
+}

@@ -304,6 +304,7 @@ impl Error {
         Error::Timeout { phase, after }
     }
 
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn tls(e: impl std::error::Error + Send + Sync + 'static) -> Error {
         Error::Tls(Box::new(e))
     }
@@ -586,21 +587,77 @@ mod tests {
     fn server_error_codes_map_to_kinds() {
         let cases: &[(&[u8], ErrorKind, &str)] = &[
             (b"ERR unknown command 'FOO'", ErrorKind::Response, "ERR"),
-            (b"WRONGTYPE Operation against a key", ErrorKind::WrongType, "WRONGTYPE"),
-            (b"NOAUTH Authentication required.", ErrorKind::Authentication, "NOAUTH"),
-            (b"WRONGPASS invalid username-password pair", ErrorKind::Authentication, "WRONGPASS"),
-            (b"NOPERM this user has no permissions", ErrorKind::NoPermission, "NOPERM"),
-            (b"LOADING Redis is loading the dataset in memory", ErrorKind::BusyLoading, "LOADING"),
-            (b"BUSY Redis is busy running a script", ErrorKind::Busy, "BUSY"),
-            (b"NOSCRIPT No matching script", ErrorKind::NoScript, "NOSCRIPT"),
-            (b"READONLY You can't write against a read only replica.", ErrorKind::ReadOnly, "READONLY"),
-            (b"EXECABORT Transaction discarded", ErrorKind::ExecAbort, "EXECABORT"),
+            (
+                b"WRONGTYPE Operation against a key",
+                ErrorKind::WrongType,
+                "WRONGTYPE",
+            ),
+            (
+                b"NOAUTH Authentication required.",
+                ErrorKind::Authentication,
+                "NOAUTH",
+            ),
+            (
+                b"WRONGPASS invalid username-password pair",
+                ErrorKind::Authentication,
+                "WRONGPASS",
+            ),
+            (
+                b"NOPERM this user has no permissions",
+                ErrorKind::NoPermission,
+                "NOPERM",
+            ),
+            (
+                b"LOADING Redis is loading the dataset in memory",
+                ErrorKind::BusyLoading,
+                "LOADING",
+            ),
+            (
+                b"BUSY Redis is busy running a script",
+                ErrorKind::Busy,
+                "BUSY",
+            ),
+            (
+                b"NOSCRIPT No matching script",
+                ErrorKind::NoScript,
+                "NOSCRIPT",
+            ),
+            (
+                b"READONLY You can't write against a read only replica.",
+                ErrorKind::ReadOnly,
+                "READONLY",
+            ),
+            (
+                b"EXECABORT Transaction discarded",
+                ErrorKind::ExecAbort,
+                "EXECABORT",
+            ),
             (b"OOM command not allowed", ErrorKind::OutOfMemory, "OOM"),
-            (b"TRYAGAIN Multiple keys request during rehashing", ErrorKind::TryAgain, "TRYAGAIN"),
-            (b"CLUSTERDOWN The cluster is down", ErrorKind::ClusterDown, "CLUSTERDOWN"),
-            (b"CROSSSLOT Keys in request don't hash to the same slot", ErrorKind::CrossSlot, "CROSSSLOT"),
-            (b"MASTERDOWN Link with MASTER is down", ErrorKind::MasterDown, "MASTERDOWN"),
-            (b"NOTBUSY No scripts in execution right now.", ErrorKind::Response, "NOTBUSY"),
+            (
+                b"TRYAGAIN Multiple keys request during rehashing",
+                ErrorKind::TryAgain,
+                "TRYAGAIN",
+            ),
+            (
+                b"CLUSTERDOWN The cluster is down",
+                ErrorKind::ClusterDown,
+                "CLUSTERDOWN",
+            ),
+            (
+                b"CROSSSLOT Keys in request don't hash to the same slot",
+                ErrorKind::CrossSlot,
+                "CROSSSLOT",
+            ),
+            (
+                b"MASTERDOWN Link with MASTER is down",
+                ErrorKind::MasterDown,
+                "MASTERDOWN",
+            ),
+            (
+                b"NOTBUSY No scripts in execution right now.",
+                ErrorKind::Response,
+                "NOTBUSY",
+            ),
             (b"lowercase words only", ErrorKind::Response, ""),
         ];
         for (text, kind, code) in cases {
@@ -615,7 +672,10 @@ mod tests {
     fn redirects_parse_ipv4_ipv6_and_empty_host() {
         let e = ServerError::parse(b"ASK 12 [::1]:7001");
         let r = e.redirect().unwrap();
-        assert_eq!((r.kind(), r.slot(), r.host(), r.port()), (RedirectKind::Ask, 12, "::1", 7001));
+        assert_eq!(
+            (r.kind(), r.slot(), r.host(), r.port()),
+            (RedirectKind::Ask, 12, "::1", 7001)
+        );
         let e = ServerError::parse(b"MOVED 16383 ::1:7002");
         assert_eq!(e.redirect().unwrap().host(), "::1");
         let e = ServerError::parse(b"MOVED 5 :7003");

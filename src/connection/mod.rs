@@ -1,2 +1,423 @@
-//! One connection.
+//! One connection to one server: a socket, its buffers, its deadlines, and the rule that a
+//! connection whose byte stream can no longer be trusted is never used again.
+
 pub mod config;
+mod handshake;
+mod socket;
+mod stream;
+mod tls;
+mod url;
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+use self::config::{Address, ConnectionConfig, Protocol};
+use self::stream::Stream;
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::resp::{Decoder, Value};
+
+/// The first read buffer; it grows (doubling) only when one reply does not fit.
+const INITIAL_READ_BUFFER: usize = 16 * 1024;
+/// A read buffer grown past this is shrunk back once it is empty, so one huge reply does not
+/// pin its memory for the life of a pooled connection.
+const MAX_IDLE_READ_BUFFER: usize = 1024 * 1024;
+
+/// A handler for RESP3 push frames that arrive while a reply is awaited.
+pub type PushHandler = Box<dyn FnMut(Value) + Send>;
+
+/// One connection to a Redis server.
+///
+/// Opened with [`Connection::open`] (a URL) or [`Connection::with_config`]. Commands are the
+/// methods of [`Commands`](crate::Commands), implemented for `&mut Connection`:
+///
+/// ```no_run
+/// use redisync::{Commands, Connection};
+/// let mut conn = Connection::open("redis://127.0.0.1:6379")?;
+/// conn.set("greeting", "hello")?;
+/// let v: Option<String> = conn.get("greeting")?;
+/// # Ok::<(), redisync::Error>(())
+/// ```
+///
+/// # Deadlines and broken connections
+///
+/// Opening is bounded by the connect timeout (resolution, every address, the TLS handshake and
+/// the handshake commands together). Sending a command is bounded by the write timeout, and
+/// receiving its whole reply by the read timeout, measured from the first read.
+///
+/// Any I/O error, timeout or protocol error in the middle of an exchange marks the connection
+/// broken: from then on every call fails at once with [`Error::Broken`], and the socket is shut
+/// down. A late reply can therefore never be read as the answer to a later command. Error
+/// *replies* from the server (`-ERR ...`) leave the connection healthy.
+pub struct Connection {
+    stream: Stream,
+    rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
+    wbuf: Vec<u8>,
+    decoder: Decoder,
+    broken: Option<ErrorKind>,
+    protocol: Protocol,
+    pending: usize,
+    read_timeout: Duration,
+    write_timeout: Duration,
+    socket_read_timeout: Duration,
+    socket_write_timeout: Duration,
+    push_handler: Option<PushHandler>,
+    db: u32,
+    addr: Address,
+}
+
+impl Connection {
+    /// Connects to the server a URL names (see [`ConnectionConfig::from_url`]).
+    pub fn open(url: &str) -> Result<Connection> {
+        Connection::with_config(&ConnectionConfig::from_url(url)?)
+    }
+
+    /// Connects with these settings and runs the handshake (`HELLO`/`AUTH`, `SELECT`, client
+    /// name and library info), all under the connect timeout.
+    pub fn with_config(cfg: &ConnectionConfig) -> Result<Connection> {
+        let deadline = Instant::now() + cfg.connect_timeout;
+        let t = cfg.connect_timeout;
+        let stream = match &cfg.addr {
+            Address::Tcp { host, port } => {
+                let addrs = socket::resolve(host, *port, deadline, t)?;
+                let tcp = socket::connect_tcp(&addrs, deadline, t, cfg.keepalive)?;
+                match &cfg.tls {
+                    Some(tls) => tls::wrap(tcp, host, tls, deadline, t)?,
+                    None => Stream::Tcp(tcp),
+                }
+            }
+            #[cfg(unix)]
+            Address::Unix(path) => {
+                if cfg.tls.is_some() {
+                    return Err(Error::invalid("TLS", "not available over a Unix socket"));
+                }
+                Stream::Unix(socket::connect_unix(path, deadline, t)?)
+            }
+            #[cfg(not(unix))]
+            Address::Unix(_) => {
+                return Err(Error::invalid("address", "Unix sockets need a Unix system"));
+            }
+        };
+        let mut conn = Connection {
+            stream,
+            rbuf: vec![0; INITIAL_READ_BUFFER],
+            rstart: 0,
+            rend: 0,
+            wbuf: Vec::with_capacity(1024),
+            decoder: Decoder::new(cfg.limits),
+            broken: None,
+            protocol: Protocol::Resp2,
+            pending: 0,
+            read_timeout: cfg.read_timeout,
+            write_timeout: cfg.write_timeout,
+            socket_read_timeout: Duration::ZERO,
+            socket_write_timeout: Duration::ZERO,
+            push_handler: None,
+            db: cfg.db,
+            addr: cfg.addr.clone(),
+        };
+        // The handshake runs under what is left of the connect deadline; its timeouts are
+        // connect timeouts.
+        conn.read_timeout = socket::remaining(deadline, t)?;
+        conn.write_timeout = conn.read_timeout;
+        match handshake::run(&mut conn, cfg) {
+            Ok(()) => {}
+            Err(Error::Timeout { .. }) => return Err(Error::timeout(TimeoutPhase::Connect, t)),
+            Err(e) => return Err(e),
+        }
+        conn.read_timeout = cfg.read_timeout;
+        conn.write_timeout = cfg.write_timeout;
+        log::debug!("connected to {} over {}", conn.addr, conn.stream.kind());
+        Ok(conn)
+    }
+
+    /// The protocol agreed with the server: RESP3 when it was asked for and the server knows
+    /// `HELLO`, otherwise RESP2.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The database this connection selected at connect time.
+    pub fn db(&self) -> u32 {
+        self.db
+    }
+
+    /// The server address.
+    pub fn address(&self) -> &Address {
+        &self.addr
+    }
+
+    /// Whether an earlier error made this connection unusable.
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// How many replies are owed by the server for commands already sent: non-zero after
+    /// [`Connection::send`] until the matching [`Connection::recv`] calls.
+    pub fn pending_replies(&self) -> usize {
+        self.pending
+    }
+
+    /// The read timeout for each reply.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// Changes the read timeout for later replies.
+    ///
+    /// # Errors
+    /// A zero duration is invalid input.
+    pub fn set_read_timeout(&mut self, timeout: Duration) -> Result<()> {
+        if timeout.is_zero() {
+            return Err(Error::invalid("read timeout", "must be greater than zero"));
+        }
+        self.read_timeout = timeout;
+        Ok(())
+    }
+
+    /// Changes the write timeout for later commands.
+    ///
+    /// # Errors
+    /// A zero duration is invalid input.
+    pub fn set_write_timeout(&mut self, timeout: Duration) -> Result<()> {
+        if timeout.is_zero() {
+            return Err(Error::invalid("write timeout", "must be greater than zero"));
+        }
+        self.write_timeout = timeout;
+        Ok(())
+    }
+
+    /// Sets the handler for RESP3 push frames (invalidations, pub/sub messages) that arrive
+    /// while a reply is awaited. Without a handler they are logged at debug level and dropped;
+    /// they are never returned as a reply.
+    pub fn set_push_handler(&mut self, handler: impl FnMut(Value) + Send + 'static) {
+        self.push_handler = Some(Box::new(handler));
+    }
+
+    /// Refuses work on a broken connection.
+    fn check(&self) -> Result<()> {
+        match self.broken {
+            Some(cause) => Err(Error::Broken { cause }),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks the connection broken if `e` means the stream can no longer be trusted.
+    fn fail(&mut self, e: Error) -> Error {
+        if e.breaks_connection() && self.broken.is_none() {
+            log::debug!("connection to {} broken: {e}", self.addr);
+            self.broken = Some(e.kind());
+            self.decoder.reset();
+            self.stream.shutdown();
+        }
+        e
+    }
+
+    /// Encodes requests into the write buffer with `encode`, then sends them all with one write
+    /// (as far as the OS allows) under the write timeout. `replies` is how many replies the
+    /// server will owe for them.
+    pub(crate) fn write_with(
+        &mut self,
+        replies: usize,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<()> {
+        self.check()?;
+        self.wbuf.clear();
+        encode(&mut self.wbuf);
+        match self.flush_wbuf() {
+            Ok(()) => {
+                self.pending += replies;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn flush_wbuf(&mut self) -> Result<()> {
+        let timeout = self.write_timeout;
+        let mut start: Option<Instant> = None;
+        let mut written = 0;
+        while written < self.wbuf.len() {
+            let limit = match start {
+                None => {
+                    start = Some(Instant::now());
+                    timeout
+                }
+                Some(s) => left_of(s, timeout).ok_or_else(|| write_timeout(timeout))?,
+            };
+            if self.socket_write_timeout != limit {
+                self.stream.set_write_timeout(limit).map_err(Error::Io)?;
+                self.socket_write_timeout = limit;
+            }
+            match self.stream.write(&self.wbuf[written..]) {
+                Ok(0) => return Err(Error::Closed),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if socket::is_timeout(&e) => return Err(write_timeout(timeout)),
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+        if self.wbuf.capacity() > MAX_IDLE_READ_BUFFER {
+            self.wbuf = Vec::with_capacity(1024);
+        }
+        Ok(())
+    }
+
+    /// Reads the next reply (pushes go to the push handler), under the read timeout.
+    pub(crate) fn read_reply(&mut self) -> Result<Value> {
+        self.check()?;
+        let timeout = self.read_timeout;
+        loop {
+            let value = match self.read_value(timeout) {
+                Ok(v) => v,
+                Err(e) => return Err(self.fail(e)),
+            };
+            match value {
+                Value::Push(_) if self.protocol == Protocol::Resp3 => self.on_push(value),
+                v => {
+                    self.pending = self.pending.saturating_sub(1);
+                    return Ok(v);
+                }
+            }
+        }
+    }
+
+    fn on_push(&mut self, value: Value) {
+        match &mut self.push_handler {
+            Some(handler) => handler(value),
+            None => log::debug!("dropping push frame with no handler: {value:?}"),
+        }
+    }
+
+    /// Reads one whole value, whatever it is.
+    fn read_value(&mut self, timeout: Duration) -> Result<Value> {
+        let mut start: Option<Instant> = None;
+        loop {
+            if self.rstart < self.rend {
+                let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
+                self.rstart += used;
+                if let Some(v) = value {
+                    if self.rstart == self.rend {
+                        self.rstart = 0;
+                        self.rend = 0;
+                        if self.rbuf.len() > MAX_IDLE_READ_BUFFER {
+                            self.rbuf = vec![0; INITIAL_READ_BUFFER];
+                        }
+                    }
+                    return Ok(v);
+                }
+            }
+            let limit = match start {
+                None => {
+                    start = Some(Instant::now());
+                    timeout
+                }
+                Some(s) => left_of(s, timeout).ok_or_else(|| read_timeout(timeout))?,
+            };
+            self.fill(limit, timeout)?;
+        }
+    }
+
+    /// Reads more bytes into the buffer, making room first.
+    fn fill(&mut self, limit: Duration, timeout: Duration) -> Result<()> {
+        if self.rend == self.rbuf.len() {
+            if self.rstart > 0 {
+                self.rbuf.copy_within(self.rstart..self.rend, 0);
+                self.rend -= self.rstart;
+                self.rstart = 0;
+            }
+            if self.rend == self.rbuf.len() {
+                // Grow by doubling (so the zero-fill is amortized), to at least what the value
+                // being decoded is known to need.
+                let want = (self.rbuf.len() * 2).max(self.decoder.bytes_needed());
+                self.rbuf.resize(want, 0);
+            }
+        }
+        if self.socket_read_timeout != limit {
+            self.stream.set_read_timeout(limit).map_err(Error::Io)?;
+            self.socket_read_timeout = limit;
+        }
+        loop {
+            match self.stream.read(&mut self.rbuf[self.rend..]) {
+                Ok(0) => return Err(Error::Closed),
+                Ok(n) => {
+                    self.rend += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if socket::is_timeout(&e) => return Err(read_timeout(timeout)),
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+
+    /// Sends requests and reads one reply, turning an error reply into an error.
+    pub(crate) fn round_trip(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<Value> {
+        self.check()?;
+        if self.pending > 0 {
+            return Err(Error::invalid(
+                "command",
+                "replies to earlier send() calls are still unread; recv() them first",
+            ));
+        }
+        self.write_with(1, encode)?;
+        reply_to_result(self.read_reply()?)
+    }
+
+    /// Whether bytes are waiting in the read buffer (they would belong to no request).
+    #[allow(dead_code)]
+    pub(crate) fn has_buffered_input(&self) -> bool {
+        self.rstart < self.rend || self.decoder.is_mid_value() || self.stream.buffered() > 0
+    }
+
+    /// Reads `n` replies of a pipelined exchange, keeping error replies as values so the stream
+    /// stays in step.
+    pub(crate) fn read_replies(&mut self, n: usize) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.read_reply()?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn set_protocol(&mut self, p: Protocol) {
+        self.protocol = p;
+    }
+}
+
+/// A top-level error reply becomes an `Err`; anything else is the reply.
+pub(crate) fn reply_to_result(v: Value) -> Result<Value> {
+    match v {
+        Value::Error(e) | Value::BulkError(e) => Err(Error::Server(e)),
+        v => Ok(v),
+    }
+}
+
+fn left_of(start: Instant, timeout: Duration) -> Option<Duration> {
+    timeout
+        .checked_sub(start.elapsed())
+        .filter(|d| !d.is_zero())
+}
+
+fn read_timeout(after: Duration) -> Error {
+    Error::timeout(TimeoutPhase::Read, after)
+}
+
+fn write_timeout(after: Duration) -> Error {
+    Error::timeout(TimeoutPhase::Write, after)
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &format_args!("{}", self.addr))
+            .field("transport", &self.stream.kind())
+            .field("protocol", &self.protocol)
+            .field("db", &self.db)
+            .field("broken", &self.broken)
+            .field("pending", &self.pending)
+            .finish()
+    }
+}

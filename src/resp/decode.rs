@@ -374,7 +374,13 @@ pub(crate) fn parse_int(line: &[u8]) -> Result<i64, ProtocolError> {
         }
         n = n
             .checked_mul(10)
-            .and_then(|n| if neg { n.checked_sub(d as i64) } else { n.checked_add(d as i64) })
+            .and_then(|n| {
+                if neg {
+                    n.checked_sub(d as i64)
+                } else {
+                    n.checked_add(d as i64)
+                }
+            })
             .ok_or(ProtocolError::InvalidInteger)?;
     }
     Ok(n)
@@ -388,7 +394,10 @@ fn parse_double(line: &[u8]) -> Result<f64, ProtocolError> {
         "nan" | "-nan" => Ok(f64::NAN),
         // Rust also accepts "infinity" and "NaN" spellings; RESP3 does not use them, but a
         // number is a number.
-        _ if text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) => {
+        _ if text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
+        {
             text.parse().map_err(|_| ProtocolError::InvalidDouble)
         }
         _ => Err(ProtocolError::InvalidDouble),

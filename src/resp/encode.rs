@@ -75,6 +75,9 @@ mod tests {
             assert_eq!(out, n.to_string().as_bytes());
         }
         let mut buf = [0u8; 20];
-        assert_eq!(format_decimal(&mut buf, u64::MAX), u64::MAX.to_string().as_bytes());
+        assert_eq!(
+            format_decimal(&mut buf, u64::MAX),
+            u64::MAX.to_string().as_bytes()
+        );
     }
 }

@@ -1,0 +1,37 @@
+# The two commands first: `make demo` and `make test`. Both install what a fresh Debian machine
+# lacks (scripts/deps.sh) before doing anything else.
+
+CARGO ?= cargo
+FUZZ_SECONDS ?= 60
+
+.PHONY: demo test lint doc bench bench-quick fuzz deps ci
+
+demo: deps
+	./scripts/demo.sh
+
+test: deps
+	$(CARGO) test -p redisync --all-features
+	$(CARGO) test -p redisync --no-default-features --lib
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy -p redisync --all-targets --all-features -- -D warnings
+	$(CARGO) clippy -p redisync --no-default-features --lib -- -D warnings
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p redisync --no-deps --all-features
+
+# Side by side with the `redis` crate, in one process; prints ratios. Run on a quiet machine.
+bench: deps
+	$(CARGO) run --release -p redisync-bench --
+
+bench-quick: deps
+	$(CARGO) run --release -p redisync-bench -- --quick
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+deps:
+	./scripts/deps.sh
+
+ci: lint test demo doc

@@ -1,0 +1,201 @@
+//! [`Cmd`]: any command, built argument by argument; and [`Request`], what [`Execute`] sends.
+
+use std::fmt;
+
+use super::Execute;
+use super::args::ToArgs;
+use super::reply::FromValue;
+use crate::connection::Connection;
+use crate::error::Result;
+use crate::resp::{Value, write_command_header};
+
+/// Starts a command by name: `cmd("CLIENT").arg("ID")`.
+///
+/// ```no_run
+/// use redisync::{cmd, Connection};
+/// let mut conn = Connection::open("redis://127.0.0.1")?;
+/// let n: i64 = cmd("HINCRBY").arg("h").arg("field").arg(5).query(&mut conn)?;
+/// # Ok::<(), redisync::Error>(())
+/// ```
+pub fn cmd(name: &str) -> Cmd {
+    Cmd::new(name)
+}
+
+/// Any Redis command, with its arguments already encoded.
+///
+/// Its `Debug` output shows the command name and the argument count only: arguments can be
+/// passwords (`AUTH`, `HELLO`, `CONFIG SET requirepass`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cmd {
+    name_len: usize,
+    args: Vec<u8>,
+    argc: usize,
+}
+
+impl Cmd {
+    /// A command with no arguments yet. Subcommands are arguments: `Cmd::new("CONFIG").arg("GET")`.
+    pub fn new(name: &str) -> Cmd {
+        let mut args = Vec::with_capacity(64);
+        name.write_args(&mut args);
+        Cmd {
+            name_len: name.len(),
+            args,
+            argc: 1,
+        }
+    }
+
+    /// Appends arguments: one for a [`ToArg`](crate::ToArg), several for a slice, tuple or map.
+    pub fn arg(&mut self, arg: impl ToArgs) -> &mut Cmd {
+        self.argc += arg.arg_count();
+        arg.write_args(&mut self.args);
+        self
+    }
+
+    /// The command name, as given.
+    pub fn name(&self) -> &str {
+        // The name is the first bulk: `$<len>\r\n<name>\r\n`.
+        let start = self.args.len().min(digits(self.name_len) + 3);
+        let end = (start + self.name_len).min(self.args.len());
+        std::str::from_utf8(&self.args[start..end]).unwrap_or("")
+    }
+
+    /// How many arguments, the name included.
+    pub fn arg_count(&self) -> usize {
+        self.argc
+    }
+
+    /// Sends the command and converts its reply.
+    ///
+    /// # Errors
+    /// Connection errors, timeouts, the server's error reply, or a reply that does not convert
+    /// to `T`.
+    pub fn query<T: FromValue>(&self, mut con: impl Execute) -> Result<T> {
+        T::from_value(con.execute(&Request::from(self))?)
+    }
+
+    /// Sends the command, checks its reply is not an error, and drops it.
+    pub fn exec(&self, con: impl Execute) -> Result<()> {
+        self.query::<Value>(con).map(drop)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_command_header(out, self.argc);
+        out.extend_from_slice(&self.args);
+    }
+}
+
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+impl fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cmd")
+            .field("name", &self.name())
+            .field("args", &self.argc)
+            .finish()
+    }
+}
+
+/// One request on its way to the server: the unit [`Execute`] sends.
+///
+/// Typed command methods build one on the stack from borrowed arguments, so sending a command
+/// allocates nothing; [`Cmd`] converts into one by reference.
+pub struct Request<'a> {
+    parts: Parts<'a>,
+}
+
+enum Parts<'a> {
+    Args(&'a [&'a dyn ToArgs]),
+    Cmd(&'a Cmd),
+}
+
+impl<'a> Request<'a> {
+    /// A request from its arguments, the command name first.
+    pub fn new(args: &'a [&'a dyn ToArgs]) -> Request<'a> {
+        Request {
+            parts: Parts::Args(args),
+        }
+    }
+
+    /// Writes the request in RESP into `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        match self.parts {
+            Parts::Args(args) => {
+                write_command_header(out, args.iter().map(|a| a.arg_count()).sum());
+                for a in args {
+                    a.write_args(out);
+                }
+            }
+            Parts::Cmd(c) => c.encode(out),
+        }
+    }
+}
+
+impl<'a> From<&'a Cmd> for Request<'a> {
+    fn from(cmd: &'a Cmd) -> Request<'a> {
+        Request {
+            parts: Parts::Cmd(cmd),
+        }
+    }
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts {
+            Parts::Args(a) => f.debug_struct("Request").field("args", &a.len()).finish(),
+            Parts::Cmd(c) => f.debug_tuple("Request").field(c).finish(),
+        }
+    }
+}
+
+impl Connection {
+    /// Sends a command without waiting for its reply, for hand-made pipelines: each `send` owes
+    /// one [`Connection::recv`]. Typed methods refuse to run while replies are owed.
+    pub fn send(&mut self, cmd: &Cmd) -> Result<()> {
+        self.write_with(1, |out| cmd.encode(out))
+    }
+
+    /// Reads the reply to the oldest command sent with [`Connection::send`]. An error reply is
+    /// returned as an error, and the connection stays usable.
+    pub fn recv<T: FromValue>(&mut self) -> Result<T> {
+        T::from_value(crate::connection::reply_to_result(self.read_reply()?)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmd_encodes_and_hides_arguments_in_debug() {
+        let mut c = cmd("AUTH");
+        c.arg("alice").arg("s3cret");
+        let mut out = Vec::new();
+        c.encode(&mut out);
+        assert_eq!(out, b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$6\r\ns3cret\r\n");
+        assert_eq!(c.name(), "AUTH");
+        assert_eq!(c.arg_count(), 3);
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("s3cret") && dbg.contains("AUTH"), "{dbg}");
+        let long = cmd("ABCDEFGHIJKL");
+        assert_eq!(long.name(), "ABCDEFGHIJKL");
+    }
+
+    #[test]
+    fn request_from_parts_matches_cmd() {
+        let key = String::from("k");
+        let args: [&dyn ToArgs; 3] = [&"SET", &key, &10i64];
+        let req = Request::new(&args);
+        let mut a = Vec::new();
+        req.encode(&mut a);
+        let mut b = Vec::new();
+        cmd("SET").arg("k").arg(10).encode(&mut b);
+        assert_eq!(a, b);
+    }
+}

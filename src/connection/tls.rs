@@ -1,0 +1,139 @@
+//! TLS through native-tls, with the handshake under the connect deadline.
+
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use super::config::TlsConfig;
+use super::stream::Stream;
+use crate::error::{Error, Result};
+
+/// Wraps `tcp` in TLS. The socket's timeouts are set to the time left before each handshake
+/// step, and a step that would block past the deadline ends the handshake with a connect
+/// timeout: a server that accepts TCP and then says nothing cannot hold the caller.
+#[cfg(feature = "tls")]
+pub(crate) fn wrap(
+    tcp: TcpStream,
+    host: &str,
+    cfg: &TlsConfig,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Stream> {
+    use super::socket::remaining;
+    use native_tls::HandshakeError;
+
+    let connector = connector(cfg)?;
+    let name = cfg.server_name.as_deref().unwrap_or(host);
+    let set_timeouts = |tcp: &TcpStream| -> Result<()> {
+        let left = remaining(deadline, timeout)?;
+        tcp.set_read_timeout(Some(left)).map_err(Error::Io)?;
+        tcp.set_write_timeout(Some(left)).map_err(Error::Io)
+    };
+    set_timeouts(&tcp)?;
+    let mut attempt = connector.connect(name, tcp);
+    loop {
+        match attempt {
+            Ok(stream) => return Ok(Stream::Tls(Box::new(stream))),
+            Err(HandshakeError::Failure(e)) => return Err(Error::tls(e)),
+            Err(HandshakeError::WouldBlock(mid)) => {
+                // A blocking socket reports its timeout as WouldBlock here.
+                set_timeouts(mid.get_ref())?;
+                attempt = mid.handshake();
+            }
+        }
+    }
+}
+
+#[cfg(feature = "tls")]
+fn connector(cfg: &TlsConfig) -> Result<native_tls::TlsConnector> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(path) = &cfg.ca_file {
+        let pem = read(path, "TLS CA file")?;
+        let blocks = pem_blocks(&pem, "CERTIFICATE");
+        if blocks.is_empty() {
+            return Err(Error::invalid(
+                "TLS CA file",
+                format!("{} holds no PEM certificate", path.display()),
+            ));
+        }
+        for block in blocks {
+            let cert = native_tls::Certificate::from_pem(block)
+                .map_err(|e| Error::invalid("TLS CA file", format!("{}: {e}", path.display())))?;
+            builder.add_root_certificate(cert);
+        }
+    }
+    if let Some((cert, key)) = &cfg.identity {
+        let cert_pem = read(cert, "TLS client certificate")?;
+        let key_pem = read(key, "TLS client key")?;
+        let identity = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem).map_err(|e| {
+            Error::invalid(
+                "TLS client identity",
+                format!("{} / {}: {e}", cert.display(), key.display()),
+            )
+        })?;
+        builder.identity(identity);
+    }
+    if cfg.danger_accept_invalid_certs {
+        log::warn!("TLS certificate verification is OFF (danger_accept_invalid_certs)");
+    }
+    builder.danger_accept_invalid_certs(cfg.danger_accept_invalid_certs);
+    builder.danger_accept_invalid_hostnames(cfg.danger_accept_invalid_hostnames);
+    builder.build().map_err(Error::tls)
+}
+
+#[cfg(feature = "tls")]
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::invalid(what, format!("{}: {e}", path.display())))
+}
+
+/// Splits a PEM file into its blocks of one label (a CA bundle holds many certificates; the
+/// parser underneath reads only the first block of what it is given).
+#[cfg(feature = "tls")]
+fn pem_blocks<'a>(pem: &'a [u8], label: &str) -> Vec<&'a [u8]> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = find(rest, begin.as_bytes()) {
+        let Some(stop) = find(&rest[start..], end.as_bytes()) else {
+            break;
+        };
+        let stop = start + stop + end.len();
+        blocks.push(&rest[start..stop]);
+        rest = &rest[stop..];
+    }
+    blocks
+}
+
+#[cfg(feature = "tls")]
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(not(feature = "tls"))]
+pub(crate) fn wrap(
+    _tcp: TcpStream,
+    _host: &str,
+    _cfg: &TlsConfig,
+    _deadline: Instant,
+    _timeout: Duration,
+) -> Result<Stream> {
+    Err(Error::invalid(
+        "TLS",
+        "this build of redisync has no TLS support: enable the `tls` feature",
+    ))
+}
+
+#[cfg(all(test, feature = "tls"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_bundle_splits_into_certificates() {
+        let pem = b"junk\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n\
+                    -----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n";
+        let blocks = pem_blocks(pem, "CERTIFICATE");
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[1].windows(3).any(|w| w == b"BBB"));
+        assert!(pem_blocks(b"nothing here", "CERTIFICATE").is_empty());
+    }
+}

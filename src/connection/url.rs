@@ -1,0 +1,1393 @@
+//! Turning a `redis://`, `rediss://` or `unix://` URL into a [`ConnectionConfig`].
+//!
+//! The parser is written by hand (no `url` dependency) and is strict: anything it does not
+//! understand is an error naming the part of the URL that is wrong, never silently ignored. No
+//! error message ever contains the password, wherever in the URL it was given.
+
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+use super::config::{ConnectionConfig, DEFAULT_PORT, Protocol, Secret, TlsConfig};
+use crate::error::{Error, Result};
+
+/// A query key [`ConnectionConfig::from_url`] understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Db,
+    SocketTimeout,
+    SocketConnectTimeout,
+    Protocol,
+    ClientName,
+    Username,
+    Password,
+    Keepalive,
+}
+
+/// Every query key, by name.
+const QUERY_KEYS: &[(&str, Key)] = &[
+    ("db", Key::Db),
+    ("socket_timeout", Key::SocketTimeout),
+    ("socket_connect_timeout", Key::SocketConnectTimeout),
+    ("protocol", Key::Protocol),
+    ("client_name", Key::ClientName),
+    ("username", Key::Username),
+    ("password", Key::Password),
+    ("keepalive", Key::Keepalive),
+];
+
+/// What the scheme asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// TCP, with or without TLS.
+    Tcp { tls: bool },
+    /// A Unix domain socket.
+    Unix,
+}
+
+impl Transport {
+    fn from_scheme(scheme: &str) -> Option<Transport> {
+        match scheme.to_ascii_lowercase().as_str() {
+            "redis" | "valkey" => Some(Transport::Tcp { tls: false }),
+            "rediss" | "valkeys" => Some(Transport::Tcp { tls: true }),
+            "unix" | "redis+unix" | "valkey+unix" => Some(Transport::Unix),
+            _ => None,
+        }
+    }
+}
+
+impl ConnectionConfig {
+    /// Builds a configuration from a URL.
+    ///
+    /// # Forms
+    ///
+    /// ```text
+    /// redis://[[user][:password]@]host[:port][/db][?key=value&...]
+    /// rediss://[[user][:password]@]host[:port][/db][?key=value&...]
+    /// unix://[[user][:password]@]/path/to/socket[?key=value&...]
+    /// ```
+    ///
+    /// - The scheme is matched without regard to case and must be followed by `://`.
+    ///   `redis://` is plain TCP; `rediss://` is TCP with TLS, certificate and host name
+    ///   verification on ([`TlsConfig::default`]). `valkey://` and `valkeys://` are aliases of
+    ///   `redis://` and `rediss://`; `redis+unix://` and `valkey+unix://` are aliases of
+    ///   `unix://`.
+    /// - `host` is a host name (letters, digits, `-`, `.`, `_`), an IPv4 address, or an IPv6
+    ///   address in brackets, `[::1]` (kept without the brackets). It is required for TCP and
+    ///   must be empty for a Unix socket (hence the three slashes of `unix:///tmp/redis.sock`).
+    /// - `port` is 1 to 65535; without one (or with an empty one, `host:`) it is 6379.
+    /// - The path of a TCP URL is the database index: empty or `/` means 0, `/2` means 2. The
+    ///   path of a Unix URL is the socket's path.
+    /// - A user name alone (`user@`) authenticates as that ACL user with no password; a
+    ///   password alone (`:password@`) authenticates the `default` user. Everything up to the
+    ///   first `:` of the user info is the user name, and the user info ends at the last `@`
+    ///   before the host, so only `/`, `?`, `#` and `%` must be escaped in a password.
+    /// - The user name, password, host, path, and query keys and values are percent-decoded
+    ///   exactly once (`%40` is `@`, `%2540` is `%40`). A `+` stays a `+`. A `%` not followed by
+    ///   two hex digits is an error, as is a decoded text that is not UTF-8.
+    /// - Spaces, control characters and `#` (fragments) are refused anywhere; escape them.
+    ///
+    /// # Query keys
+    ///
+    /// Keys are case-sensitive and follow redis-py's names. Each may be given once, with a
+    /// non-empty value; an unknown key is an error, so a misspelt option is never ignored.
+    ///
+    /// | Key | Value | Effect |
+    /// |---|---|---|
+    /// | `db` | integer, 0 to 4294967295 | The database to `SELECT`; overrides the `/db` path. |
+    /// | `socket_timeout` | seconds, > 0, may be fractional (`0.5`) | Both the read and the write timeout ([`ConnectionConfig::socket_timeout`]). |
+    /// | `socket_connect_timeout` | seconds, > 0, may be fractional | The connect deadline ([`ConnectionConfig::connect_timeout`]). |
+    /// | `protocol` | `2`, `3`, `resp2` or `resp3` (any case) | The protocol to ask for ([`Protocol`]). |
+    /// | `client_name` | printable ASCII without spaces | The name `CLIENT SETNAME` gives the connection. |
+    /// | `username` | text | The ACL user name; overrides the one before the `@`. |
+    /// | `password` | text | The password; overrides the one before the `@`. |
+    /// | `keepalive` | whole seconds, `0` to turn it off | TCP keepalive idle time before the first probe ([`ConnectionConfig::keepalive`]). |
+    ///
+    /// Settings the URL does not give keep the defaults of [`ConnectionConfig::new`].
+    ///
+    /// # Errors
+    ///
+    /// An error of kind [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the
+    /// wrong part (`URL scheme`, `URL port`, ``URL query key `db` ``, ...) and saying why. The
+    /// password never appears in it. When a URL looks like a password held an unescaped `/`, `?`
+    /// or `&` (an `@` after the host, or an unknown key right after `password=`), the error does
+    /// not quote the URL's text at all, since that text may be part of the password.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use redisync::{Address, ConnectionConfig, Protocol};
+    ///
+    /// let cfg = ConnectionConfig::from_url(
+    ///     "rediss://app:s3cr%40t@cache.example.com:6380/4?socket_timeout=0.5&protocol=resp2",
+    /// )?;
+    /// assert_eq!(
+    ///     cfg.address(),
+    ///     &Address::Tcp { host: "cache.example.com".into(), port: 6380 },
+    /// );
+    /// assert!(cfg.tls_config().is_some());
+    /// assert_eq!(cfg.user(), Some("app"));
+    /// assert!(cfg.has_password());
+    /// assert_eq!(cfg.db_index(), 4);
+    /// assert_eq!(cfg.read_timeout_value(), Duration::from_millis(500));
+    /// assert_eq!(cfg.protocol_requested(), Protocol::Resp2);
+    ///
+    /// let cfg = ConnectionConfig::from_url("unix:///run/redis/redis.sock?db=1")?;
+    /// assert_eq!(cfg.address(), &Address::Unix("/run/redis/redis.sock".into()));
+    ///
+    /// let err = ConnectionConfig::from_url("redis://localhost:99999").unwrap_err();
+    /// assert_eq!(err.kind(), redisync::ErrorKind::InvalidInput);
+    /// # Ok::<(), redisync::Error>(())
+    /// ```
+    pub fn from_url(url: &str) -> Result<ConnectionConfig> {
+        parse(url)
+    }
+}
+
+fn parse(url: &str) -> Result<ConnectionConfig> {
+    // Checked before anything is split, and reported without quoting, so that a password holding
+    // one of these characters cannot leak.
+    if let Some(at) = url.bytes().position(|b| b == b' ' || b.is_ascii_control()) {
+        return Err(Error::invalid(
+            "URL",
+            format!(
+                "contains a space or control character at byte {at}; percent-encode it (a space is `%20`)"
+            ),
+        ));
+    }
+    if url.contains('#') {
+        return Err(Error::invalid(
+            "URL",
+            "contains `#`: fragments are not supported, and a `#` in a password or value must be written `%23`",
+        ));
+    }
+
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(Error::invalid(
+            "URL scheme",
+            "missing `://`: expected a URL like redis://localhost:6379 or unix:///path/to/socket",
+        ));
+    };
+    let Some(transport) = Transport::from_scheme(scheme) else {
+        let found = if !scheme.is_empty()
+            && scheme.len() <= 32
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        {
+            format!(", not `{scheme}://`")
+        } else {
+            String::new()
+        };
+        return Err(Error::invalid(
+            "URL scheme",
+            format!(
+                "expected redis://, rediss:// or unix:// (or valkey://, valkeys://, redis+unix://, valkey+unix://){found}"
+            ),
+        ));
+    };
+
+    let (before_query, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    };
+    let (authority, path) =
+        before_query.split_at(before_query.find('/').unwrap_or(before_query.len()));
+
+    // An `@` after a non-empty authority that has none of its own almost always means a password
+    // with an unescaped `/` or `?` was cut in two; the pieces after the cut must not be quoted.
+    let echo =
+        authority.is_empty() || authority.contains('@') || !rest[authority.len()..].contains('@');
+    let p = Parser { echo };
+
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (Some(userinfo), hostport),
+        None => (None, authority),
+    };
+    let (mut username, mut password) = match userinfo {
+        Some(userinfo) => p.userinfo(userinfo)?,
+        None => (None, None),
+    };
+
+    let mut cfg = match transport {
+        Transport::Tcp { tls } => {
+            let (host, port) = p.host_port(hostport)?;
+            let db = p.db_path(path)?;
+            let cfg = ConnectionConfig::new(host, port).db(db);
+            if tls {
+                cfg.tls(TlsConfig::default())
+            } else {
+                cfg
+            }
+        }
+        Transport::Unix => {
+            if !hostport.is_empty() {
+                return Err(Error::invalid(
+                    "URL host",
+                    "a Unix socket URL takes no host: write unix:///path/to/socket (three slashes)",
+                ));
+            }
+            let path = p.decode(path, "URL path", false)?;
+            if path.is_empty() || path == "/" {
+                return Err(Error::invalid(
+                    "URL path",
+                    "a Unix socket URL needs the socket's path, like unix:///run/redis.sock",
+                ));
+            }
+            ConnectionConfig::unix(path)
+        }
+    };
+
+    if let Some(query) = query {
+        p.query(query, &mut cfg, &mut username, &mut password)?;
+    }
+    cfg.username = username;
+    cfg.password = password.map(Secret::new);
+    Ok(cfg)
+}
+
+/// Parses the pieces of one URL; `echo` says whether its text may be quoted in errors.
+struct Parser {
+    echo: bool,
+}
+
+impl Parser {
+    /// `text` in backquotes for an error message, or a stand-in when quoting is unsafe.
+    fn show(&self, text: &str) -> String {
+        if self.echo {
+            format!("`{text}`")
+        } else {
+            "the value (not shown, as it may hold part of a password with an unescaped `/`, `?` or `&`)"
+                .to_string()
+        }
+    }
+
+    /// Percent-decodes `raw` once. A `secret` is never quoted in the error.
+    fn decode(&self, raw: &str, part: &str, secret: bool) -> Result<String> {
+        let bytes = raw.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| {
+                    let hi = (h[0] as char).to_digit(16)?;
+                    let lo = (h[1] as char).to_digit(16)?;
+                    Some((hi * 16 + lo) as u8)
+                });
+                let Some(byte) = hex else {
+                    let reason = if secret || !self.echo {
+                        "has a `%` not followed by two hex digits (write a literal `%` as `%25`)"
+                            .to_string()
+                    } else {
+                        let bad = String::from_utf8_lossy(&bytes[i..bytes.len().min(i + 3)]);
+                        format!(
+                            "`{bad}` is not a percent escape: `%` must be followed by two hex digits (write a literal `%` as `%25`)"
+                        )
+                    };
+                    return Err(Error::invalid(part, reason));
+                };
+                out.push(byte);
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out)
+            .map_err(|_| Error::invalid(part, "is not valid UTF-8 once percent-decoded"))
+    }
+
+    /// `user[:password]`; empty pieces mean "not given".
+    fn userinfo(&self, userinfo: &str) -> Result<(Option<String>, Option<String>)> {
+        let (user, pass) = match userinfo.split_once(':') {
+            Some((user, pass)) => (user, Some(pass)),
+            None => (userinfo, None),
+        };
+        let user = self.decode(user, "URL user name", false)?;
+        let pass = match pass {
+            Some(pass) => self.decode(pass, "URL password", true)?,
+            None => String::new(),
+        };
+        Ok((
+            Some(user).filter(|u| !u.is_empty()),
+            Some(pass).filter(|p| !p.is_empty()),
+        ))
+    }
+
+    /// `host[:port]` or `[ipv6][:port]`.
+    fn host_port(&self, hostport: &str) -> Result<(String, u16)> {
+        let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
+            let Some((inner, after)) = bracketed.split_once(']') else {
+                return Err(Error::invalid(
+                    "URL host",
+                    "an IPv6 address opened with `[` has no closing `]`",
+                ));
+            };
+            let port = match after {
+                "" => None,
+                _ => match after.strip_prefix(':') {
+                    Some(port) => Some(port),
+                    None => {
+                        return Err(Error::invalid(
+                            "URL host",
+                            "expected `:port` or nothing after the `]` of an IPv6 address",
+                        ));
+                    }
+                },
+            };
+            let host = self.decode(inner, "URL host", false)?;
+            if host.parse::<Ipv6Addr>().is_err() {
+                return Err(Error::invalid(
+                    "URL host",
+                    format!("{} in brackets is not an IPv6 address", self.show(&host)),
+                ));
+            }
+            (host, port)
+        } else {
+            let (host, port) = match hostport.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (hostport, None),
+            };
+            if port.is_some_and(|p| p.contains(':')) {
+                return Err(Error::invalid(
+                    "URL host",
+                    "an IPv6 address must be written in brackets, like redis://[::1]:6379",
+                ));
+            }
+            let host = self.decode(host, "URL host", false)?;
+            if host.is_empty() {
+                return Err(Error::invalid(
+                    "URL host",
+                    "is empty: a TCP URL needs a host, like redis://localhost:6379",
+                ));
+            }
+            if !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+            {
+                let hint = if host.contains(':') {
+                    " (an IPv6 address must be written in brackets, like redis://[::1]:6379)"
+                } else {
+                    " (only letters, digits, `-`, `.` and `_` are allowed)"
+                };
+                return Err(Error::invalid(
+                    "URL host",
+                    format!("{} is not a host name{hint}", self.show(&host)),
+                ));
+            }
+            (host, port)
+        };
+        let port = match port {
+            None | Some("") => DEFAULT_PORT,
+            Some(text) => {
+                let port = if text.bytes().all(|b| b.is_ascii_digit()) {
+                    text.parse::<u16>().ok().filter(|&p| p != 0)
+                } else {
+                    None
+                };
+                port.ok_or_else(|| {
+                    Error::invalid(
+                        "URL port",
+                        format!("{} is not a port number (1-65535)", self.show(text)),
+                    )
+                })?
+            }
+        };
+        Ok((host, port))
+    }
+
+    /// The path of a TCP URL: empty, `/`, or `/` and a database index.
+    fn db_path(&self, path: &str) -> Result<u32> {
+        if path.is_empty() || path == "/" {
+            return Ok(0);
+        }
+        let text = self.decode(&path[1..], "URL path", false)?;
+        parse_digits(&text).ok_or_else(|| {
+            Error::invalid(
+                "URL path",
+                format!(
+                    "{} is not a database number (the path must be empty or `/` and a number from 0 to 4294967295, like `/2`)",
+                    self.show(&text)
+                ),
+            )
+        })
+    }
+
+    /// `key=value&...`, applied to `cfg` (user name and password go to the caller's slots, which
+    /// override the user info).
+    fn query(
+        &self,
+        query: &str,
+        cfg: &mut ConnectionConfig,
+        username: &mut Option<String>,
+        password: &mut Option<String>,
+    ) -> Result<()> {
+        let mut seen: Vec<Key> = Vec::new();
+        let mut after_password = false;
+        for pair in query.split('&') {
+            if pair.is_empty() {
+                continue;
+            }
+            // An unknown key right after `password=` is likely the rest of a password that held an
+            // unescaped `&`; do not quote it.
+            let quote_key = self.echo && !after_password;
+            let (raw_key, raw_value) = match pair.split_once('=') {
+                Some((key, value)) => (key, Some(value)),
+                None => (pair, None),
+            };
+            let name = self.decode(raw_key, "URL query key", !quote_key)?;
+            let Some(&(name, key)) = QUERY_KEYS.iter().find(|(n, _)| *n == name) else {
+                if !quote_key {
+                    return Err(Error::invalid(
+                        "URL query",
+                        "a key is not a known option (not shown, as it may be part of a password: write `&`, `?`, `/` and `#` in a password as `%26`, `%3F`, `%2F` and `%23`)",
+                    ));
+                }
+                let known: Vec<&str> = QUERY_KEYS.iter().map(|(n, _)| *n).collect();
+                return Err(Error::invalid(
+                    format!("URL query key `{name}`"),
+                    format!(
+                        "is not a known option (expected one of {})",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            let part = format!("URL query key `{name}`");
+            if seen.contains(&key) {
+                return Err(Error::invalid(part, "is given more than once"));
+            }
+            seen.push(key);
+            after_password = key == Key::Password;
+            let value = match raw_value {
+                Some(value) if !value.is_empty() => value,
+                _ => return Err(Error::invalid(part, "needs a value, like `key=value`")),
+            };
+            let value = self.decode(value, &part, key == Key::Password)?;
+            match key {
+                Key::Db => {
+                    cfg.db = parse_digits(&value).ok_or_else(|| {
+                        Error::invalid(
+                            &*part,
+                            format!(
+                                "{} is not a database number (0 to 4294967295)",
+                                self.show(&value)
+                            ),
+                        )
+                    })?;
+                }
+                Key::SocketTimeout => {
+                    let timeout = self.seconds(&value, &part)?;
+                    cfg.read_timeout = timeout;
+                    cfg.write_timeout = timeout;
+                }
+                Key::SocketConnectTimeout => cfg.connect_timeout = self.seconds(&value, &part)?,
+                Key::Protocol => {
+                    cfg.protocol = match value.to_ascii_lowercase().as_str() {
+                        "2" | "resp2" => Protocol::Resp2,
+                        "3" | "resp3" => Protocol::Resp3,
+                        _ => {
+                            return Err(Error::invalid(
+                                part,
+                                format!(
+                                    "{} is not a protocol (expected 2, 3, resp2 or resp3)",
+                                    self.show(&value)
+                                ),
+                            ));
+                        }
+                    };
+                }
+                Key::ClientName => {
+                    // The same rule the server applies to `CLIENT SETNAME`.
+                    if !value.bytes().all(|b| (b'!'..=b'~').contains(&b)) {
+                        return Err(Error::invalid(
+                            part,
+                            format!(
+                                "{} is not a client name (printable ASCII without spaces)",
+                                self.show(&value)
+                            ),
+                        ));
+                    }
+                    cfg.client_name = Some(value);
+                }
+                Key::Username => *username = Some(value),
+                Key::Password => *password = Some(value),
+                Key::Keepalive => {
+                    let Some(secs) = parse_digits::<u64>(&value) else {
+                        return Err(Error::invalid(
+                            part,
+                            format!(
+                                "{} is not a whole number of seconds (0 turns keepalive off)",
+                                self.show(&value)
+                            ),
+                        ));
+                    };
+                    cfg.keepalive = (secs > 0).then(|| Duration::from_secs(secs));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A positive, finite number of seconds, possibly fractional.
+    fn seconds(&self, value: &str, part: &str) -> Result<Duration> {
+        let secs: f64 = value.parse().map_err(|_| {
+            Error::invalid(
+                part,
+                format!(
+                    "{} is not a number of seconds (like `5` or `0.5`)",
+                    self.show(value)
+                ),
+            )
+        })?;
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(Error::invalid(
+                part,
+                format!(
+                    "{} is not a number of seconds greater than 0",
+                    self.show(value)
+                ),
+            ));
+        }
+        match Duration::try_from_secs_f64(secs) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            Ok(_) => Err(Error::invalid(
+                part,
+                format!("{} seconds is shorter than a nanosecond", self.show(value)),
+            )),
+            Err(_) => Err(Error::invalid(
+                part,
+                format!("{} seconds is too long", self.show(value)),
+            )),
+        }
+    }
+}
+
+/// Decimal digits only (no sign, no spaces) that fit the type.
+fn parse_digits<T: std::str::FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use crate::connection::config::{
+        Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE,
+        DEFAULT_SOCKET_TIMEOUT, Protocol, TlsConfig,
+    };
+    use crate::error::{Error, ErrorKind};
+
+    /// A password that must never show up in any error or `Debug` output.
+    const PW: &str = "Hunter2Secret";
+
+    fn ok(url: &str) -> ConnectionConfig {
+        match ConnectionConfig::from_url(url) {
+            Ok(cfg) => cfg,
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    /// Parses a URL that must fail; returns the error's part and reason after checking that
+    /// neither the message nor `Debug` contains `PW`.
+    fn fail(url: &str) -> (String, String) {
+        let e = match ConnectionConfig::from_url(url) {
+            Ok(cfg) => panic!("{url} parsed: {cfg:?}"),
+            Err(e) => e,
+        };
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{url}: {e}");
+        let display = e.to_string();
+        let debug = format!("{e:?}");
+        assert!(!display.contains(PW), "{url}: password in `{display}`");
+        assert!(!debug.contains(PW), "{url}: password in `{debug}`");
+        match e {
+            Error::InvalidInput(i) => (i.part().to_string(), i.reason().to_string()),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+
+    fn tcp(host: &str, port: u16) -> Address {
+        Address::Tcp {
+            host: host.to_string(),
+            port,
+        }
+    }
+
+    fn pw(cfg: &ConnectionConfig) -> Option<&str> {
+        cfg.password.as_ref().map(|p| p.expose())
+    }
+
+    #[test]
+    fn plain_host_takes_every_default() {
+        let cfg = ok("redis://localhost");
+        assert_eq!(cfg, ConnectionConfig::new("localhost", 6379));
+        assert_eq!(cfg.address(), &tcp("localhost", 6379));
+        assert_eq!(cfg.tls_config(), None);
+        assert_eq!(cfg.user(), None);
+        assert!(!cfg.has_password());
+        assert_eq!(cfg.db_index(), 0);
+        assert_eq!(cfg.name(), None);
+        assert_eq!(cfg.protocol_requested(), Protocol::Resp3);
+        assert_eq!(cfg.connect_timeout_value(), DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(cfg.read_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
+        assert_eq!(cfg.write_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
+        assert_eq!(cfg.keepalive, Some(DEFAULT_KEEPALIVE));
+        assert_eq!(ok("redis://127.0.0.1/").address(), &tcp("127.0.0.1", 6379));
+        assert_eq!(ok("redis://redis_1?").address(), &tcp("redis_1", 6379));
+    }
+
+    #[test]
+    fn host_and_port() {
+        assert_eq!(
+            ok("redis://cache.example.com:6380").address(),
+            &tcp("cache.example.com", 6380)
+        );
+        assert_eq!(ok("redis://h:1").address(), &tcp("h", 1));
+        assert_eq!(ok("redis://h:65535/").address(), &tcp("h", 65535));
+        assert_eq!(ok("redis://h:06380").address(), &tcp("h", 6380));
+        // An empty port is the default port (RFC 3986).
+        assert_eq!(ok("redis://h:").address(), &tcp("h", 6379));
+        assert_eq!(
+            ok("redis://10.0.0.7:7000/3").address(),
+            &tcp("10.0.0.7", 7000)
+        );
+    }
+
+    #[test]
+    fn schemes_are_case_insensitive_and_have_aliases() {
+        for url in [
+            "redis://h",
+            "REDIS://h",
+            "Redis://h",
+            "valkey://h",
+            "VALKEY://h",
+        ] {
+            let cfg = ok(url);
+            assert_eq!(cfg.address(), &tcp("h", 6379), "{url}");
+            assert_eq!(cfg.tls_config(), None, "{url}");
+        }
+        for url in ["rediss://h", "REDISS://h", "valkeys://h", "ValKeyS://h"] {
+            let cfg = ok(url);
+            assert_eq!(cfg.tls_config(), Some(&TlsConfig::default()), "{url}");
+            assert_eq!(cfg.address(), &tcp("h", 6379), "{url}");
+        }
+        for url in [
+            "unix:///s",
+            "UNIX:///s",
+            "redis+unix:///s",
+            "Redis+Unix:///s",
+            "valkey+unix:///s",
+        ] {
+            assert_eq!(
+                ok(url).address(),
+                &Address::Unix(PathBuf::from("/s")),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn rediss_turns_tls_on_with_everything_else() {
+        let cfg = ok("rediss://u:p@secure.example.com:6380/5");
+        assert_eq!(cfg.tls_config(), Some(&TlsConfig::default()));
+        assert_eq!(cfg.address(), &tcp("secure.example.com", 6380));
+        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(pw(&cfg), Some("p"));
+        assert_eq!(cfg.db_index(), 5);
+    }
+
+    #[test]
+    fn user_and_password() {
+        let cfg = ok("redis://alice:wonder@h:6380/1");
+        assert_eq!(cfg.user(), Some("alice"));
+        assert_eq!(pw(&cfg), Some("wonder"));
+        assert_eq!(cfg.address(), &tcp("h", 6380));
+        assert_eq!(cfg.db_index(), 1);
+
+        // Password only: the `default` user.
+        let cfg = ok("redis://:pw@h");
+        assert_eq!(cfg.user(), None);
+        assert_eq!(pw(&cfg), Some("pw"));
+
+        // User only, with or without the colon.
+        for url in ["redis://bob@h", "redis://bob:@h"] {
+            let cfg = ok(url);
+            assert_eq!(cfg.user(), Some("bob"), "{url}");
+            assert!(!cfg.has_password(), "{url}");
+        }
+
+        // Empty user info is no credentials.
+        for url in ["redis://@h", "redis://:@h"] {
+            let cfg = ok(url);
+            assert_eq!((cfg.user(), cfg.has_password()), (None, false), "{url}");
+        }
+
+        // Everything after the first colon is the password, up to the last `@`.
+        let cfg = ok("redis://u:a:b@c@h");
+        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(pw(&cfg), Some("a:b@c"));
+        assert_eq!(cfg.address(), &tcp("h", 6379));
+    }
+
+    #[test]
+    fn percent_decoding_happens_once_in_every_part() {
+        let cfg = ok("redis://us%65r%3Aname:p%40ss%2Fw%3Fo%23rd%25@%6C%6Fcal%2Dhost:6379");
+        assert_eq!(cfg.user(), Some("user:name"));
+        assert_eq!(pw(&cfg), Some("p@ss/w?o#rd%"));
+        assert_eq!(cfg.address(), &tcp("local-host", 6379));
+
+        // Exactly once: `%2540` is `%40`, not `@`.
+        let cfg = ok("redis://:%2540@h");
+        assert_eq!(pw(&cfg), Some("%40"));
+
+        // `+` is a plus, not a space.
+        let cfg = ok("redis://:a+b@h?client_name=x+y");
+        assert_eq!(pw(&cfg), Some("a+b"));
+        assert_eq!(cfg.name(), Some("x+y"));
+
+        // Lower- and upper-case hex digits; UTF-8 sequences.
+        let cfg = ok("redis://%c3%A9t%C3%a9:%E2%82%AC@h");
+        assert_eq!(cfg.user(), Some("été"));
+        assert_eq!(pw(&cfg), Some("€"));
+
+        // Path and query values.
+        assert_eq!(ok("redis://h/%31%32").db_index(), 12);
+        let cfg = ok("redis://h?client_name=a%2Db&password=x%26y%3Dz&username=me%40corp");
+        assert_eq!(cfg.name(), Some("a-b"));
+        assert_eq!(pw(&cfg), Some("x&y=z"));
+        assert_eq!(cfg.user(), Some("me@corp"));
+        assert_eq!(
+            ok("unix:///tmp/my%20redis.sock").address(),
+            &Address::Unix(PathBuf::from("/tmp/my redis.sock"))
+        );
+        // Keys are decoded too.
+        assert_eq!(ok("redis://h?d%62=4").db_index(), 4);
+    }
+
+    #[test]
+    fn ipv6_literals() {
+        let cfg = ok("redis://[::1]:6380");
+        assert_eq!(cfg.address(), &tcp("::1", 6380));
+        assert_eq!(cfg.address().to_string(), "[::1]:6380");
+        assert_eq!(ok("redis://[::1]").address(), &tcp("::1", 6379));
+        assert_eq!(ok("redis://[::1]/2").db_index(), 2);
+        let cfg = ok("rediss://u:p@[2001:db8::7]:7000/3?db=4");
+        assert_eq!(cfg.address(), &tcp("2001:db8::7", 7000));
+        assert_eq!(cfg.db_index(), 4);
+        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(
+            ok("redis://[::ffff:10.0.0.1]").address(),
+            &tcp("::ffff:10.0.0.1", 6379)
+        );
+    }
+
+    #[test]
+    fn db_from_path_and_query() {
+        assert_eq!(ok("redis://h").db_index(), 0);
+        assert_eq!(ok("redis://h/").db_index(), 0);
+        assert_eq!(ok("redis://h/0").db_index(), 0);
+        assert_eq!(ok("redis://h/15").db_index(), 15);
+        assert_eq!(ok("redis://h:6380/007").db_index(), 7);
+        assert_eq!(ok("redis://h/4294967295").db_index(), u32::MAX);
+        assert_eq!(ok("redis://h?db=3").db_index(), 3);
+        assert_eq!(ok("redis://h/?db=3").db_index(), 3);
+        // The query wins over the path.
+        assert_eq!(ok("redis://h/1?db=2").db_index(), 2);
+        assert_eq!(ok("redis://h/9?db=0").db_index(), 0);
+    }
+
+    #[test]
+    fn unix_sockets() {
+        let cfg = ok("unix:///tmp/redis.sock");
+        assert_eq!(cfg, ConnectionConfig::unix("/tmp/redis.sock"));
+        assert_eq!(cfg.db_index(), 0);
+        assert_eq!(cfg.tls_config(), None);
+
+        let cfg = ok("unix:///run/redis/redis.sock?db=2");
+        assert_eq!(
+            cfg.address(),
+            &Address::Unix(PathBuf::from("/run/redis/redis.sock"))
+        );
+        assert_eq!(cfg.db_index(), 2);
+
+        let cfg = ok("redis+unix:///var/run/r.sock?db=1&password=pw&username=app&socket_timeout=2");
+        assert_eq!(
+            cfg.address(),
+            &Address::Unix(PathBuf::from("/var/run/r.sock"))
+        );
+        assert_eq!(cfg.db_index(), 1);
+        assert_eq!(pw(&cfg), Some("pw"));
+        assert_eq!(cfg.user(), Some("app"));
+        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(2));
+
+        // Credentials before the path.
+        let cfg = ok("unix://:pw@/tmp/r.sock");
+        assert_eq!(cfg.address(), &Address::Unix(PathBuf::from("/tmp/r.sock")));
+        assert_eq!((cfg.user(), pw(&cfg)), (None, Some("pw")));
+        let cfg = ok("unix://app:pw@/tmp/r.sock");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), Some("pw")));
+        let cfg = ok("unix://app@/tmp/r.sock");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), None));
+
+        // An `@` in the socket path is just a character.
+        let cfg = ok("unix:///run/user@1000/redis.sock");
+        assert_eq!(
+            cfg.address(),
+            &Address::Unix(PathBuf::from("/run/user@1000/redis.sock"))
+        );
+
+        // Relative-looking digits in the path are part of the path, not a database.
+        let cfg = ok("unix:///tmp/3");
+        assert_eq!(cfg.address(), &Address::Unix(PathBuf::from("/tmp/3")));
+        assert_eq!(cfg.db_index(), 0);
+    }
+
+    #[test]
+    fn query_timeouts() {
+        let cfg = ok("redis://h?socket_timeout=5");
+        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(5));
+        assert_eq!(cfg.write_timeout_value(), Duration::from_secs(5));
+        assert_eq!(cfg.connect_timeout_value(), DEFAULT_CONNECT_TIMEOUT);
+
+        let cfg = ok("redis://h?socket_timeout=0.5");
+        assert_eq!(cfg.read_timeout_value(), Duration::from_millis(500));
+        assert_eq!(cfg.write_timeout_value(), Duration::from_millis(500));
+
+        let cfg = ok("redis://h?socket_connect_timeout=2.25");
+        assert_eq!(cfg.connect_timeout_value(), Duration::from_millis(2250));
+        assert_eq!(cfg.read_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
+
+        let cfg = ok("redis://h?socket_connect_timeout=.1&socket_timeout=30");
+        assert_eq!(cfg.connect_timeout_value(), Duration::from_millis(100));
+        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(30));
+
+        assert_eq!(
+            ok("redis://h?socket_timeout=1e-3").read_timeout_value(),
+            Duration::from_millis(1)
+        );
+    }
+
+    #[test]
+    fn query_protocol() {
+        for (value, protocol) in [
+            ("2", Protocol::Resp2),
+            ("3", Protocol::Resp3),
+            ("resp2", Protocol::Resp2),
+            ("RESP2", Protocol::Resp2),
+            ("Resp3", Protocol::Resp3),
+            ("resp3", Protocol::Resp3),
+        ] {
+            let cfg = ok(&format!("redis://h?protocol={value}"));
+            assert_eq!(cfg.protocol_requested(), protocol, "{value}");
+        }
+    }
+
+    #[test]
+    fn query_client_name() {
+        assert_eq!(
+            ok("redis://h?client_name=worker-1").name(),
+            Some("worker-1")
+        );
+        assert_eq!(ok("redis://h?client_name=a@b:c").name(), Some("a@b:c"));
+    }
+
+    #[test]
+    fn query_username_and_password_override_userinfo() {
+        let cfg = ok("redis://h?username=app&password=pw");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), Some("pw")));
+        let cfg = ok("redis://old:oldpw@h?username=new&password=newpw");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("new"), Some("newpw")));
+        let cfg = ok("redis://old:oldpw@h?password=newpw");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("old"), Some("newpw")));
+        let cfg = ok("redis://old:oldpw@h?username=new");
+        assert_eq!((cfg.user(), pw(&cfg)), (Some("new"), Some("oldpw")));
+        // A query password may hold an unescaped `=`, `@`, `/`, `?`, `:`.
+        let cfg = ok("redis://h?password=a=b@c/d?e:f");
+        assert_eq!(pw(&cfg), Some("a=b@c/d?e:f"));
+    }
+
+    #[test]
+    fn query_keepalive() {
+        assert_eq!(ok("redis://h?keepalive=0").keepalive, None);
+        assert_eq!(
+            ok("redis://h?keepalive=60").keepalive,
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            ok("redis://h?keepalive=1").keepalive,
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn every_query_key_at_once() {
+        let cfg = ok(
+            "rediss://[::1]:7000/1?db=2&socket_timeout=1.5&socket_connect_timeout=3\
+                      &protocol=resp2&client_name=svc&username=u&password=p&keepalive=0",
+        );
+        let expected = ConnectionConfig::new("::1", 7000)
+            .tls(TlsConfig::default())
+            .db(2)
+            .socket_timeout(Duration::from_millis(1500))
+            .connect_timeout(Duration::from_secs(3))
+            .protocol(Protocol::Resp2)
+            .client_name("svc")
+            .username("u")
+            .password("p")
+            .keepalive(None);
+        assert_eq!(cfg, expected);
+    }
+
+    #[test]
+    fn empty_query_pairs_are_skipped() {
+        assert_eq!(ok("redis://h?").db_index(), 0);
+        assert_eq!(ok("redis://h?&&db=2&").db_index(), 2);
+    }
+
+    #[test]
+    fn bad_scheme() {
+        for url in [
+            "http://h",
+            "redis+tcp://h",
+            "rediss+unix:///s",
+            "://h",
+            "tcp://h:6379",
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL scheme", "{url}");
+            assert!(
+                reason.contains("expected redis://, rediss:// or unix://"),
+                "{url}: {reason}"
+            );
+        }
+        let (_, reason) = fail("http://h");
+        assert!(reason.contains("`http://`"), "{reason}");
+        // A strange "scheme" is not quoted: it might hold anything.
+        let (_, reason) = fail(&format!("x:{PW}@h://y"));
+        assert!(!reason.contains("`x:"), "{reason}");
+    }
+
+    #[test]
+    fn missing_scheme_separator() {
+        for url in [
+            "",
+            "localhost",
+            "localhost:6379",
+            "redis:h",
+            "redis:/h",
+            "unix:/tmp/r.sock",
+            &format!("redis:{PW}@h"),
+            &format!("redis:/:{PW}@h"),
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL scheme", "{url}");
+            assert!(reason.contains("missing `://`"), "{url}: {reason}");
+        }
+    }
+
+    #[test]
+    fn bad_port() {
+        let (part, reason) = fail("redis://h:99999");
+        assert_eq!(part, "URL port");
+        assert_eq!(reason, "`99999` is not a port number (1-65535)");
+        let (part, reason) = fail("redis://h:0");
+        assert_eq!(
+            (part.as_str(), reason.as_str()),
+            ("URL port", "`0` is not a port number (1-65535)")
+        );
+        for url in [
+            "redis://h:65536",
+            "redis://h:-1",
+            "redis://h:+80",
+            "redis://h:abc",
+            "redis://h:63%379",
+            "redis://h:99999999999999999999999",
+            "redis://[::1]:0",
+            "redis://[::1]:x",
+        ] {
+            assert_eq!(fail(url).0, "URL port", "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_host() {
+        for url in [
+            "redis://",
+            "redis:///",
+            "redis:///2",
+            "redis://:6379",
+            "redis://u:p@",
+            "redis://u:p@:6379/0",
+            "rediss://?db=1",
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL host", "{url}");
+            assert!(reason.contains("is empty"), "{url}: {reason}");
+        }
+        for url in [
+            "redis://::1",
+            "redis://::1:6379",
+            "redis://[::1",
+            "redis://[::1]6379",
+            "redis://[not-ipv6]:6379",
+            "redis://[127.0.0.1]",
+            "redis://h]",
+            "redis://h[",
+            "redis://my%20host",
+            "redis://a%3Ab",
+            "redis://h%2Fx",
+            "redis://caf%C3%A9",
+        ] {
+            assert_eq!(fail(url).0, "URL host", "{url}");
+        }
+        let (_, reason) = fail("redis://::1");
+        assert!(reason.contains("brackets"), "{reason}");
+    }
+
+    #[test]
+    fn bad_db_path() {
+        for url in [
+            "redis://h/x",
+            "redis://h/-1",
+            "redis://h/+1",
+            "redis://h/1/",
+            "redis://h/1/2",
+            "redis://h//",
+            "redis://h/1.5",
+            "redis://h/4294967296",
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL path", "{url}");
+            assert!(
+                reason.contains("is not a database number"),
+                "{url}: {reason}"
+            );
+        }
+        let (_, reason) = fail("redis://h/abc");
+        assert!(
+            reason.starts_with("`abc` is not a database number"),
+            "{reason}"
+        );
+        // The path is checked even when `?db=` overrides it.
+        assert_eq!(fail("redis://h/x?db=1").0, "URL path");
+    }
+
+    #[test]
+    fn bad_db_query() {
+        for value in ["x", "-1", "1.0", "4294967296", "%201", "0x1"] {
+            let (part, reason) = fail(&format!("redis://h?db={value}"));
+            assert_eq!(part, "URL query key `db`", "{value}");
+            assert!(
+                reason.contains("is not a database number"),
+                "{value}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_unix() {
+        for url in [
+            "unix://",
+            "unix://?db=1",
+            "unix:///",
+            "unix:///?db=1",
+            "unix://u:p@",
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL path", "{url}");
+            assert!(
+                reason.contains("needs the socket's path"),
+                "{url}: {reason}"
+            );
+        }
+        for url in [
+            "unix://tmp/r.sock",
+            "unix://localhost/tmp/r.sock",
+            "unix://u:p@h/tmp/r.sock",
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL host", "{url}");
+            assert!(reason.contains("unix:///"), "{url}: {reason}");
+        }
+        assert_eq!(fail("unix:///tmp/r%zz.sock").0, "URL path");
+        assert_eq!(fail("unix:///tmp/r.sock?db=x").0, "URL query key `db`");
+    }
+
+    #[test]
+    fn bad_percent_escapes_name_the_part() {
+        for (url, part) in [
+            ("redis://u%zz:p@h", "URL user name"),
+            ("redis://u%4:p@h", "URL user name"),
+            ("redis://u%:p@h", "URL user name"),
+            ("redis://%zz", "URL host"),
+            ("redis://[%zz]", "URL host"),
+            ("redis://h/%zz", "URL path"),
+            ("redis://h/%4", "URL path"),
+            ("unix:///tmp/%", "URL path"),
+            ("redis://h?client_name=a%zz", "URL query key `client_name`"),
+            ("redis://h?username=%g0", "URL query key `username`"),
+            ("redis://h?db%zz=1", "URL query key"),
+        ] {
+            let (got, reason) = fail(url);
+            assert_eq!(got, part, "{url}");
+            assert!(reason.contains("two hex digits"), "{url}: {reason}");
+        }
+        let (_, reason) = fail("redis://u%zz:p@h");
+        assert!(
+            reason.starts_with("`%zz` is not a percent escape"),
+            "{reason}"
+        );
+        // Invalid UTF-8 after decoding.
+        assert_eq!(fail("redis://u%FF@h").0, "URL user name");
+        assert_eq!(
+            fail("redis://h?client_name=%C3").0,
+            "URL query key `client_name`"
+        );
+    }
+
+    #[test]
+    fn bad_password_escapes_never_quote_the_password() {
+        for url in [
+            format!("redis://u:{PW}%zz@h"),
+            format!("redis://u:%zz{PW}@h"),
+            format!("redis://:{PW}%@h"),
+            format!("redis://:{PW}%4@h"),
+            format!("redis://:{PW}%FF@h"),
+            format!("unix://:{PW}%G1@/tmp/r.sock"),
+        ] {
+            let (part, reason) = fail(&url);
+            assert_eq!(part, "URL password", "{url}");
+            assert!(
+                !reason.contains('`') || !reason.contains("%zz"),
+                "{url}: {reason}"
+            );
+        }
+        for url in [
+            format!("redis://h?password={PW}%zz"),
+            format!("redis://h?password=%zz{PW}"),
+            format!("redis://h?password={PW}%C3"),
+        ] {
+            let (part, reason) = fail(&url);
+            assert_eq!(part, "URL query key `password`", "{url}");
+            assert!(!reason.contains("%zz"), "{url}: {reason}");
+        }
+    }
+
+    #[test]
+    fn unknown_query_key() {
+        let (part, reason) = fail("redis://h?socket_timeotu=5");
+        assert_eq!(part, "URL query key `socket_timeotu`");
+        assert!(reason.contains("is not a known option"), "{reason}");
+        assert!(reason.contains("socket_timeout"), "{reason}");
+        // Keys are case-sensitive, and redis-py options this client lacks are not ignored.
+        for key in [
+            "DB",
+            "Socket_Timeout",
+            "health_check_interval",
+            "ssl_cert_reqs",
+            "timeout",
+        ] {
+            let (part, _) = fail(&format!("redis://h?{key}=1"));
+            assert_eq!(part, format!("URL query key `{key}`"));
+        }
+        // Even without a value.
+        assert_eq!(fail("redis://h?verbose").0, "URL query key `verbose`");
+        // On unix too.
+        assert_eq!(
+            fail("unix:///s?sockettimeout=1").0,
+            "URL query key `sockettimeout`"
+        );
+    }
+
+    #[test]
+    fn duplicate_query_key() {
+        for url in [
+            "redis://h?db=1&db=2",
+            "redis://h?db=1&db=1",
+            "redis://h?db=1&d%62=2",
+            "redis://h?socket_timeout=1&socket_timeout=2",
+        ] {
+            let (part, reason) = fail(url);
+            assert!(part.starts_with("URL query key `"), "{url}: {part}");
+            assert_eq!(reason, "is given more than once", "{url}");
+        }
+        let (part, _) = fail(&format!("redis://h?password={PW}&password={PW}"));
+        assert_eq!(part, "URL query key `password`");
+    }
+
+    #[test]
+    fn query_key_without_value() {
+        for key in [
+            "db",
+            "socket_timeout",
+            "protocol",
+            "client_name",
+            "username",
+            "password",
+            "keepalive",
+        ] {
+            for url in [format!("redis://h?{key}"), format!("redis://h?{key}=")] {
+                let (part, reason) = fail(&url);
+                assert_eq!(part, format!("URL query key `{key}`"), "{url}");
+                assert!(reason.contains("needs a value"), "{url}: {reason}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_timeouts() {
+        for key in ["socket_timeout", "socket_connect_timeout"] {
+            for value in [
+                "0", "0.0", "-0", "-1", "-0.5", "NaN", "nan", "inf", "-inf", "infinity", "abc",
+                "5s", "1,5", "1e400", "1e300", "1e-12", "0x10",
+            ] {
+                let (part, reason) = fail(&format!("redis://h?{key}={value}"));
+                assert_eq!(part, format!("URL query key `{key}`"), "{value}");
+                assert!(reason.contains("seconds"), "{key}={value}: {reason}");
+            }
+        }
+        let (_, reason) = fail("redis://h?socket_timeout=-1");
+        assert_eq!(reason, "`-1` is not a number of seconds greater than 0");
+    }
+
+    #[test]
+    fn bad_keepalive() {
+        for value in ["-1", "0.5", "1.0", "x", "1e3", "18446744073709551616"] {
+            let (part, reason) = fail(&format!("redis://h?keepalive={value}"));
+            assert_eq!(part, "URL query key `keepalive`", "{value}");
+            assert!(
+                reason.contains("whole number of seconds"),
+                "{value}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_protocol() {
+        for value in ["1", "4", "resp", "resp4", "RESP", "v3", "3.0"] {
+            let (part, reason) = fail(&format!("redis://h?protocol={value}"));
+            assert_eq!(part, "URL query key `protocol`", "{value}");
+            assert!(reason.contains("is not a protocol"), "{value}: {reason}");
+        }
+    }
+
+    #[test]
+    fn bad_client_name() {
+        for value in ["a%20b", "a%0Ab", "%C3%A9t%C3%A9", "a%7Fb"] {
+            let (part, reason) = fail(&format!("redis://h?client_name={value}"));
+            assert_eq!(part, "URL query key `client_name`", "{value}");
+            assert!(reason.contains("is not a client name"), "{value}: {reason}");
+        }
+    }
+
+    #[test]
+    fn spaces_controls_and_fragments_are_refused() {
+        for url in [
+            "redis://h ",
+            "redis://h:6379\n",
+            " redis://h",
+            "redis://h\t:6379",
+            &format!("redis://:{PW} x@h"),
+            &format!("redis://:{PW}\r@h"),
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL", "{url:?}");
+            assert!(
+                reason.contains("space or control character"),
+                "{url:?}: {reason}"
+            );
+        }
+        for url in [
+            "redis://h#frag",
+            "redis://h/0#",
+            &format!("redis://:{PW}#x@h"),
+            &format!("redis://h?password={PW}#"),
+        ] {
+            let (part, reason) = fail(url);
+            assert_eq!(part, "URL", "{url}");
+            assert!(reason.contains("`%23`"), "{url}: {reason}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        for url in [
+            format!("redis://:{PW}@h"),
+            format!("redis://user:{PW}@h:6380/2"),
+            format!("rediss://u:{PW}@[::1]"),
+            format!("redis://h?password={PW}"),
+            format!("redis://u:x@h?password={PW}"),
+            format!("unix://:{PW}@/tmp/r.sock"),
+            format!("unix:///tmp/r.sock?password={PW}"),
+            format!("redis://:{}@h", "Hunter2%53ecret"),
+        ] {
+            let cfg = ok(&url);
+            assert_eq!(pw(&cfg), Some(PW), "{url}");
+            let debug = format!("{cfg:?}");
+            assert!(!debug.contains(PW), "{url}: {debug}");
+            assert!(debug.contains("Secret(***)"), "{url}: {debug}");
+            let pretty = format!("{cfg:#?}");
+            assert!(!pretty.contains(PW), "{url}: {pretty}");
+        }
+    }
+
+    #[test]
+    fn errors_never_quote_the_password() {
+        // Errors in parts other than the password, with the password present in the URL.
+        for url in [
+            format!("redis://u:{PW}@h:99999"),
+            format!("redis://u:{PW}@h:0"),
+            format!("redis://u:{PW}@h/x"),
+            format!("redis://u:{PW}@"),
+            format!("redis://u:{PW}@h?nope=1"),
+            format!("redis://u:{PW}@h?db=1&db=2"),
+            format!("redis://u:{PW}@h?socket_timeout=NaN"),
+            format!("redis://u:{PW}@h?protocol=9"),
+            format!("redis://h?password={PW}&socket_timeout=-1"),
+            format!("redis://h?password={PW}&db=x"),
+            format!("redis://h?password={PW}&password=x"),
+            format!("redis://h?socket_timeout=0&password={PW}"),
+            format!("rediss://u:{PW}@[::1]:99999"),
+            format!("unix://u:{PW}@h/tmp/s"),
+            format!("unix://u:{PW}@/tmp/s?keepalive=-1"),
+            format!("http://u:{PW}@h"),
+            format!("redis//u:{PW}@h"),
+            format!("u:{PW}@h://x"),
+        ] {
+            fail(&url);
+        }
+    }
+
+    #[test]
+    fn passwords_with_unescaped_delimiters_do_not_leak() {
+        // A password holding an unescaped `/`, `?` or `&` is cut in two by the grammar; the piece
+        // after the cut lands in another part, and the error about that part must not quote it.
+        for url in [
+            // `/` in the password: the rest lands in the path.
+            format!("redis://:abc/{PW}@h"),
+            format!("redis://u:abc/{PW}@h:6379/0"),
+            format!("redis://u:{PW}/x@h"),
+            // `/` then digits: the host is `u`, the port is the first piece.
+            format!("redis://u:{PW}/7@h"),
+            format!("redis://u:1234/{PW}@h"),
+            // `?` in the password: the rest lands in the query.
+            format!("redis://:abc?{PW}@h"),
+            format!("redis://u:abc?{PW}@h"),
+            format!("redis://u:12?{PW}@h"),
+            format!("redis://u:12?{PW}=1@h"),
+            format!("redis://u:12?db=1&{PW}@h"),
+            // `/` with unix: the first piece is taken for a host.
+            format!("unix://:abc/{PW}@/tmp/r.sock"),
+            format!("unix://:{PW}/x@/tmp/r.sock"),
+            // `&` in a query password: the rest is taken for a key.
+            format!("redis://h?password=abc&{PW}"),
+            format!("redis://h?password=abc&{PW}=1"),
+            format!("redis://h?password=abc&{PW}%zz"),
+        ] {
+            fail(&url);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Shared fixtures for the integration tests (`mod support;` in each file
+//! under `tests/`).
+//!
+//! Nothing here uses the `redisync` API: the fixtures must keep working while
+//! the client is being written, and a bug in the client must never be able to
+//! hide itself by breaking the fixture that checks it. Everything speaks raw
+//! RESP over `std` sockets.
+//!
+//! * [`RedisServer`] — a real `redis-server` in a temp dir on free ports
+//!   (password, ACL users, Unix socket, TLS, extra config lines).
+//! * [`tls_certs`] — CA, server, client and unrelated-CA certificates made
+//!   with the `openssl` command line, once per test process.
+//! * [`FakeServer`] — a scripted server for replies a real one never sends.
+//! * [`BlackholeListener`] — a port where `connect` hangs (connect timeouts).
+//! * [`unused_port`] — a port where `connect` is refused.
+//! * [`wait_until`] / [`wait_for`] — polling with a deadline, never a blind
+//!   sleep.
+
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code, unused_imports)]
+// A fixture that cannot do its job must stop the test with a clear message;
+// `expect` with that message is the intended behaviour here.
+#![allow(clippy::expect_used)]
+
+pub mod blackhole;
+pub mod fake;
+pub mod ports;
+pub mod resp;
+pub mod server;
+pub mod tls;
+pub mod wait;
+
+pub use blackhole::BlackholeListener;
+pub use fake::{Expect, FakeServer, Step};
+pub use ports::{free_port, unused_port};
+pub use server::{RedisServer, RedisServerBuilder, TlsAuthClients};
+pub use tls::{TlsCerts, tls_certs};
+pub use wait::{wait_for, wait_until};

@@ -281,6 +281,38 @@ fn connect_timeout_covers_the_handshake_against_a_silent_server() {
 }
 
 #[test]
+fn connect_timeout_is_one_budget_for_all_handshake_steps() {
+    // Each step alone fits in the budget; together they do not.
+    let fake = FakeServer::with_script(vec![
+        Step::expect("HELLO"),
+        Step::Sleep(Duration::from_millis(250)),
+        Step::reply("%1\r\n$5\r\nproto\r\n:3\r\n"),
+        Step::expect("CLIENT"),
+        Step::expect("CLIENT"),
+        Step::Sleep(Duration::from_millis(250)),
+        Step::reply("+OK\r\n+OK\r\n"),
+        Step::AcceptThenSilent,
+    ]);
+    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
+        .connect_timeout(Duration::from_millis(400))
+        .socket_timeout(Duration::from_secs(30));
+    let started = Instant::now();
+    let e = Connection::with_config(&cfg).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(480), "{took:?}");
+}
+
+#[test]
 fn connect_timeout_covers_name_resolution_and_localhost_resolves() {
     let server = RedisServer::start();
     let mut conn = Connection::open(&format!("redis://localhost:{}", server.port())).unwrap();

@@ -1,6 +1,8 @@
 //! The commands that open a session: `HELLO` (or `AUTH` on RESP2), `CLIENT SETNAME`, `SELECT`,
 //! `CLIENT SETINFO`. They run under the connect deadline (the caller maps their timeouts).
 
+use std::time::{Duration, Instant};
+
 use super::config::{ConnectionConfig, Protocol};
 use super::{Connection, reply_to_result};
 use crate::error::{Error, ErrorKind, ProtocolError, Result, ServerError};
@@ -14,12 +16,18 @@ fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
 }
 
 /// One command, one reply (an error reply kept as a value).
-fn exchange(conn: &mut Connection, args: &[&[u8]]) -> Result<Value> {
+fn exchange(conn: &mut Connection, args: &[&[u8]], deadline: Deadline) -> Result<Value> {
+    conn.limit_to(deadline.0, deadline.1)?;
     conn.write_with(1, |out| encode(out, args))?;
     conn.read_reply()
 }
 
-pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig) -> Result<()> {
+/// The connect deadline and the configured connect timeout (for the error message).
+#[derive(Clone, Copy)]
+struct Deadline(Instant, Duration);
+
+pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig, deadline: Instant) -> Result<()> {
+    let deadline = Deadline(deadline, cfg.connect_timeout);
     let password = cfg.password.as_ref().map(|p| p.expose().as_bytes());
     let user = cfg.username.as_deref().unwrap_or("default").as_bytes();
     let mut named = false;
@@ -32,7 +40,7 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig) -> Result<()> {
         if let Some(name) = &cfg.client_name {
             args.extend_from_slice(&[b"SETNAME", name.as_bytes()]);
         }
-        match exchange(conn, &args)? {
+        match exchange(conn, &args, deadline)? {
             Value::Map(_) | Value::Array(_) => {
                 conn.set_protocol(Protocol::Resp3);
                 named = true;
@@ -49,8 +57,8 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig) -> Result<()> {
         if let Some(pass) = password {
             // Without a user name, the one-argument form works on every server version.
             let reply = match &cfg.username {
-                Some(u) => exchange(conn, &[b"AUTH", u.as_bytes(), pass])?,
-                None => exchange(conn, &[b"AUTH", pass])?,
+                Some(u) => exchange(conn, &[b"AUTH", u.as_bytes(), pass], deadline)?,
+                None => exchange(conn, &[b"AUTH", pass], deadline)?,
             };
             match reply {
                 Value::Okay => {}
@@ -80,6 +88,7 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig) -> Result<()> {
             vec![b"CLIENT", b"SETINFO", b"LIB-VER", version.as_bytes()],
         ));
     }
+    conn.limit_to(deadline.0, deadline.1)?;
     conn.write_with(steps.len(), |out| {
         for (_, args) in &steps {
             encode(out, args);

@@ -118,11 +118,9 @@ impl Connection {
             db: cfg.db,
             addr: cfg.addr.clone(),
         };
-        // The handshake runs under what is left of the connect deadline; its timeouts are
-        // connect timeouts.
-        conn.read_timeout = socket::remaining(deadline, t)?;
-        conn.write_timeout = conn.read_timeout;
-        match handshake::run(&mut conn, cfg) {
+        // The handshake runs under what is left of the connect deadline (each exchange gets the
+        // time remaining when it starts); its timeouts are connect timeouts.
+        match handshake::run(&mut conn, cfg, deadline) {
             Ok(()) => {}
             Err(Error::Timeout { .. }) => return Err(Error::timeout(TimeoutPhase::Connect, t)),
             Err(e) => return Err(e),
@@ -380,6 +378,14 @@ impl Connection {
             out.push(self.read_reply()?);
         }
         Ok(out)
+    }
+
+    /// Limits the next exchange to the time left before `deadline`.
+    pub(crate) fn limit_to(&mut self, deadline: Instant, connect_timeout: Duration) -> Result<()> {
+        let left = socket::remaining(deadline, connect_timeout)?;
+        self.read_timeout = left;
+        self.write_timeout = left;
+        Ok(())
     }
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {

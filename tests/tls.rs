@@ -54,7 +54,7 @@ fn rediss_url_turns_tls_on() {
     let server = RedisServer::builder().tls().start();
     let certs = tls_certs();
     let cfg = ConnectionConfig::from_url(&server.tls_url()).unwrap();
-    assert!(cfg.tls_config().is_some());
+    assert!(cfg.tls.is_some());
     // No private CA given: the system roots do not know ours, so verification fails ...
     let e = Connection::with_config(&cfg).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e}");

@@ -141,33 +141,48 @@ impl TlsConfig {
 /// Everything one connection needs: address, credentials, database, protocol, deadlines, limits.
 ///
 /// Build one from a URL with [`ConnectionConfig::from_url`] or from parts with
-/// [`ConnectionConfig::new`], then adjust it with the methods named after each field.
+/// [`ConnectionConfig::new`], then adjust it with the methods named after each field. The fields
+/// are public to read; the methods are the way to set them.
 ///
 /// ```
 /// use std::time::Duration;
 /// let cfg = redisync::ConnectionConfig::from_url("redis://:secret@127.0.0.1:6380/2?socket_timeout=5")?
 ///     .client_name("worker-1")
 ///     .connect_timeout(Duration::from_secs(3));
-/// assert_eq!(cfg.db_index(), 2);
-/// assert_eq!(cfg.read_timeout_value(), Duration::from_secs(5));
+/// assert_eq!(cfg.db, 2);
+/// assert_eq!(cfg.read_timeout, Duration::from_secs(5));
 /// assert!(!format!("{cfg:?}").contains("secret"));
 /// # Ok::<(), redisync::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ConnectionConfig {
-    pub(crate) addr: Address,
-    pub(crate) tls: Option<TlsConfig>,
-    pub(crate) username: Option<String>,
-    pub(crate) password: Option<Secret>,
-    pub(crate) db: u32,
-    pub(crate) client_name: Option<String>,
-    pub(crate) protocol: Protocol,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) read_timeout: Duration,
-    pub(crate) write_timeout: Duration,
-    pub(crate) keepalive: Option<Duration>,
-    pub(crate) lib_info: bool,
-    pub(crate) limits: Limits,
+    /// Where the server listens.
+    pub address: Address,
+    /// TLS settings; `Some` turns TLS on.
+    pub tls: Option<TlsConfig>,
+    /// The ACL user name (Redis 6+); without one a password authenticates `default`.
+    pub username: Option<String>,
+    /// The password or token.
+    pub password: Option<Secret>,
+    /// The database to `SELECT` after connecting (default 0).
+    pub db: u32,
+    /// The name `CLIENT LIST` shows for this connection.
+    pub client_name: Option<String>,
+    /// The protocol to ask for (default [`Protocol::Resp3`], falling back to RESP2).
+    pub protocol: Protocol,
+    /// One deadline for resolution, connect, TLS and handshake together (default 10 s).
+    pub connect_timeout: Duration,
+    /// Deadline for each whole reply (default 10 s).
+    pub read_timeout: Duration,
+    /// Deadline for sending each command or pipeline (default 10 s).
+    pub write_timeout: Duration,
+    /// TCP keepalive idle time before the first probe (default 30 s), `None` for off.
+    pub keepalive: Option<Duration>,
+    /// Whether to send `CLIENT SETINFO LIB-NAME/LIB-VER` (default true).
+    pub lib_info: bool,
+    /// Limits on what the decoder accepts from the server.
+    pub limits: Limits,
 }
 
 impl ConnectionConfig {
@@ -185,9 +200,9 @@ impl ConnectionConfig {
         ConnectionConfig::with_addr(Address::Unix(path.into()))
     }
 
-    fn with_addr(addr: Address) -> ConnectionConfig {
+    fn with_addr(address: Address) -> ConnectionConfig {
         ConnectionConfig {
-            addr,
+            address,
             tls: None,
             username: None,
             password: None,
@@ -271,46 +286,5 @@ impl ConnectionConfig {
     pub fn limits(mut self, limits: Limits) -> ConnectionConfig {
         self.limits = limits;
         self
-    }
-
-    /// The server address.
-    pub fn address(&self) -> &Address {
-        &self.addr
-    }
-    /// The TLS settings, if TLS is on.
-    pub fn tls_config(&self) -> Option<&TlsConfig> {
-        self.tls.as_ref()
-    }
-    /// The ACL user name, if any.
-    pub fn user(&self) -> Option<&str> {
-        self.username.as_deref()
-    }
-    /// Whether a password is set (the password itself is not readable back through a getter).
-    pub fn has_password(&self) -> bool {
-        self.password.is_some()
-    }
-    /// The database index.
-    pub fn db_index(&self) -> u32 {
-        self.db
-    }
-    /// The connect timeout.
-    pub fn connect_timeout_value(&self) -> Duration {
-        self.connect_timeout
-    }
-    /// The read timeout.
-    pub fn read_timeout_value(&self) -> Duration {
-        self.read_timeout
-    }
-    /// The write timeout.
-    pub fn write_timeout_value(&self) -> Duration {
-        self.write_timeout
-    }
-    /// The protocol that will be asked for.
-    pub fn protocol_requested(&self) -> Protocol {
-        self.protocol
-    }
-    /// The client name, if any.
-    pub fn name(&self) -> Option<&str> {
-        self.client_name.as_deref()
     }
 }

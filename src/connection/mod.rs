@@ -79,7 +79,7 @@ impl Connection {
     pub fn with_config(cfg: &ConnectionConfig) -> Result<Connection> {
         let deadline = Instant::now() + cfg.connect_timeout;
         let t = cfg.connect_timeout;
-        let stream = match &cfg.addr {
+        let stream = match &cfg.address {
             Address::Tcp { host, port } => {
                 let addrs = socket::resolve(host, *port, deadline, t)?;
                 let tcp = socket::connect_tcp(&addrs, deadline, t, cfg.keepalive)?;
@@ -116,7 +116,7 @@ impl Connection {
             socket_write_timeout: Duration::ZERO,
             push_handler: None,
             db: cfg.db,
-            addr: cfg.addr.clone(),
+            addr: cfg.address.clone(),
         };
         // The handshake runs under what is left of the connect deadline (each exchange gets the
         // time remaining when it starts); its timeouts are connect timeouts.

@@ -122,18 +122,18 @@ impl ConnectionConfig {
     ///     "rediss://app:s3cr%40t@cache.example.com:6380/4?socket_timeout=0.5&protocol=resp2",
     /// )?;
     /// assert_eq!(
-    ///     cfg.address(),
+    ///     &cfg.address,
     ///     &Address::Tcp { host: "cache.example.com".into(), port: 6380 },
     /// );
-    /// assert!(cfg.tls_config().is_some());
-    /// assert_eq!(cfg.user(), Some("app"));
-    /// assert!(cfg.has_password());
-    /// assert_eq!(cfg.db_index(), 4);
-    /// assert_eq!(cfg.read_timeout_value(), Duration::from_millis(500));
-    /// assert_eq!(cfg.protocol_requested(), Protocol::Resp2);
+    /// assert!(cfg.tls.as_ref().is_some());
+    /// assert_eq!(cfg.username.as_deref(), Some("app"));
+    /// assert!(cfg.password.is_some());
+    /// assert_eq!(cfg.db, 4);
+    /// assert_eq!(cfg.read_timeout, Duration::from_millis(500));
+    /// assert_eq!(cfg.protocol, Protocol::Resp2);
     ///
     /// let cfg = ConnectionConfig::from_url("unix:///run/redis/redis.sock?db=1")?;
-    /// assert_eq!(cfg.address(), &Address::Unix("/run/redis/redis.sock".into()));
+    /// assert_eq!(&cfg.address, &Address::Unix("/run/redis/redis.sock".into()));
     ///
     /// let err = ConnectionConfig::from_url("redis://localhost:99999").unwrap_err();
     /// assert_eq!(err.kind(), redisync::ErrorKind::InvalidInput);
@@ -624,34 +624,34 @@ mod tests {
     fn plain_host_takes_every_default() {
         let cfg = ok("redis://localhost");
         assert_eq!(cfg, ConnectionConfig::new("localhost", 6379));
-        assert_eq!(cfg.address(), &tcp("localhost", 6379));
-        assert_eq!(cfg.tls_config(), None);
-        assert_eq!(cfg.user(), None);
-        assert!(!cfg.has_password());
-        assert_eq!(cfg.db_index(), 0);
-        assert_eq!(cfg.name(), None);
-        assert_eq!(cfg.protocol_requested(), Protocol::Resp3);
-        assert_eq!(cfg.connect_timeout_value(), DEFAULT_CONNECT_TIMEOUT);
-        assert_eq!(cfg.read_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
-        assert_eq!(cfg.write_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
+        assert_eq!(&cfg.address, &tcp("localhost", 6379));
+        assert_eq!(cfg.tls.as_ref(), None);
+        assert_eq!(cfg.username.as_deref(), None);
+        assert!(!cfg.password.is_some());
+        assert_eq!(cfg.db, 0);
+        assert_eq!(cfg.client_name.as_deref(), None);
+        assert_eq!(cfg.protocol, Protocol::Resp3);
+        assert_eq!(cfg.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(cfg.read_timeout, DEFAULT_SOCKET_TIMEOUT);
+        assert_eq!(cfg.write_timeout, DEFAULT_SOCKET_TIMEOUT);
         assert_eq!(cfg.keepalive, Some(DEFAULT_KEEPALIVE));
-        assert_eq!(ok("redis://127.0.0.1/").address(), &tcp("127.0.0.1", 6379));
-        assert_eq!(ok("redis://redis_1?").address(), &tcp("redis_1", 6379));
+        assert_eq!(&ok("redis://127.0.0.1/").address, &tcp("127.0.0.1", 6379));
+        assert_eq!(&ok("redis://redis_1?").address, &tcp("redis_1", 6379));
     }
 
     #[test]
     fn host_and_port() {
         assert_eq!(
-            ok("redis://cache.example.com:6380").address(),
+            &ok("redis://cache.example.com:6380").address,
             &tcp("cache.example.com", 6380)
         );
-        assert_eq!(ok("redis://h:1").address(), &tcp("h", 1));
-        assert_eq!(ok("redis://h:65535/").address(), &tcp("h", 65535));
-        assert_eq!(ok("redis://h:06380").address(), &tcp("h", 6380));
+        assert_eq!(&ok("redis://h:1").address, &tcp("h", 1));
+        assert_eq!(&ok("redis://h:65535/").address, &tcp("h", 65535));
+        assert_eq!(&ok("redis://h:06380").address, &tcp("h", 6380));
         // An empty port is the default port (RFC 3986).
-        assert_eq!(ok("redis://h:").address(), &tcp("h", 6379));
+        assert_eq!(&ok("redis://h:").address, &tcp("h", 6379));
         assert_eq!(
-            ok("redis://10.0.0.7:7000/3").address(),
+            &ok("redis://10.0.0.7:7000/3").address,
             &tcp("10.0.0.7", 7000)
         );
     }
@@ -666,13 +666,13 @@ mod tests {
             "VALKEY://h",
         ] {
             let cfg = ok(url);
-            assert_eq!(cfg.address(), &tcp("h", 6379), "{url}");
-            assert_eq!(cfg.tls_config(), None, "{url}");
+            assert_eq!(&cfg.address, &tcp("h", 6379), "{url}");
+            assert_eq!(cfg.tls.as_ref(), None, "{url}");
         }
         for url in ["rediss://h", "REDISS://h", "valkeys://h", "ValKeyS://h"] {
             let cfg = ok(url);
-            assert_eq!(cfg.tls_config(), Some(&TlsConfig::default()), "{url}");
-            assert_eq!(cfg.address(), &tcp("h", 6379), "{url}");
+            assert_eq!(cfg.tls.as_ref(), Some(&TlsConfig::default()), "{url}");
+            assert_eq!(&cfg.address, &tcp("h", 6379), "{url}");
         }
         for url in [
             "unix:///s",
@@ -682,7 +682,7 @@ mod tests {
             "valkey+unix:///s",
         ] {
             assert_eq!(
-                ok(url).address(),
+                &ok(url).address,
                 &Address::Unix(PathBuf::from("/s")),
                 "{url}"
             );
@@ -692,52 +692,56 @@ mod tests {
     #[test]
     fn rediss_turns_tls_on_with_everything_else() {
         let cfg = ok("rediss://u:p@secure.example.com:6380/5");
-        assert_eq!(cfg.tls_config(), Some(&TlsConfig::default()));
-        assert_eq!(cfg.address(), &tcp("secure.example.com", 6380));
-        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(cfg.tls.as_ref(), Some(&TlsConfig::default()));
+        assert_eq!(&cfg.address, &tcp("secure.example.com", 6380));
+        assert_eq!(cfg.username.as_deref(), Some("u"));
         assert_eq!(pw(&cfg), Some("p"));
-        assert_eq!(cfg.db_index(), 5);
+        assert_eq!(cfg.db, 5);
     }
 
     #[test]
     fn user_and_password() {
         let cfg = ok("redis://alice:wonder@h:6380/1");
-        assert_eq!(cfg.user(), Some("alice"));
+        assert_eq!(cfg.username.as_deref(), Some("alice"));
         assert_eq!(pw(&cfg), Some("wonder"));
-        assert_eq!(cfg.address(), &tcp("h", 6380));
-        assert_eq!(cfg.db_index(), 1);
+        assert_eq!(&cfg.address, &tcp("h", 6380));
+        assert_eq!(cfg.db, 1);
 
         // Password only: the `default` user.
         let cfg = ok("redis://:pw@h");
-        assert_eq!(cfg.user(), None);
+        assert_eq!(cfg.username.as_deref(), None);
         assert_eq!(pw(&cfg), Some("pw"));
 
         // User only, with or without the colon.
         for url in ["redis://bob@h", "redis://bob:@h"] {
             let cfg = ok(url);
-            assert_eq!(cfg.user(), Some("bob"), "{url}");
-            assert!(!cfg.has_password(), "{url}");
+            assert_eq!(cfg.username.as_deref(), Some("bob"), "{url}");
+            assert!(!cfg.password.is_some(), "{url}");
         }
 
         // Empty user info is no credentials.
         for url in ["redis://@h", "redis://:@h"] {
             let cfg = ok(url);
-            assert_eq!((cfg.user(), cfg.has_password()), (None, false), "{url}");
+            assert_eq!(
+                (cfg.username.as_deref(), cfg.password.is_some()),
+                (None, false),
+                "{url}"
+            );
         }
 
         // Everything after the first colon is the password, up to the last `@`.
         let cfg = ok("redis://u:a:b@c@h");
-        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(cfg.username.as_deref(), Some("u"));
         assert_eq!(pw(&cfg), Some("a:b@c"));
-        assert_eq!(cfg.address(), &tcp("h", 6379));
+        assert_eq!(&cfg.address, &tcp("h", 6379));
     }
 
     #[test]
     fn percent_decoding_happens_once_in_every_part() {
         let cfg = ok("redis://us%65r%3Aname:p%40ss%2Fw%3Fo%23rd%25@%6C%6Fcal%2Dhost:6379");
-        assert_eq!(cfg.user(), Some("user:name"));
+        assert_eq!(cfg.username.as_deref(), Some("user:name"));
         assert_eq!(pw(&cfg), Some("p@ss/w?o#rd%"));
-        assert_eq!(cfg.address(), &tcp("local-host", 6379));
+        assert_eq!(&cfg.address, &tcp("local-host", 6379));
 
         // Exactly once: `%2540` is `%40`, not `@`.
         let cfg = ok("redis://:%2540@h");
@@ -746,126 +750,129 @@ mod tests {
         // `+` is a plus, not a space.
         let cfg = ok("redis://:a+b@h?client_name=x+y");
         assert_eq!(pw(&cfg), Some("a+b"));
-        assert_eq!(cfg.name(), Some("x+y"));
+        assert_eq!(cfg.client_name.as_deref(), Some("x+y"));
 
         // Lower- and upper-case hex digits; UTF-8 sequences.
         let cfg = ok("redis://%c3%A9t%C3%a9:%E2%82%AC@h");
-        assert_eq!(cfg.user(), Some("été"));
+        assert_eq!(cfg.username.as_deref(), Some("été"));
         assert_eq!(pw(&cfg), Some("€"));
 
         // Path and query values.
-        assert_eq!(ok("redis://h/%31%32").db_index(), 12);
+        assert_eq!(ok("redis://h/%31%32").db, 12);
         let cfg = ok("redis://h?client_name=a%2Db&password=x%26y%3Dz&username=me%40corp");
-        assert_eq!(cfg.name(), Some("a-b"));
+        assert_eq!(cfg.client_name.as_deref(), Some("a-b"));
         assert_eq!(pw(&cfg), Some("x&y=z"));
-        assert_eq!(cfg.user(), Some("me@corp"));
+        assert_eq!(cfg.username.as_deref(), Some("me@corp"));
         assert_eq!(
-            ok("unix:///tmp/my%20redis.sock").address(),
+            &ok("unix:///tmp/my%20redis.sock").address,
             &Address::Unix(PathBuf::from("/tmp/my redis.sock"))
         );
         // Keys are decoded too.
-        assert_eq!(ok("redis://h?d%62=4").db_index(), 4);
+        assert_eq!(ok("redis://h?d%62=4").db, 4);
     }
 
     #[test]
     fn ipv6_literals() {
         let cfg = ok("redis://[::1]:6380");
-        assert_eq!(cfg.address(), &tcp("::1", 6380));
-        assert_eq!(cfg.address().to_string(), "[::1]:6380");
-        assert_eq!(ok("redis://[::1]").address(), &tcp("::1", 6379));
-        assert_eq!(ok("redis://[::1]/2").db_index(), 2);
+        assert_eq!(&cfg.address, &tcp("::1", 6380));
+        assert_eq!(&cfg.address.to_string(), "[::1]:6380");
+        assert_eq!(&ok("redis://[::1]").address, &tcp("::1", 6379));
+        assert_eq!(ok("redis://[::1]/2").db, 2);
         let cfg = ok("rediss://u:p@[2001:db8::7]:7000/3?db=4");
-        assert_eq!(cfg.address(), &tcp("2001:db8::7", 7000));
-        assert_eq!(cfg.db_index(), 4);
-        assert_eq!(cfg.user(), Some("u"));
+        assert_eq!(&cfg.address, &tcp("2001:db8::7", 7000));
+        assert_eq!(cfg.db, 4);
+        assert_eq!(cfg.username.as_deref(), Some("u"));
         assert_eq!(
-            ok("redis://[::ffff:10.0.0.1]").address(),
+            &ok("redis://[::ffff:10.0.0.1]").address,
             &tcp("::ffff:10.0.0.1", 6379)
         );
     }
 
     #[test]
     fn db_from_path_and_query() {
-        assert_eq!(ok("redis://h").db_index(), 0);
-        assert_eq!(ok("redis://h/").db_index(), 0);
-        assert_eq!(ok("redis://h/0").db_index(), 0);
-        assert_eq!(ok("redis://h/15").db_index(), 15);
-        assert_eq!(ok("redis://h:6380/007").db_index(), 7);
-        assert_eq!(ok("redis://h/4294967295").db_index(), u32::MAX);
-        assert_eq!(ok("redis://h?db=3").db_index(), 3);
-        assert_eq!(ok("redis://h/?db=3").db_index(), 3);
+        assert_eq!(ok("redis://h").db, 0);
+        assert_eq!(ok("redis://h/").db, 0);
+        assert_eq!(ok("redis://h/0").db, 0);
+        assert_eq!(ok("redis://h/15").db, 15);
+        assert_eq!(ok("redis://h:6380/007").db, 7);
+        assert_eq!(ok("redis://h/4294967295").db, u32::MAX);
+        assert_eq!(ok("redis://h?db=3").db, 3);
+        assert_eq!(ok("redis://h/?db=3").db, 3);
         // The query wins over the path.
-        assert_eq!(ok("redis://h/1?db=2").db_index(), 2);
-        assert_eq!(ok("redis://h/9?db=0").db_index(), 0);
+        assert_eq!(ok("redis://h/1?db=2").db, 2);
+        assert_eq!(ok("redis://h/9?db=0").db, 0);
     }
 
     #[test]
     fn unix_sockets() {
         let cfg = ok("unix:///tmp/redis.sock");
         assert_eq!(cfg, ConnectionConfig::unix("/tmp/redis.sock"));
-        assert_eq!(cfg.db_index(), 0);
-        assert_eq!(cfg.tls_config(), None);
+        assert_eq!(cfg.db, 0);
+        assert_eq!(cfg.tls.as_ref(), None);
 
         let cfg = ok("unix:///run/redis/redis.sock?db=2");
         assert_eq!(
-            cfg.address(),
+            &cfg.address,
             &Address::Unix(PathBuf::from("/run/redis/redis.sock"))
         );
-        assert_eq!(cfg.db_index(), 2);
+        assert_eq!(cfg.db, 2);
 
         let cfg = ok("redis+unix:///var/run/r.sock?db=1&password=pw&username=app&socket_timeout=2");
         assert_eq!(
-            cfg.address(),
+            &cfg.address,
             &Address::Unix(PathBuf::from("/var/run/r.sock"))
         );
-        assert_eq!(cfg.db_index(), 1);
+        assert_eq!(cfg.db, 1);
         assert_eq!(pw(&cfg), Some("pw"));
-        assert_eq!(cfg.user(), Some("app"));
-        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(2));
+        assert_eq!(cfg.username.as_deref(), Some("app"));
+        assert_eq!(cfg.read_timeout, Duration::from_secs(2));
 
         // Credentials before the path.
         let cfg = ok("unix://:pw@/tmp/r.sock");
-        assert_eq!(cfg.address(), &Address::Unix(PathBuf::from("/tmp/r.sock")));
-        assert_eq!((cfg.user(), pw(&cfg)), (None, Some("pw")));
+        assert_eq!(&cfg.address, &Address::Unix(PathBuf::from("/tmp/r.sock")));
+        assert_eq!((cfg.username.as_deref(), pw(&cfg)), (None, Some("pw")));
         let cfg = ok("unix://app:pw@/tmp/r.sock");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), Some("pw")));
+        assert_eq!(
+            (cfg.username.as_deref(), pw(&cfg)),
+            (Some("app"), Some("pw"))
+        );
         let cfg = ok("unix://app@/tmp/r.sock");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), None));
+        assert_eq!((cfg.username.as_deref(), pw(&cfg)), (Some("app"), None));
 
         // An `@` in the socket path is just a character.
         let cfg = ok("unix:///run/user@1000/redis.sock");
         assert_eq!(
-            cfg.address(),
+            &cfg.address,
             &Address::Unix(PathBuf::from("/run/user@1000/redis.sock"))
         );
 
         // Relative-looking digits in the path are part of the path, not a database.
         let cfg = ok("unix:///tmp/3");
-        assert_eq!(cfg.address(), &Address::Unix(PathBuf::from("/tmp/3")));
-        assert_eq!(cfg.db_index(), 0);
+        assert_eq!(&cfg.address, &Address::Unix(PathBuf::from("/tmp/3")));
+        assert_eq!(cfg.db, 0);
     }
 
     #[test]
     fn query_timeouts() {
         let cfg = ok("redis://h?socket_timeout=5");
-        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(5));
-        assert_eq!(cfg.write_timeout_value(), Duration::from_secs(5));
-        assert_eq!(cfg.connect_timeout_value(), DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(cfg.read_timeout, Duration::from_secs(5));
+        assert_eq!(cfg.write_timeout, Duration::from_secs(5));
+        assert_eq!(cfg.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
 
         let cfg = ok("redis://h?socket_timeout=0.5");
-        assert_eq!(cfg.read_timeout_value(), Duration::from_millis(500));
-        assert_eq!(cfg.write_timeout_value(), Duration::from_millis(500));
+        assert_eq!(cfg.read_timeout, Duration::from_millis(500));
+        assert_eq!(cfg.write_timeout, Duration::from_millis(500));
 
         let cfg = ok("redis://h?socket_connect_timeout=2.25");
-        assert_eq!(cfg.connect_timeout_value(), Duration::from_millis(2250));
-        assert_eq!(cfg.read_timeout_value(), DEFAULT_SOCKET_TIMEOUT);
+        assert_eq!(cfg.connect_timeout, Duration::from_millis(2250));
+        assert_eq!(cfg.read_timeout, DEFAULT_SOCKET_TIMEOUT);
 
         let cfg = ok("redis://h?socket_connect_timeout=.1&socket_timeout=30");
-        assert_eq!(cfg.connect_timeout_value(), Duration::from_millis(100));
-        assert_eq!(cfg.read_timeout_value(), Duration::from_secs(30));
+        assert_eq!(cfg.connect_timeout, Duration::from_millis(100));
+        assert_eq!(cfg.read_timeout, Duration::from_secs(30));
 
         assert_eq!(
-            ok("redis://h?socket_timeout=1e-3").read_timeout_value(),
+            ok("redis://h?socket_timeout=1e-3").read_timeout,
             Duration::from_millis(1)
         );
     }
@@ -881,29 +888,44 @@ mod tests {
             ("resp3", Protocol::Resp3),
         ] {
             let cfg = ok(&format!("redis://h?protocol={value}"));
-            assert_eq!(cfg.protocol_requested(), protocol, "{value}");
+            assert_eq!(cfg.protocol, protocol, "{value}");
         }
     }
 
     #[test]
     fn query_client_name() {
         assert_eq!(
-            ok("redis://h?client_name=worker-1").name(),
+            ok("redis://h?client_name=worker-1").client_name.as_deref(),
             Some("worker-1")
         );
-        assert_eq!(ok("redis://h?client_name=a@b:c").name(), Some("a@b:c"));
+        assert_eq!(
+            ok("redis://h?client_name=a@b:c").client_name.as_deref(),
+            Some("a@b:c")
+        );
     }
 
     #[test]
     fn query_username_and_password_override_userinfo() {
         let cfg = ok("redis://h?username=app&password=pw");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("app"), Some("pw")));
+        assert_eq!(
+            (cfg.username.as_deref(), pw(&cfg)),
+            (Some("app"), Some("pw"))
+        );
         let cfg = ok("redis://old:oldpw@h?username=new&password=newpw");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("new"), Some("newpw")));
+        assert_eq!(
+            (cfg.username.as_deref(), pw(&cfg)),
+            (Some("new"), Some("newpw"))
+        );
         let cfg = ok("redis://old:oldpw@h?password=newpw");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("old"), Some("newpw")));
+        assert_eq!(
+            (cfg.username.as_deref(), pw(&cfg)),
+            (Some("old"), Some("newpw"))
+        );
         let cfg = ok("redis://old:oldpw@h?username=new");
-        assert_eq!((cfg.user(), pw(&cfg)), (Some("new"), Some("oldpw")));
+        assert_eq!(
+            (cfg.username.as_deref(), pw(&cfg)),
+            (Some("new"), Some("oldpw"))
+        );
         // A query password may hold an unescaped `=`, `@`, `/`, `?`, `:`.
         let cfg = ok("redis://h?password=a=b@c/d?e:f");
         assert_eq!(pw(&cfg), Some("a=b@c/d?e:f"));
@@ -943,8 +965,8 @@ mod tests {
 
     #[test]
     fn empty_query_pairs_are_skipped() {
-        assert_eq!(ok("redis://h?").db_index(), 0);
-        assert_eq!(ok("redis://h?&&db=2&").db_index(), 2);
+        assert_eq!(ok("redis://h?").db, 0);
+        assert_eq!(ok("redis://h?&&db=2&").db, 2);
     }
 
     #[test]

@@ -1,1 +1,202 @@
-fn main() {}
+//! `redisync-bench`: redisync side by side with the `redis` crate's sync API.
+//!
+//! Starts its own `redis-server` (or uses `--url`), runs each scenario in interleaved rounds
+//! (redisync, redis-rs, redisync, ...) and prints one line per scenario with the median of each
+//! side and their ratio (above 1 means redisync is faster).
+
+mod alloc;
+mod measure;
+mod scenarios;
+mod server;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use measure::Plan;
+use scenarios::{Clients, Op};
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+const SCENARIOS: &[(&str, &str)] = &[
+    (
+        "decode",
+        "decode mixed: decode a ~1 MB buffer of mixed replies (no I/O), MB/s",
+    ),
+    (
+        "get16",
+        "GET 16B: sequential GETs of a 16-byte value, ops/s",
+    ),
+    (
+        "set16",
+        "SET 16B: sequential SETs of a 16-byte value, ops/s",
+    ),
+    (
+        "get100k",
+        "GET 100KB: sequential GETs of a 100 KiB value, ops/s",
+    ),
+    (
+        "set100k",
+        "SET 100KB: sequential SETs of a 100 KiB value, ops/s",
+    ),
+    (
+        "pipeline",
+        "pipeline 1000 GET: one pipeline of 1000 GETs per iteration, pipelines/s",
+    ),
+    (
+        "raw",
+        "raw GET 16B: redisync GET against a bare TcpStream loop (run it with --pin)",
+    ),
+    (
+        "allocs",
+        "allocs/op: allocations per GET 16B and SET 16B, steady state",
+    ),
+];
+
+const USAGE: &str = "\
+usage: redisync-bench [--quick] [--scenario NAME] [--url redis://HOST:PORT] [--pin]
+
+  --quick          few short rounds (CI smoke test, well under 30 s)
+  --scenario NAME  run one scenario (repeatable); NAME is one of the list below
+  --url URL        use this server instead of starting a redis-server
+  --pin            pin this process to core 0 and start redis-server under taskset -c 0
+";
+
+struct Options {
+    quick: bool,
+    only: Vec<String>,
+    url: Option<String>,
+    pin: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut o = Options {
+        quick: false,
+        only: Vec::new(),
+        url: None,
+        pin: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--pin" => o.pin = true,
+            "--scenario" => {
+                let name = args.next().ok_or("--scenario needs a name")?;
+                if !SCENARIOS.iter().any(|(n, _)| *n == name) {
+                    return Err(format!("unknown scenario `{name}`"));
+                }
+                o.only.push(name);
+            }
+            "--url" => o.url = Some(args.next().ok_or("--url needs a URL")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+fn print_usage() {
+    eprint!("{USAGE}\nscenarios:\n");
+    for (name, what) in SCENARIOS {
+        eprintln!("  {name:<9} {what}");
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("error: {e}\n");
+            }
+            print_usage();
+            return if e.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    match run(&opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(opts: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    if opts.pin {
+        server::pin_self()?;
+    }
+    let wanted = |name: &str| opts.only.is_empty() || opts.only.iter().any(|n| n == name);
+    let plan = if opts.quick {
+        Plan {
+            rounds: 3,
+            round: Duration::from_millis(60),
+        }
+    } else {
+        Plan {
+            rounds: 7,
+            round: Duration::from_millis(250),
+        }
+    };
+    println!(
+        "redisync-bench: {} rounds of {} ms per side, interleaved; median shown; \
+         ratio = redisync / other (>1: redisync faster){}",
+        plan.rounds,
+        plan.round.as_millis(),
+        if opts.pin { "; pinned to core 0" } else { "" }
+    );
+
+    if wanted("decode") {
+        scenarios::decode_mixed(plan);
+    }
+    let needs_server = SCENARIOS.iter().any(|(n, _)| *n != "decode" && wanted(n));
+    if !needs_server {
+        return Ok(());
+    }
+    // Declared before the clients so it outlives them (dropped last: killed at the end).
+    let server;
+    let url = match &opts.url {
+        Some(url) => url.clone(),
+        None => {
+            server = server::Server::start(opts.pin)?;
+            server.url.clone()
+        }
+    };
+    let mut clients = Clients::connect(&url)?;
+    println!(
+        "server {url}; redisync speaks {:?}, redis-rs its default (RESP2); \
+         GET/SET replies are the same bytes in both",
+        clients.ours.protocol()
+    );
+    for (name, op) in [
+        ("get16", Op::Get16),
+        ("set16", Op::Set16),
+        ("get100k", Op::Get100k),
+        ("set100k", Op::Set100k),
+    ] {
+        if wanted(name) {
+            scenarios::single(plan, &mut clients, op);
+        }
+    }
+    if wanted("pipeline") {
+        scenarios::pipeline(plan, &mut clients);
+    }
+    if wanted("raw") {
+        scenarios::raw(plan, &mut clients);
+        if !opts.pin {
+            println!("pin with: taskset -c 0 (client) and start the server with taskset -c 0");
+            println!("  (or pass --pin, which does both)");
+        }
+    }
+    if wanted("allocs") {
+        scenarios::allocs(&mut clients, opts.quick);
+    }
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -627,7 +627,7 @@ mod tests {
         assert_eq!(&cfg.address, &tcp("localhost", 6379));
         assert_eq!(cfg.tls.as_ref(), None);
         assert_eq!(cfg.username.as_deref(), None);
-        assert!(!cfg.password.is_some());
+        assert!(cfg.password.is_none());
         assert_eq!(cfg.db, 0);
         assert_eq!(cfg.client_name.as_deref(), None);
         assert_eq!(cfg.protocol, Protocol::Resp3);
@@ -716,7 +716,7 @@ mod tests {
         for url in ["redis://bob@h", "redis://bob:@h"] {
             let cfg = ok(url);
             assert_eq!(cfg.username.as_deref(), Some("bob"), "{url}");
-            assert!(!cfg.password.is_some(), "{url}");
+            assert!(cfg.password.is_none(), "{url}");
         }
 
         // Empty user info is no credentials.

@@ -3,6 +3,8 @@
 
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
+# Pinning client and server to one core measures the client, not the scheduler (see bench/).
+BENCH_ARGS ?= --pin
 
 .PHONY: demo test lint doc bench bench-quick fuzz deps ci
 
@@ -23,10 +25,10 @@ doc:
 
 # Side by side with the `redis` crate, in one process; prints ratios. Run on a quiet machine.
 bench: deps
-	$(CARGO) run --release -p redisync-bench --
+	$(CARGO) run --release -p redisync-bench -- $(BENCH_ARGS)
 
 bench-quick: deps
-	$(CARGO) run --release -p redisync-bench -- --quick
+	$(CARGO) run --release -p redisync-bench -- --quick $(BENCH_ARGS)
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -284,6 +284,15 @@ fn malformed_frames_are_typed_errors() {
     assert_eq!(err(b"(12x\r\n", &l), ProtocolError::InvalidBigNumber);
     assert_eq!(err(b"=2\r\nab\r\n", &l), ProtocolError::InvalidVerbatim);
     assert_eq!(err(b"_x\r\n", &l), ProtocolError::MissingCrlf);
+    // A bare CRLF where a frame should start (found by the fuzzer: it once panicked).
+    assert_eq!(err(b"\r\n", &l), ProtocolError::UnknownType(b'\r'));
+    assert_eq!(err(b"*1\r\n\r\n", &l), ProtocolError::UnknownType(b'\r'));
+    assert_eq!(
+        err(b"*2\r\n:1\r\n\r\n", &l),
+        ProtocolError::UnknownType(b'\r')
+    );
+    assert_eq!(err(b"\n", &l), ProtocolError::UnknownType(b'\n'));
+    assert_eq!(err(b"+\n", &l), ProtocolError::MissingCrlf);
     // The error shows up as an Error of kind Protocol.
     let e: redisync::Error = err(b"?\r\n", &l).into();
     assert_eq!(e.kind(), ErrorKind::Protocol);

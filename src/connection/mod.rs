@@ -221,30 +221,43 @@ impl Connection {
         replies: usize,
         encode: impl FnOnce(&mut Vec<u8>),
     ) -> Result<()> {
+        self.write_at(replies, encode, Instant::now()).map(drop)
+    }
+
+    /// [`Connection::write_with`] with the clock already read at `start`. Returns the instant
+    /// the reply's deadline counts from: `start` when one write sent everything (the usual
+    /// case, so a round trip reads the clock once), otherwise the moment the last byte left.
+    fn write_at(
+        &mut self,
+        replies: usize,
+        encode: impl FnOnce(&mut Vec<u8>),
+        start: Instant,
+    ) -> Result<Instant> {
         self.check()?;
         self.wbuf.clear();
         encode(&mut self.wbuf);
-        match self.flush_wbuf() {
-            Ok(()) => {
+        match self.flush_wbuf(start) {
+            Ok(sent) => {
                 self.pending += replies;
-                Ok(())
+                Ok(sent)
             }
             Err(e) => Err(self.fail(e)),
         }
     }
 
-    fn flush_wbuf(&mut self) -> Result<()> {
+    fn flush_wbuf(&mut self, start: Instant) -> Result<Instant> {
         let timeout = self.write_timeout;
-        let mut start: Option<Instant> = None;
         let mut written = 0;
+        let mut writes = 0;
         while written < self.wbuf.len() {
-            let limit = match start {
-                None => {
-                    start = Some(Instant::now());
-                    timeout
-                }
-                Some(s) => left_of(s, timeout).ok_or_else(|| write_timeout(timeout))?,
+            // The first write is bounded by the socket timeout itself; later ones by what is
+            // left of the whole budget.
+            let limit = if writes == 0 {
+                timeout
+            } else {
+                left_of(start, timeout).ok_or_else(|| write_timeout(timeout))?
             };
+            writes += 1;
             if self.socket_write_timeout != limit {
                 self.stream.set_write_timeout(limit).map_err(Error::Io)?;
                 self.socket_write_timeout = limit;
@@ -260,15 +273,20 @@ impl Connection {
         if self.wbuf.capacity() > MAX_IDLE_READ_BUFFER {
             self.wbuf = Vec::with_capacity(1024);
         }
-        Ok(())
+        Ok(if writes <= 1 { start } else { Instant::now() })
     }
 
     /// Reads the next reply (pushes go to the push handler), under the read timeout.
     pub(crate) fn read_reply(&mut self) -> Result<Value> {
+        self.read_reply_from(Instant::now())
+    }
+
+    /// Reads the next reply, its deadline counted from `start`.
+    fn read_reply_from(&mut self, start: Instant) -> Result<Value> {
         self.check()?;
         let timeout = self.read_timeout;
         loop {
-            let value = match self.read_value(timeout) {
+            let value = match self.read_value(timeout, start) {
                 Ok(v) => v,
                 Err(e) => return Err(self.fail(e)),
             };
@@ -289,9 +307,9 @@ impl Connection {
         }
     }
 
-    /// Reads one whole value, whatever it is.
-    fn read_value(&mut self, timeout: Duration) -> Result<Value> {
-        let mut start: Option<Instant> = None;
+    /// Reads one whole value, whatever it is, before `start + timeout`.
+    fn read_value(&mut self, timeout: Duration, start: Instant) -> Result<Value> {
+        let mut reads = 0;
         loop {
             if self.rstart < self.rend {
                 let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
@@ -307,13 +325,14 @@ impl Connection {
                     return Ok(v);
                 }
             }
-            let limit = match start {
-                None => {
-                    start = Some(Instant::now());
-                    timeout
-                }
-                Some(s) => left_of(s, timeout).ok_or_else(|| read_timeout(timeout))?,
+            // As for writes: the first read is bounded by the socket timeout, later ones by
+            // what is left of the budget for the whole reply.
+            let limit = if reads == 0 {
+                timeout
+            } else {
+                left_of(start, timeout).ok_or_else(|| read_timeout(timeout))?
             };
+            reads += 1;
             self.fill(limit, timeout)?;
         }
     }
@@ -360,8 +379,8 @@ impl Connection {
                 "replies to earlier send() calls are still unread; recv() them first",
             ));
         }
-        self.write_with(1, encode)?;
-        reply_to_result(self.read_reply()?)
+        let sent = self.write_at(1, encode, Instant::now())?;
+        reply_to_result(self.read_reply_from(sent)?)
     }
 
     /// Whether bytes are waiting in the read buffer (they would belong to no request).

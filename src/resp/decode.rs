@@ -116,8 +116,17 @@ impl Decoder {
 
     /// Consumes bytes from the front of `buf`; returns how many, and the value if one completed.
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
-        let mut pos = 0;
         self.need = 0;
+        if self.stack.is_empty() {
+            // The replies most commands get: `+OK` and a non-null bulk string at top level.
+            if buf.starts_with(b"+OK\r\n") {
+                return Ok((5, Some(Value::Okay)));
+            }
+            if let Some(done) = self.top_level_bulk(buf) {
+                return done;
+            }
+        }
+        let mut pos = 0;
         loop {
             let rest = &buf[pos..];
             let (element, used) = match self.element(rest)? {
@@ -161,11 +170,59 @@ impl Decoder {
         }
     }
 
+    /// A quick path for a bulk string with nothing open around it; `None` hands anything
+    /// unusual (null, bad digits, long headers) to the general path, which reports it.
+    #[inline]
+    fn top_level_bulk(
+        &mut self,
+        buf: &[u8],
+    ) -> Option<Result<(usize, Option<Value>), ProtocolError>> {
+        let rest = buf.strip_prefix(b"$")?;
+        let mut len: usize = 0;
+        let mut i = 0;
+        loop {
+            let b = *rest.get(i)?;
+            if b == b'\r' {
+                break;
+            }
+            let d = b.wrapping_sub(b'0');
+            if d > 9 || i >= 12 {
+                return None;
+            }
+            len = len * 10 + d as usize;
+            i += 1;
+        }
+        if i == 0 || rest.get(i + 1) != Some(&b'\n') || 1 + i > self.limits.max_line {
+            return None;
+        }
+        if len > self.limits.max_bulk_len {
+            return None;
+        }
+        let start = 1 + i + 2;
+        let end = start + len;
+        if buf.len() < end + 2 {
+            self.need = end + 2;
+            return Some(Ok((0, None)));
+        }
+        if &buf[end..end + 2] != b"\r\n" {
+            return Some(Err(ProtocolError::MissingCrlf));
+        }
+        Some(Ok((
+            end + 2,
+            Some(Value::BulkString(buf[start..end].to_vec())),
+        )))
+    }
+
     /// Parses one element at the start of `buf`: a whole scalar, or an aggregate's header.
     fn element(&mut self, buf: &[u8]) -> Result<Option<(Element, usize)>, ProtocolError> {
         let Some(&ty) = buf.first() else {
             return Ok(None);
         };
+        // Refuse a byte that starts no frame before looking for a line: garbage is reported at
+        // once, never scanned, and every line below has its type byte in front of its CR.
+        if !is_type_byte(ty) {
+            return Err(ProtocolError::UnknownType(ty));
+        }
         let Some(line_end) = self.find_line_end(buf)? else {
             return Ok(None);
         };
@@ -262,7 +319,7 @@ impl Decoder {
         let max = self.limits.max_line;
         let window = &buf[..buf.len().min(max.saturating_add(3))];
         match window.iter().position(|&b| b == b'\n') {
-            Some(nl) if nl >= 1 && window[nl - 1] == b'\r' => Ok(Some(nl - 1)),
+            Some(nl) if nl >= 2 && window[nl - 1] == b'\r' => Ok(Some(nl - 1)),
             Some(_) => Err(ProtocolError::MissingCrlf),
             None if window.len() > max.saturating_add(2) => {
                 Err(ProtocolError::LineTooLong { limit: max })
@@ -355,6 +412,27 @@ impl Frame {
             }),
         }
     }
+}
+
+fn is_type_byte(b: u8) -> bool {
+    matches!(
+        b,
+        types::SIMPLE_STRING
+            | types::SIMPLE_ERROR
+            | types::INTEGER
+            | types::BULK_STRING
+            | types::ARRAY
+            | types::NULL
+            | types::BOOLEAN
+            | types::DOUBLE
+            | types::BIG_NUMBER
+            | types::BULK_ERROR
+            | types::VERBATIM_STRING
+            | types::MAP
+            | types::SET
+            | types::ATTRIBUTE
+            | types::PUSH
+    )
 }
 
 /// Parses a signed decimal integer with no leading `+`, spaces or overflow.

@@ -23,10 +23,18 @@ pub fn write_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 
 #[inline]
 pub(crate) fn write_bulk_with_type(out: &mut Vec<u8>, ty: u8, bytes: &[u8]) {
-    out.reserve(bytes.len() + 16);
-    out.push(ty);
-    write_decimal(out, bytes.len() as i64);
-    out.extend_from_slice(b"\r\n");
+    // The header is built on the stack and appended with the payload in as few copies as
+    // possible: this runs once per argument of every command.
+    let mut head = [0u8; 24];
+    head[0] = ty;
+    let mut digits = [0u8; 20];
+    let len = format_decimal(&mut digits, bytes.len() as u64);
+    let n = len.len();
+    head[1..1 + n].copy_from_slice(len);
+    head[1 + n] = b'\r';
+    head[2 + n] = b'\n';
+    out.reserve(3 + n + bytes.len() + 2);
+    out.extend_from_slice(&head[..3 + n]);
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
 }

@@ -46,6 +46,60 @@ impl<T: ToArg> ToArgs for One<T> {
     }
 }
 
+/// A command name encoded as a bulk string at compile time (`const { Name::new("GET") }`), so
+/// typed commands spend nothing on formatting their own name.
+pub(crate) struct Name {
+    bulk: [u8; 32],
+    len: usize,
+}
+
+impl Name {
+    /// Encodes `name`; names longer than 16 bytes do not fit (none of Redis's do).
+    pub(crate) const fn new(name: &str) -> Name {
+        let bytes = name.as_bytes();
+        assert!(
+            !bytes.is_empty() && bytes.len() <= 16,
+            "command name length"
+        );
+        let mut bulk = [0u8; 32];
+        bulk[0] = b'$';
+        let mut i = 1;
+        if bytes.len() >= 10 {
+            bulk[i] = b'0' + (bytes.len() / 10) as u8;
+            i += 1;
+        }
+        bulk[i] = b'0' + (bytes.len() % 10) as u8;
+        bulk[i + 1] = b'\r';
+        bulk[i + 2] = b'\n';
+        i += 3;
+        let mut j = 0;
+        while j < bytes.len() {
+            bulk[i + j] = bytes[j];
+            j += 1;
+        }
+        bulk[i + j] = b'\r';
+        bulk[i + j + 1] = b'\n';
+        Name {
+            bulk,
+            len: i + j + 2,
+        }
+    }
+}
+
+impl ToArgs for Name {
+    #[inline]
+    fn arg_count(&self) -> usize {
+        1
+    }
+    #[inline]
+    fn write_args(&self, out: &mut Vec<u8>) {
+        // A fixed-size copy, then trimmed: cheaper than a variable-length one for a few bytes.
+        let at = out.len();
+        out.extend_from_slice(&self.bulk);
+        out.truncate(at + self.len);
+    }
+}
+
 impl<T: ToArg + ?Sized> ToArg for &T {
     #[inline]
     fn write_arg(&self, out: &mut Vec<u8>) {
@@ -360,5 +414,8 @@ mod tests {
             (2, b"$1\r\nk\r\n$1\r\nv\r\n".to_vec())
         );
         assert_eq!(b"raw".arg_count(), 1);
+        for name in ["GET", "CLIENT", "ZRANGEBYSCORE", "A"] {
+            assert_eq!(encode(&Name::new(name)), encode(&name), "{name}");
+        }
     }
 }

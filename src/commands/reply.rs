@@ -35,6 +35,7 @@ pub trait FromValue: Sized {
 }
 
 /// Strips attributes and raises nested errors, so conversions see the value itself.
+#[inline]
 fn plain(value: Value) -> Result<Value> {
     match value {
         Value::Attribute { value, .. } => plain(*value),
@@ -139,6 +140,7 @@ float_from_value!(f32, f64);
 
 impl FromValue for String {
     /// Any string type holding UTF-8; integers, doubles and big numbers as their text.
+    #[inline]
     fn from_value(value: Value) -> Result<String> {
         match plain(value)? {
             Value::Okay => Ok("OK".to_string()),
@@ -160,6 +162,7 @@ impl FromValue for String {
 
 impl<T: FromValue> FromValue for Option<T> {
     /// Nil is `None`; anything else converts as `T`.
+    #[inline]
     fn from_value(value: Value) -> Result<Option<T>> {
         match value {
             Value::Nil => Ok(None),
@@ -199,6 +202,7 @@ fn pairs(expected: &'static str, value: Value) -> Result<Vec<(Value, Value)>> {
 
 impl<T: FromValue> FromValue for Vec<T> {
     /// An aggregate's elements; for `Vec<u8>`, a string's bytes (without copying).
+    #[inline]
     fn from_value(value: Value) -> Result<Vec<T>> {
         match plain(value)? {
             Value::BulkString(b) | Value::SimpleString(b) | Value::Verbatim { text: b, .. } => {

@@ -413,6 +413,7 @@ impl Connection {
 }
 
 /// A top-level error reply becomes an `Err`; anything else is the reply.
+#[inline]
 pub(crate) fn reply_to_result(v: Value) -> Result<Value> {
     match v {
         Value::Error(e) | Value::BulkError(e) => Err(Error::Server(e)),

@@ -122,12 +122,34 @@ impl Decoder {
             if buf.starts_with(b"+OK\r\n") {
                 return Ok((5, Some(Value::Okay)));
             }
-            if let Some(done) = self.top_level_bulk(buf) {
-                return done;
+            if let Some(done) = self.bulk(buf) {
+                return done.map(|d| match d {
+                    Some((v, used)) => (used, Some(v)),
+                    None => (0, None),
+                });
             }
         }
         let mut pos = 0;
         loop {
+            // Arrays of bulk strings (MGET, LRANGE, RESP2 maps) are filled in a tight loop; the
+            // last element goes through the general path, which closes the frame.
+            if let Some(Frame::List {
+                remaining, items, ..
+            }) = self.stack.last_mut()
+            {
+                while *remaining > 1 {
+                    match fast_bulk(&buf[pos..], &self.limits, &mut self.need) {
+                        Some(Ok(Some((v, used)))) => {
+                            items.push(v);
+                            *remaining -= 1;
+                            pos += used;
+                        }
+                        Some(Ok(None)) => return Ok((pos, None)),
+                        Some(Err(e)) => return Err(e),
+                        None => break,
+                    }
+                }
+            }
             let rest = &buf[pos..];
             let (element, used) = match self.element(rest)? {
                 Some(x) => x,
@@ -170,47 +192,12 @@ impl Decoder {
         }
     }
 
-    /// A quick path for a bulk string with nothing open around it; `None` hands anything
-    /// unusual (null, bad digits, long headers) to the general path, which reports it.
+    /// A quick path for the most common element, a non-null bulk string with a short header.
+    /// `None` hands anything unusual (null, bad digits, long headers, limits) to the general
+    /// path, which reports it; `Some(Ok(None))` is incomplete.
     #[inline]
-    fn top_level_bulk(
-        &mut self,
-        buf: &[u8],
-    ) -> Option<Result<(usize, Option<Value>), ProtocolError>> {
-        let rest = buf.strip_prefix(b"$")?;
-        let mut len: usize = 0;
-        let mut i = 0;
-        loop {
-            let b = *rest.get(i)?;
-            if b == b'\r' {
-                break;
-            }
-            let d = b.wrapping_sub(b'0');
-            if d > 9 || i >= 12 {
-                return None;
-            }
-            len = len * 10 + d as usize;
-            i += 1;
-        }
-        if i == 0 || rest.get(i + 1) != Some(&b'\n') || 1 + i > self.limits.max_line {
-            return None;
-        }
-        if len > self.limits.max_bulk_len {
-            return None;
-        }
-        let start = 1 + i + 2;
-        let end = start + len;
-        if buf.len() < end + 2 {
-            self.need = end + 2;
-            return Some(Ok((0, None)));
-        }
-        if &buf[end..end + 2] != b"\r\n" {
-            return Some(Err(ProtocolError::MissingCrlf));
-        }
-        Some(Ok((
-            end + 2,
-            Some(Value::BulkString(buf[start..end].to_vec())),
-        )))
+    fn bulk(&mut self, buf: &[u8]) -> Option<Result<Option<(Value, usize)>, ProtocolError>> {
+        fast_bulk(buf, &self.limits, &mut self.need)
     }
 
     /// Parses one element at the start of `buf`: a whole scalar, or an aggregate's header.
@@ -218,9 +205,14 @@ impl Decoder {
         let Some(&ty) = buf.first() else {
             return Ok(None);
         };
+        if ty == types::BULK_STRING {
+            if let Some(done) = self.bulk(buf) {
+                return done.map(|d| d.map(|(v, used)| (Element::Value(v), used)));
+            }
+        }
         // Refuse a byte that starts no frame before looking for a line: garbage is reported at
         // once, never scanned, and every line below has its type byte in front of its CR.
-        if !is_type_byte(ty) {
+        if !IS_TYPE[ty as usize] {
             return Err(ProtocolError::UnknownType(ty));
         }
         let Some(line_end) = self.find_line_end(buf)? else {
@@ -414,26 +406,78 @@ impl Frame {
     }
 }
 
-fn is_type_byte(b: u8) -> bool {
-    matches!(
-        b,
-        types::SIMPLE_STRING
-            | types::SIMPLE_ERROR
-            | types::INTEGER
-            | types::BULK_STRING
-            | types::ARRAY
-            | types::NULL
-            | types::BOOLEAN
-            | types::DOUBLE
-            | types::BIG_NUMBER
-            | types::BULK_ERROR
-            | types::VERBATIM_STRING
-            | types::MAP
-            | types::SET
-            | types::ATTRIBUTE
-            | types::PUSH
-    )
+/// The bulk-string fast path shared by [`Decoder::bulk`] and the array loop in
+/// [`Decoder::decode`].
+#[inline]
+fn fast_bulk(
+    buf: &[u8],
+    limits: &Limits,
+    need: &mut usize,
+) -> Option<Result<Option<(Value, usize)>, ProtocolError>> {
+    let rest = buf.strip_prefix(b"$")?;
+    let mut len: usize = 0;
+    let mut i = 0;
+    loop {
+        let b = *rest.get(i)?;
+        if b == b'\r' {
+            break;
+        }
+        let d = b.wrapping_sub(b'0');
+        if d > 9 || i >= 12 {
+            return None;
+        }
+        len = len * 10 + d as usize;
+        i += 1;
+    }
+    if i == 0
+        || rest.get(i + 1) != Some(&b'\n')
+        || 1 + i > limits.max_line
+        || len > limits.max_bulk_len
+    {
+        return None;
+    }
+    let start = 1 + i + 2;
+    let end = start + len;
+    if buf.len() < end + 2 {
+        *need = end + 2;
+        return Some(Ok(None));
+    }
+    if &buf[end..end + 2] != b"\r\n" {
+        return Some(Err(ProtocolError::MissingCrlf));
+    }
+    Some(Ok(Some((
+        Value::BulkString(buf[start..end].to_vec()),
+        end + 2,
+    ))))
 }
+
+/// Which bytes start a RESP frame, as a table: this is checked for every element.
+static IS_TYPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let all = [
+        types::SIMPLE_STRING,
+        types::SIMPLE_ERROR,
+        types::INTEGER,
+        types::BULK_STRING,
+        types::ARRAY,
+        types::NULL,
+        types::BOOLEAN,
+        types::DOUBLE,
+        types::BIG_NUMBER,
+        types::BULK_ERROR,
+        types::VERBATIM_STRING,
+        types::MAP,
+        types::SET,
+        types::ATTRIBUTE,
+        types::PUSH,
+    ];
+    let mut i = 0;
+    while i < all.len() {
+        table[all[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Parses a signed decimal integer with no leading `+`, spaces or overflow.
 pub(crate) fn parse_int(line: &[u8]) -> Result<i64, ProtocolError> {

@@ -1,10 +1,13 @@
 //! The command encoder: writes into a caller's buffer, allocating nothing per argument.
 
 /// Writes `*<argc>\r\n`, the header of a command of `argc` arguments (the name included).
+#[inline]
 pub fn write_command_header(out: &mut Vec<u8>, argc: usize) {
-    out.push(b'*');
-    write_decimal(out, argc as i64);
-    out.extend_from_slice(b"\r\n");
+    let mut head = [0u8; HEADER];
+    let n = header(&mut head, b'*', argc);
+    let at = out.len();
+    out.extend_from_slice(&head);
+    out.truncate(at + n);
 }
 
 /// Writes one argument as a bulk string: `$<len>\r\n<bytes>\r\n`.
@@ -23,20 +26,42 @@ pub fn write_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 
 #[inline]
 pub(crate) fn write_bulk_with_type(out: &mut Vec<u8>, ty: u8, bytes: &[u8]) {
-    // The header is built on the stack and appended with the payload in as few copies as
-    // possible: this runs once per argument of every command.
-    let mut head = [0u8; 24];
-    head[0] = ty;
-    let mut digits = [0u8; 20];
-    let len = format_decimal(&mut digits, bytes.len() as u64);
-    let n = len.len();
-    head[1..1 + n].copy_from_slice(len);
-    head[1 + n] = b'\r';
-    head[2 + n] = b'\n';
-    out.reserve(3 + n + bytes.len() + 2);
-    out.extend_from_slice(&head[..3 + n]);
+    // This runs for every argument of every command, so the header is built on the stack and
+    // appended as one fixed-size copy (a few register moves, no memcpy call), then trimmed.
+    let mut head = [0u8; HEADER];
+    let n = header(&mut head, ty, bytes.len());
+    out.reserve(HEADER + bytes.len() + 2);
+    let at = out.len();
+    out.extend_from_slice(&head);
+    out.truncate(at + n);
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Room for a type byte, 20 digits and CRLF, rounded up.
+const HEADER: usize = 24;
+
+/// Writes `<ty><len>\r\n` into `head`; returns its length.
+#[inline]
+fn header(head: &mut [u8; HEADER], ty: u8, len: usize) -> usize {
+    // Most headers are one or two digits: no division loop for them.
+    if len < 10 {
+        head[..4].copy_from_slice(&[ty, b'0' + len as u8, b'\r', b'\n']);
+        return 4;
+    }
+    if len < 100 {
+        let (tens, ones) = ((len / 10) as u8, (len % 10) as u8);
+        head[..5].copy_from_slice(&[ty, b'0' + tens, b'0' + ones, b'\r', b'\n']);
+        return 5;
+    }
+    let mut digits = [0u8; 20];
+    let d = format_decimal(&mut digits, len as u64);
+    let n = d.len();
+    head[0] = ty;
+    head[1..1 + n].copy_from_slice(d);
+    head[1 + n] = b'\r';
+    head[2 + n] = b'\n';
+    n + 3
 }
 
 pub(crate) fn write_line(out: &mut Vec<u8>, ty: u8, line: &[u8]) {

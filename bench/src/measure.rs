@@ -86,7 +86,7 @@ pub fn figure(per_sec: f64, unit: Unit) -> String {
 /// Prints `scenario | <a label> <figure> | <b label> <figure> | ratio <a/b>`.
 pub fn report(scenario: &str, labels: (&str, &str), rates: (f64, f64), unit: Unit) {
     println!(
-        "{scenario:<18} | {:<8} {:>20} | {:<8} {:>20} | ratio {:.2}",
+        "{scenario:<18} | {:<8} {:>20} | {:<8} {:>20} | ratio {:.3}",
         labels.0,
         figure(rates.0, unit),
         labels.1,

@@ -111,13 +111,17 @@ pub struct Request<'a> {
 }
 
 enum Parts<'a> {
-    Args(&'a [&'a dyn ToArgs]),
+    Args(&'a dyn ToArgs),
     Cmd(&'a Cmd),
 }
 
 impl<'a> Request<'a> {
-    /// A request from its arguments, the command name first.
-    pub fn new(args: &'a [&'a dyn ToArgs]) -> Request<'a> {
+    /// A request from its arguments, the command name first: a tuple such as
+    /// `&("GET", "key")`, or a slice.
+    ///
+    /// A tuple is the fast form: its encoding is compiled for exactly those types, so writing
+    /// the request makes no dynamic calls per argument.
+    pub fn new(args: &'a dyn ToArgs) -> Request<'a> {
         Request {
             parts: Parts::Args(args),
         }
@@ -127,10 +131,8 @@ impl<'a> Request<'a> {
     pub fn encode(&self, out: &mut Vec<u8>) {
         match self.parts {
             Parts::Args(args) => {
-                write_command_header(out, args.iter().map(|a| a.arg_count()).sum());
-                for a in args {
-                    a.write_args(out);
-                }
+                write_command_header(out, args.arg_count());
+                args.write_args(out);
             }
             Parts::Cmd(c) => c.encode(out),
         }
@@ -148,7 +150,10 @@ impl<'a> From<&'a Cmd> for Request<'a> {
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.parts {
-            Parts::Args(a) => f.debug_struct("Request").field("args", &a.len()).finish(),
+            Parts::Args(a) => f
+                .debug_struct("Request")
+                .field("args", &a.arg_count())
+                .finish(),
             Parts::Cmd(c) => f.debug_tuple("Request").field(c).finish(),
         }
     }
@@ -190,7 +195,7 @@ mod tests {
     #[test]
     fn request_from_parts_matches_cmd() {
         let key = String::from("k");
-        let args: [&dyn ToArgs; 3] = [&"SET", &key, &10i64];
+        let args = ("SET", &key, 10i64);
         let req = Request::new(&args);
         let mut a = Vec::new();
         req.encode(&mut a);

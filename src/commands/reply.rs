@@ -36,11 +36,14 @@ pub trait FromValue: Sized {
 
 /// Strips attributes and raises nested errors, so conversions see the value itself.
 #[inline]
-fn plain(value: Value) -> Result<Value> {
-    match value {
-        Value::Attribute { value, .. } => plain(*value),
-        Value::Error(e) | Value::BulkError(e) => Err(Error::Server(e)),
-        v => Ok(v),
+fn plain(mut value: Value) -> Result<Value> {
+    // A loop, not recursion, so that this inlines into every conversion.
+    loop {
+        match value {
+            Value::Attribute { value: inner, .. } => value = *inner,
+            Value::Error(e) | Value::BulkError(e) => return Err(Error::Server(e)),
+            v => return Ok(v),
+        }
     }
 }
 
@@ -142,21 +145,32 @@ impl FromValue for String {
     /// Any string type holding UTF-8; integers, doubles and big numbers as their text.
     #[inline]
     fn from_value(value: Value) -> Result<String> {
-        match plain(value)? {
-            Value::Okay => Ok("OK".to_string()),
-            Value::BulkString(s) | Value::SimpleString(s) | Value::Verbatim { text: s, .. } => {
-                String::from_utf8(s).map_err(|e| {
-                    Error::conversion(
-                        "String",
-                        format!("{} bytes that are not UTF-8", e.as_bytes().len()),
-                    )
-                })
-            }
-            Value::Int(i) => Ok(i.to_string()),
-            Value::Double(d) => Ok(d.to_string()),
-            Value::BigNumber(n) => Ok(n),
-            v => mismatch("String", &v),
+        match value {
+            Value::BulkString(b) => utf8(b),
+            v => string_from_other(v),
         }
+    }
+}
+
+#[inline]
+fn utf8(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        Error::conversion(
+            "String",
+            format!("{} bytes that are not UTF-8", e.as_bytes().len()),
+        )
+    })
+}
+
+#[inline(never)]
+fn string_from_other(value: Value) -> Result<String> {
+    match plain(value)? {
+        Value::Okay => Ok("OK".to_string()),
+        Value::BulkString(s) | Value::SimpleString(s) | Value::Verbatim { text: s, .. } => utf8(s),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::Double(d) => Ok(d.to_string()),
+        Value::BigNumber(n) => Ok(n),
+        v => mismatch("String", &v),
     }
 }
 
@@ -166,7 +180,10 @@ impl<T: FromValue> FromValue for Option<T> {
     fn from_value(value: Value) -> Result<Option<T>> {
         match value {
             Value::Nil => Ok(None),
-            Value::Attribute { value, .. } => Option::<T>::from_value(*value),
+            Value::Attribute { .. } => match value.into_unattributed() {
+                Value::Nil => Ok(None),
+                v => T::from_value(v).map(Some),
+            },
             v => T::from_value(v).map(Some),
         }
     }
@@ -204,16 +221,28 @@ impl<T: FromValue> FromValue for Vec<T> {
     /// An aggregate's elements; for `Vec<u8>`, a string's bytes (without copying).
     #[inline]
     fn from_value(value: Value) -> Result<Vec<T>> {
-        match plain(value)? {
-            Value::BulkString(b) | Value::SimpleString(b) | Value::Verbatim { text: b, .. } => {
-                let len = b.len();
-                T::from_byte_vec(b)
-                    .ok_or_else(|| Error::conversion("Vec", format!("string ({len} bytes)")))
-            }
-            Value::Okay => T::from_byte_vec(b"OK".to_vec())
-                .ok_or_else(|| Error::conversion("Vec", "simple string OK".to_string())),
-            v => elements("Vec", v)?.into_iter().map(T::from_value).collect(),
+        // The bulk string is the common case (GET into Vec<u8>); keep it small enough to inline.
+        match value {
+            Value::BulkString(b) => bytes_into(b),
+            v => vec_from_other(v),
         }
+    }
+}
+
+#[inline]
+fn bytes_into<T: FromValue>(bytes: Vec<u8>) -> Result<Vec<T>> {
+    let len = bytes.len();
+    T::from_byte_vec(bytes).ok_or_else(|| Error::conversion("Vec", format!("string ({len} bytes)")))
+}
+
+#[inline(never)]
+fn vec_from_other<T: FromValue>(value: Value) -> Result<Vec<T>> {
+    match plain(value)? {
+        Value::BulkString(b) | Value::SimpleString(b) | Value::Verbatim { text: b, .. } => {
+            bytes_into(b)
+        }
+        Value::Okay => bytes_into(b"OK".to_vec()),
+        v => elements("Vec", v)?.into_iter().map(T::from_value).collect(),
     }
 }
 

@@ -10,13 +10,13 @@ use crate::resp::Value;
 /// A command name, encoded at compile time.
 macro_rules! name {
     ($name:literal) => {
-        &const { Name::new($name) }
+        const { Name::new($name) }
     };
 }
 
 /// Sends one command built from `args` and converts the reply.
 #[inline]
-fn call<E: Execute + ?Sized, T: FromValue>(e: &mut E, args: &[&dyn ToArgs]) -> Result<T> {
+fn call<E: Execute + ?Sized, T: FromValue>(e: &mut E, args: &dyn ToArgs) -> Result<T> {
     T::from_value(e.execute(&Request::new(args))?)
 }
 
@@ -28,7 +28,7 @@ pub trait Commands: Execute + Sized {
     /// `PING`: checks the connection; succeeds when the server answers `PONG`.
     /// <https://redis.io/commands/ping>
     fn ping(mut self) -> Result<()> {
-        match self.execute(&Request::new(&[name!("PING")]))? {
+        match self.execute(&Request::new(&(name!("PING"),)))? {
             Value::SimpleString(s) if s == b"PONG" => Ok(()),
             other => Err(Error::conversion("PONG", other.describe())),
         }
@@ -37,19 +37,19 @@ pub trait Commands: Execute + Sized {
     /// `ECHO message`: the server sends the message back.
     /// <https://redis.io/commands/echo>
     fn echo<T: FromValue>(mut self, message: impl ToArg) -> Result<T> {
-        call(&mut self, &[name!("ECHO"), &One(&message)])
+        call(&mut self, &(name!("ECHO"), One(&message)))
     }
 
     /// `GET key`: the value, or `None` when the key does not exist.
     /// <https://redis.io/commands/get>
     fn get<T: FromValue>(mut self, key: impl ToArg) -> Result<Option<T>> {
-        call(&mut self, &[name!("GET"), &One(&key)])
+        call(&mut self, &(name!("GET"), One(&key)))
     }
 
     /// `SET key value`.
     /// <https://redis.io/commands/set>
     fn set(mut self, key: impl ToArg, value: impl ToArg) -> Result<()> {
-        call(&mut self, &[name!("SET"), &One(&key), &One(&value)])
+        call(&mut self, &(name!("SET"), One(&key), One(&value)))
     }
 
     /// `SET key value [NX|XX] [EX|PX|EXAT|PXAT|KEEPTTL]`: returns whether the value was set
@@ -61,10 +61,7 @@ pub trait Commands: Execute + Sized {
         value: impl ToArg,
         options: SetOptions,
     ) -> Result<bool> {
-        call(
-            &mut self,
-            &[name!("SET"), &One(&key), &One(&value), &options],
-        )
+        call(&mut self, &(name!("SET"), One(&key), One(&value), &options))
     }
 
     /// `SET key value ... GET`: sets the value and returns the old one (`None` if the key did not
@@ -78,63 +75,57 @@ pub trait Commands: Execute + Sized {
     ) -> Result<Option<T>> {
         call(
             &mut self,
-            &[
-                name!("SET"),
-                &One(&key),
-                &One(&value),
-                &options,
-                name!("GET"),
-            ],
+            &(name!("SET"), One(&key), One(&value), &options, name!("GET")),
         )
     }
 
     /// `DEL key [key ...]`: how many of the keys existed and were removed.
     /// <https://redis.io/commands/del>
     fn del(mut self, keys: impl ToArgs) -> Result<u64> {
-        call(&mut self, &[name!("DEL"), &keys])
+        call(&mut self, &(name!("DEL"), &keys))
     }
 
     /// `EXISTS key [key ...]`: how many of the keys exist (a key named twice counts twice).
     /// <https://redis.io/commands/exists>
     fn exists(mut self, keys: impl ToArgs) -> Result<u64> {
-        call(&mut self, &[name!("EXISTS"), &keys])
+        call(&mut self, &(name!("EXISTS"), &keys))
     }
 
     /// `EXPIRE key seconds`: whether the timeout was set (`false` when the key does not exist).
     /// A zero or negative time deletes the key.
     /// <https://redis.io/commands/expire>
     fn expire(mut self, key: impl ToArg, seconds: i64) -> Result<bool> {
-        call(&mut self, &[name!("EXPIRE"), &One(&key), &seconds])
+        call(&mut self, &(name!("EXPIRE"), One(&key), &seconds))
     }
 
     /// `TTL key`: seconds to live; `-1` when the key has no expiry, `-2` when it does not exist.
     /// <https://redis.io/commands/ttl>
     fn ttl(mut self, key: impl ToArg) -> Result<i64> {
-        call(&mut self, &[name!("TTL"), &One(&key)])
+        call(&mut self, &(name!("TTL"), One(&key)))
     }
 
     /// `INCR key`: the value after adding one.
     /// <https://redis.io/commands/incr>
     fn incr(mut self, key: impl ToArg) -> Result<i64> {
-        call(&mut self, &[name!("INCR"), &One(&key)])
+        call(&mut self, &(name!("INCR"), One(&key)))
     }
 
     /// `INCRBY key delta`: the value after adding `delta`.
     /// <https://redis.io/commands/incrby>
     fn incr_by(mut self, key: impl ToArg, delta: i64) -> Result<i64> {
-        call(&mut self, &[name!("INCRBY"), &One(&key), &delta])
+        call(&mut self, &(name!("INCRBY"), One(&key), &delta))
     }
 
     /// `MGET key [key ...]`: each key's value, `None` where a key does not exist.
     /// <https://redis.io/commands/mget>
     fn mget<T: FromValue>(mut self, keys: impl ToArgs) -> Result<Vec<Option<T>>> {
-        call(&mut self, &[name!("MGET"), &keys])
+        call(&mut self, &(name!("MGET"), &keys))
     }
 
     /// `MSET key value [key value ...]`, from pairs: `conn.mset(&[("a", 1), ("b", 2)])`.
     /// <https://redis.io/commands/mset>
     fn mset(mut self, pairs: impl ToArgs) -> Result<()> {
-        call(&mut self, &[name!("MSET"), &pairs])
+        call(&mut self, &(name!("MSET"), &pairs))
     }
 }
 

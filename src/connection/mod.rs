@@ -195,6 +195,7 @@ impl Connection {
     }
 
     /// Refuses work on a broken connection.
+    #[inline]
     fn check(&self) -> Result<()> {
         match self.broken {
             Some(cause) => Err(Error::Broken { cause }),
@@ -227,6 +228,7 @@ impl Connection {
     /// [`Connection::write_with`] with the clock already read at `start`. Returns the instant
     /// the reply's deadline counts from: `start` when one write sent everything (the usual
     /// case, so a round trip reads the clock once), otherwise the moment the last byte left.
+    #[inline]
     fn write_at(
         &mut self,
         replies: usize,
@@ -245,6 +247,7 @@ impl Connection {
         }
     }
 
+    #[inline]
     fn flush_wbuf(&mut self, start: Instant) -> Result<Instant> {
         let timeout = self.write_timeout;
         let mut written = 0;
@@ -282,6 +285,7 @@ impl Connection {
     }
 
     /// Reads the next reply, its deadline counted from `start`.
+    #[inline]
     fn read_reply_from(&mut self, start: Instant) -> Result<Value> {
         self.check()?;
         let timeout = self.read_timeout;
@@ -308,6 +312,7 @@ impl Connection {
     }
 
     /// Reads one whole value, whatever it is, before `start + timeout`.
+    #[inline]
     fn read_value(&mut self, timeout: Duration, start: Instant) -> Result<Value> {
         let mut reads = 0;
         loop {
@@ -338,6 +343,7 @@ impl Connection {
     }
 
     /// Reads more bytes into the buffer, making room first.
+    #[inline]
     fn fill(&mut self, limit: Duration, timeout: Duration) -> Result<()> {
         if self.rend == self.rbuf.len() {
             if self.rstart > 0 {

@@ -115,6 +115,7 @@ impl Decoder {
     }
 
     /// Consumes bytes from the front of `buf`; returns how many, and the value if one completed.
+    #[inline]
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         self.need = 0;
         if self.stack.is_empty() {
@@ -122,13 +123,19 @@ impl Decoder {
             if buf.starts_with(b"+OK\r\n") {
                 return Ok((5, Some(Value::Okay)));
             }
-            if let Some(done) = self.bulk(buf) {
+            if let Some(done) = fast_bulk(buf, &self.limits, &mut self.need) {
                 return done.map(|d| match d {
                     Some((v, used)) => (used, Some(v)),
                     None => (0, None),
                 });
             }
         }
+        self.decode_general(buf)
+    }
+
+    /// Everything but the top-level fast paths.
+    #[inline(never)]
+    fn decode_general(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         let mut pos = 0;
         loop {
             // Arrays of bulk strings (MGET, LRANGE, RESP2 maps) are filled in a tight loop; the

@@ -135,11 +135,11 @@ impl Value {
     }
 
     /// The value without any attributes around it.
-    pub fn into_unattributed(self) -> Value {
-        match self {
-            Value::Attribute { value, .. } => value.into_unattributed(),
-            v => v,
+    pub fn into_unattributed(mut self) -> Value {
+        while let Value::Attribute { value, .. } = self {
+            self = *value;
         }
+        self
     }
 
     /// Writes this value in RESP3 form (RESP2 form where the types coincide). Useful for tests

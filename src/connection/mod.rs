@@ -281,16 +281,22 @@ impl Connection {
 
     /// Reads the next reply (pushes go to the push handler), under the read timeout.
     pub(crate) fn read_reply(&mut self) -> Result<Value> {
-        self.read_reply_from(Instant::now())
+        self.read_reply_from(None)
     }
 
-    /// Reads the next reply, its deadline counted from `start`.
+    /// Reads the next reply. Its deadline counts from `start`, or, when that is `None`, from
+    /// the first time the socket has to be read: a reply already in the buffer (the usual case
+    /// inside a pipeline) costs no clock read at all.
     #[inline]
-    fn read_reply_from(&mut self, start: Instant) -> Result<Value> {
+    fn read_reply_from(&mut self, start: Option<Instant>) -> Result<Value> {
         self.check()?;
-        let timeout = self.read_timeout;
+        let mut clock = ReadClock {
+            timeout: self.read_timeout,
+            start,
+            reads: 0,
+        };
         loop {
-            let value = match self.read_value(timeout, start) {
+            let value = match self.read_value(&mut clock) {
                 Ok(v) => v,
                 Err(e) => return Err(self.fail(e)),
             };
@@ -311,10 +317,9 @@ impl Connection {
         }
     }
 
-    /// Reads one whole value, whatever it is, before `start + timeout`.
+    /// Reads one whole value, whatever it is, within the clock's budget.
     #[inline]
-    fn read_value(&mut self, timeout: Duration, start: Instant) -> Result<Value> {
-        let mut reads = 0;
+    fn read_value(&mut self, clock: &mut ReadClock) -> Result<Value> {
         loop {
             if self.rstart < self.rend {
                 let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
@@ -330,15 +335,8 @@ impl Connection {
                     return Ok(v);
                 }
             }
-            // As for writes: the first read is bounded by the socket timeout, later ones by
-            // what is left of the budget for the whole reply.
-            let limit = if reads == 0 {
-                timeout
-            } else {
-                left_of(start, timeout).ok_or_else(|| read_timeout(timeout))?
-            };
-            reads += 1;
-            self.fill(limit, timeout)?;
+            let limit = clock.next_limit()?;
+            self.fill(limit, clock.timeout)?;
         }
     }
 
@@ -386,7 +384,7 @@ impl Connection {
             ));
         }
         let sent = self.write_at(1, encode, Instant::now())?;
-        reply_to_result(self.read_reply_from(sent)?)
+        reply_to_result(self.read_reply_from(Some(sent))?)
     }
 
     /// Whether bytes are waiting in the read buffer (they would belong to no request).
@@ -424,6 +422,33 @@ pub(crate) fn reply_to_result(v: Value) -> Result<Value> {
     match v {
         Value::Error(e) | Value::BulkError(e) => Err(Error::Server(e)),
         v => Ok(v),
+    }
+}
+
+/// The budget for one reply: the first read is bounded by the socket timeout itself, later
+/// ones by what is left of the whole budget.
+struct ReadClock {
+    timeout: Duration,
+    start: Option<Instant>,
+    reads: u32,
+}
+
+impl ReadClock {
+    #[inline]
+    fn next_limit(&mut self) -> Result<Duration> {
+        self.reads += 1;
+        let start = match self.start {
+            Some(s) => s,
+            None => {
+                let now = Instant::now();
+                self.start = Some(now);
+                now
+            }
+        };
+        if self.reads == 1 {
+            return Ok(self.timeout);
+        }
+        left_of(start, self.timeout).ok_or_else(|| read_timeout(self.timeout))
     }
 }
 

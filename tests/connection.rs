@@ -19,6 +19,23 @@ fn config(server: &RedisServer) -> ConnectionConfig {
     ConnectionConfig::new("127.0.0.1", server.port())
 }
 
+/// A scripted server's connection with no handshake commands at all (RESP2, no library info),
+/// so a script starts straight at the command under test.
+fn bare(fake: &FakeServer) -> ConnectionConfig {
+    ConnectionConfig::new("127.0.0.1", fake.port())
+        .protocol(Protocol::Resp2)
+        .lib_info(false)
+}
+
+#[track_caller]
+fn assert_timeout(e: &Error, phase: TimeoutPhase) {
+    assert!(
+        matches!(e, Error::Timeout { phase: p, .. } if *p == phase),
+        "expected a {phase} timeout, got {e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+}
+
 /// `CLIENT INFO` as seen by the server, for checking what the handshake did.
 fn client_info(conn: &mut Connection) -> String {
     cmd("CLIENT").arg("INFO").query(conn).unwrap()
@@ -239,16 +256,7 @@ fn connect_timeout_bounds_a_connect_that_hangs() {
     let started = Instant::now();
     let e = Connection::with_config(&cfg).unwrap_err();
     let took = started.elapsed();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Connect);
     assert!(
         took >= Duration::from_millis(250) && took < Duration::from_secs(3),
         "{took:?}"
@@ -264,16 +272,7 @@ fn connect_timeout_covers_the_handshake_against_a_silent_server() {
     let started = Instant::now();
     let e = Connection::with_config(&cfg).unwrap_err();
     let took = started.elapsed();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Connect);
     assert!(
         took < Duration::from_secs(3),
         "the 30 s socket timeout was used: {took:?}"
@@ -298,16 +297,7 @@ fn connect_timeout_is_one_budget_for_all_handshake_steps() {
         .socket_timeout(Duration::from_secs(30));
     let started = Instant::now();
     let e = Connection::with_config(&cfg).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Connect);
     let took = started.elapsed();
     assert!(took < Duration::from_millis(480), "{took:?}");
 }
@@ -330,16 +320,7 @@ fn read_timeout_breaks_the_connection_and_the_late_reply_is_never_read() {
         .arg("0.6")
         .exec(&mut conn)
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Read,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Read);
     assert!(started.elapsed() < Duration::from_millis(550));
     assert!(conn.is_broken());
     // Wait until the server has surely sent the late +OK: still nothing is read.
@@ -371,23 +352,11 @@ fn read_timeout_is_for_the_whole_reply_not_each_read() {
         Step::expect("GET"),
         Step::reply_chunked(&reply, 100, Duration::from_millis(30)),
     ]);
-    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false)
-        .read_timeout(Duration::from_millis(250));
+    let cfg = bare(&fake).read_timeout(Duration::from_millis(250));
     let mut conn = Connection::with_config(&cfg).unwrap();
     let started = Instant::now();
     let e = conn.get::<Vec<u8>>("k").unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Read,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Read);
     assert!(
         started.elapsed() < Duration::from_millis(450),
         "{:?}",
@@ -407,9 +376,7 @@ fn a_reply_in_many_small_pieces_arrives_whole() {
         Step::expect("PING"),
         Step::reply("+PONG\r\n"),
     ]);
-    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false);
+    let cfg = bare(&fake);
     let mut conn = Connection::with_config(&cfg).unwrap();
     let v: (Vec<u8>, i64, Option<String>) = cmd("MGET").arg("a").query(&mut conn).unwrap();
     assert_eq!((v.0.len(), v.1, v.2), (50_000, 7, None));
@@ -420,24 +387,12 @@ fn a_reply_in_many_small_pieces_arrives_whole() {
 #[test]
 fn write_timeout_bounds_a_send_to_a_server_that_stops_reading() {
     let fake = FakeServer::with_script(vec![Step::AcceptThenSilent]);
-    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false)
-        .write_timeout(Duration::from_millis(300));
+    let cfg = bare(&fake).write_timeout(Duration::from_millis(300));
     let mut conn = Connection::with_config(&cfg).unwrap();
     let big = vec![b'z'; 64 * 1024 * 1024];
     let started = Instant::now();
     let e = conn.set("k", &big).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                phase: TimeoutPhase::Write,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_timeout(&e, TimeoutPhase::Write);
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -454,9 +409,7 @@ fn server_closing_mid_reply_is_a_connection_error() {
         Step::reply("$10\r\nabc"),
         Step::Close,
     ]);
-    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false);
+    let cfg = bare(&fake);
     let mut conn = Connection::with_config(&cfg).unwrap();
     let e = conn.get::<String>("k").unwrap_err();
     assert!(matches!(e, Error::Closed), "{e:?}");
@@ -471,9 +424,7 @@ fn malformed_reply_is_a_protocol_error_and_breaks_the_connection() {
         Step::reply("?what\r\n+OK\r\n"),
         Step::AcceptThenSilent,
     ]);
-    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false);
+    let cfg = bare(&fake);
     let mut conn = Connection::with_config(&cfg).unwrap();
     let e = conn.get::<String>("k").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");

@@ -277,88 +277,31 @@ impl<T: ToArgs> ToArgs for Option<T> {
     }
 }
 
-impl<T: ToArgs> ToArgs for [T] {
-    fn arg_count(&self) -> usize {
-        self.iter().map(ToArgs::arg_count).sum()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        for v in self {
-            v.write_args(out)
-        }
-    }
-}
-
-impl<T: ToArgs> ToArgs for Vec<T> {
-    fn arg_count(&self) -> usize {
-        self.as_slice().arg_count()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        self.as_slice().write_args(out)
-    }
-}
-
-impl<T: ToArgs, const N: usize> ToArgs for [T; N] {
-    fn arg_count(&self) -> usize {
-        self.as_slice().arg_count()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        self.as_slice().write_args(out)
-    }
-}
-
-macro_rules! set_args {
-    ($($set:ident),*) => {$(
-        impl<T: ToArgs, S> ToArgs for $set<T, S> {
+/// Slices, vectors, arrays, sets and maps write their elements in iteration order (a map: each
+/// key, then its value).
+macro_rules! iter_args {
+    ($(impl[$($g:tt)*] $ty:ty;)*) => {$(
+        impl<$($g)*> ToArgs for $ty {
             fn arg_count(&self) -> usize {
-                self.iter().map(ToArgs::arg_count).sum()
+                self.iter().map(|item| item.arg_count()).sum()
             }
             fn write_args(&self, out: &mut Vec<u8>) {
-                for v in self {
-                    v.write_args(out)
+                for item in self.iter() {
+                    item.write_args(out)
                 }
             }
         }
     )*};
 }
-set_args!(HashSet);
 
-impl<T: ToArgs> ToArgs for BTreeSet<T> {
-    fn arg_count(&self) -> usize {
-        self.iter().map(ToArgs::arg_count).sum()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        for v in self {
-            v.write_args(out)
-        }
-    }
-}
-
-impl<K: ToArgs, V: ToArgs, S> ToArgs for HashMap<K, V, S> {
-    fn arg_count(&self) -> usize {
-        self.iter()
-            .map(|(k, v)| k.arg_count() + v.arg_count())
-            .sum()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        for (k, v) in self {
-            k.write_args(out);
-            v.write_args(out);
-        }
-    }
-}
-
-impl<K: ToArgs, V: ToArgs> ToArgs for BTreeMap<K, V> {
-    fn arg_count(&self) -> usize {
-        self.iter()
-            .map(|(k, v)| k.arg_count() + v.arg_count())
-            .sum()
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        for (k, v) in self {
-            k.write_args(out);
-            v.write_args(out);
-        }
-    }
+iter_args! {
+    impl[T: ToArgs] [T];
+    impl[T: ToArgs] Vec<T>;
+    impl[T: ToArgs, const N: usize] [T; N];
+    impl[T: ToArgs, S] HashSet<T, S>;
+    impl[T: ToArgs] BTreeSet<T>;
+    impl[K: ToArgs, V: ToArgs, S] HashMap<K, V, S>;
+    impl[K: ToArgs, V: ToArgs] BTreeMap<K, V>;
 }
 
 macro_rules! tuple_args {

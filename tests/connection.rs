@@ -455,6 +455,41 @@ fn oversized_reply_is_refused_by_the_limits() {
     assert!(conn.is_broken());
 }
 
+/// Resident memory of this process, from /proc (Linux).
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[test]
+fn an_announced_length_alone_does_not_allocate() {
+    // 400 MB announced (under the 512 MiB limit), more than the first read buffer sent, then
+    // silence: the buffer grows with what arrives, not with what was promised.
+    let mut reply = b"$400000000\r\n".to_vec();
+    reply.extend(std::iter::repeat_n(b'a', 40_000));
+    let fake = FakeServer::with_script(vec![
+        Step::expect("GET"),
+        Step::reply(&reply),
+        Step::AcceptThenSilent,
+    ]);
+    let cfg = bare(&fake).read_timeout(Duration::from_millis(300));
+    let mut conn = Connection::with_config(&cfg).unwrap();
+    let before = rss_bytes();
+    let e = conn.get::<Vec<u8>>("k").unwrap_err();
+    assert_timeout(&e, TimeoutPhase::Read);
+    let grown = rss_bytes().saturating_sub(before);
+    // Generous: other tests in this binary allocate in parallel (one writes 64 MiB).
+    assert!(
+        grown < 200 * 1024 * 1024,
+        "resident memory grew by {grown} bytes"
+    );
+}
+
 #[test]
 fn push_frames_before_a_reply_go_to_the_handler() {
     let fake = FakeServer::with_script(vec![

@@ -350,9 +350,14 @@ impl Connection {
                 self.rstart = 0;
             }
             if self.rend == self.rbuf.len() {
-                // Grow by doubling (so the zero-fill is amortized), to at least what the value
-                // being decoded is known to need.
-                let want = (self.rbuf.len() * 2).max(self.decoder.bytes_needed());
+                // Grow by doubling, so the zero-fill is amortized and the buffer never grows
+                // past twice what has actually arrived, whatever length a header announced
+                // (and never past what the value being decoded is known to need).
+                let mut want = self.rbuf.len() * 2;
+                let needed = self.decoder.bytes_needed();
+                if needed > self.rbuf.len() {
+                    want = want.min(needed);
+                }
                 self.rbuf.resize(want, 0);
             }
         }

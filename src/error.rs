@@ -71,6 +71,8 @@ pub enum ErrorKind {
     MasterDown,
     /// A `WATCH`ed key changed, so `EXEC` did nothing.
     Watch,
+    /// No pooled connection became free within `pool_timeout`.
+    PoolTimeout,
     /// The server sent bytes that are not valid RESP, or a reply of a shape the protocol forbids.
     Protocol,
     /// A reply could not be converted to the requested Rust type.
@@ -103,6 +105,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::CrossSlot => "cross-slot keys",
             ErrorKind::MasterDown => "master down",
             ErrorKind::Watch => "watched key changed",
+            ErrorKind::PoolTimeout => "pool timeout",
             ErrorKind::Protocol => "protocol error",
             ErrorKind::Conversion => "conversion error",
             ErrorKind::InvalidInput => "invalid input",
@@ -201,6 +204,9 @@ pub enum Error {
     /// `EXEC` returned null because a watched key changed.
     #[error("transaction aborted: a watched key changed")]
     Watch,
+    /// No pooled connection became free in time.
+    #[error("{0}")]
+    PoolTimeout(Box<PoolTimeout>),
 }
 
 impl fmt::Debug for Error {
@@ -231,12 +237,14 @@ impl Error {
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Tls(_) => ErrorKind::Tls,
             Error::Watch => ErrorKind::Watch,
+            Error::PoolTimeout(_) => ErrorKind::PoolTimeout,
         }
     }
 
-    /// A deadline passed (connect, read or write).
+    /// A deadline passed: connect, read or write ([`ErrorKind::Timeout`]), or the wait for a
+    /// pooled connection ([`ErrorKind::PoolTimeout`]).
     pub fn is_timeout(&self) -> bool {
-        self.kind() == ErrorKind::Timeout
+        matches!(self.kind(), ErrorKind::Timeout | ErrorKind::PoolTimeout)
     }
 
     /// The connection failed or could not be made. Timeouts are not included (as in redis-py);
@@ -307,6 +315,44 @@ impl Error {
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn tls(e: impl std::error::Error + Send + Sync + 'static) -> Error {
         Error::Tls(Box::new(e))
+    }
+}
+
+/// The wait for a pooled connection ran out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolTimeout {
+    pub(crate) waited: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) last_error: Option<(ErrorKind, String)>,
+}
+
+impl PoolTimeout {
+    /// How long the checkout waited.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+    /// The pool's limit, which every connection was counted against.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+    /// The kind and message of the last failure to open a connection, if one failed: when the
+    /// pool is short because the server cannot be reached, this says why.
+    pub fn last_connect_error(&self) -> Option<(ErrorKind, &str)> {
+        self.last_error.as_ref().map(|(k, m)| (*k, m.as_str()))
+    }
+}
+
+impl fmt::Display for PoolTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no pooled connection became free within {:?} (max_connections = {})",
+            self.waited, self.max_connections
+        )?;
+        if let Some((_, message)) = &self.last_error {
+            write!(f, "; last connect error: {message}")?;
+        }
+        Ok(())
     }
 }
 

@@ -84,18 +84,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 pub mod commands;
 mod connection;
 pub mod error;
+pub mod pool;
 pub mod resp;
 
 pub use commands::{
-    Cmd, Commands, Execute, FromValue, Pipeline, Request, SetOptions, ToArg, ToArgs, cmd, pipe,
+    Batch, Cmd, Commands, Execute, FromValue, Pipeline, Request, SetOptions, ToArg, ToArgs, cmd,
+    pipe,
 };
 pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,
 };
+pub use client::{Client, ClientBuilder};
 pub use connection::{Connection, PushHandler};
+pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
 pub use resp::Value;

@@ -6,6 +6,7 @@ use super::Execute;
 use super::args::ToArgs;
 use super::reply::FromValue;
 use crate::connection::Connection;
+use crate::connection::session::{SessionEffect, classify};
 use crate::error::Result;
 use crate::resp::{Value, write_command_header};
 
@@ -30,6 +31,7 @@ pub struct Cmd {
     name_len: usize,
     args: Vec<u8>,
     argc: usize,
+    effect: Option<SessionEffect>,
 }
 
 impl Cmd {
@@ -41,14 +43,25 @@ impl Cmd {
             name_len: name.len(),
             args,
             argc: 1,
+            effect: classify(name.as_bytes(), None),
         }
     }
 
     /// Appends arguments: one for a [`ToArg`](crate::ToArg), several for a slice, tuple or map.
     pub fn arg(&mut self, arg: impl ToArgs) -> &mut Cmd {
+        let start = self.args.len();
+        let first = self.argc == 1;
         self.argc += arg.arg_count();
         arg.write_args(&mut self.args);
+        if first && self.name().eq_ignore_ascii_case("CLIENT") {
+            // Whether CLIENT changes the session depends on its subcommand.
+            self.effect = classify(b"CLIENT", first_bulk(&self.args[start..]));
+        }
         self
+    }
+
+    pub(crate) fn effect(&self) -> Option<SessionEffect> {
+        self.effect
     }
 
     /// The command name, as given.
@@ -84,6 +97,17 @@ impl Cmd {
     }
 }
 
+/// The payload of the first bulk string in encoded arguments.
+fn first_bulk(encoded: &[u8]) -> Option<&[u8]> {
+    let rest = encoded.strip_prefix(b"$")?;
+    let nl = rest.iter().position(|&b| b == b'\n')?;
+    let len: usize = std::str::from_utf8(rest.get(..nl.checked_sub(1)?)?)
+        .ok()?
+        .parse()
+        .ok()?;
+    rest.get(nl + 1..nl + 1 + len)
+}
+
 fn digits(mut n: usize) -> usize {
     let mut d = 1;
     while n >= 10 {
@@ -108,6 +132,7 @@ impl fmt::Debug for Cmd {
 /// allocates nothing; [`Cmd`] converts into one by reference.
 pub struct Request<'a> {
     parts: Parts<'a>,
+    effect: Option<SessionEffect>,
 }
 
 enum Parts<'a> {
@@ -124,7 +149,20 @@ impl<'a> Request<'a> {
     pub fn new(args: &'a dyn ToArgs) -> Request<'a> {
         Request {
             parts: Parts::Args(args),
+            effect: None,
         }
+    }
+
+    /// A request for a command that changes the session (`WATCH`, `MULTI`, ...).
+    pub(crate) fn with_effect(args: &'a dyn ToArgs, effect: SessionEffect) -> Request<'a> {
+        Request {
+            parts: Parts::Args(args),
+            effect: Some(effect),
+        }
+    }
+
+    pub(crate) fn effect(&self) -> Option<SessionEffect> {
+        self.effect
     }
 
     /// Writes the request in RESP into `out`.
@@ -143,6 +181,7 @@ impl<'a> From<&'a Cmd> for Request<'a> {
     fn from(cmd: &'a Cmd) -> Request<'a> {
         Request {
             parts: Parts::Cmd(cmd),
+            effect: cmd.effect,
         }
     }
 }
@@ -163,7 +202,11 @@ impl Connection {
     /// Sends a command without waiting for its reply, for hand-made pipelines: each `send` owes
     /// one [`Connection::recv`]. Typed methods refuse to run while replies are owed.
     pub fn send(&mut self, cmd: &Cmd) -> Result<()> {
-        self.write_with(1, |out| cmd.encode(out))
+        self.write_with(1, |out| cmd.encode(out))?;
+        if let Some(effect) = cmd.effect {
+            self.apply_effects(&[effect]);
+        }
+        Ok(())
     }
 
     /// Reads the reply to the oldest command sent with [`Connection::send`]. An error reply is
@@ -190,6 +233,10 @@ mod tests {
         assert!(!dbg.contains("s3cret") && dbg.contains("AUTH"), "{dbg}");
         let long = cmd("ABCDEFGHIJKL");
         assert_eq!(long.name(), "ABCDEFGHIJKL");
+        assert_eq!(cmd("watch").arg("k").effect(), Some(SessionEffect::Watch));
+        assert_eq!(cmd("CLIENT").arg("SETNAME").arg("x").effect(), Some(SessionEffect::Dirty));
+        assert_eq!(cmd("CLIENT").arg("ID").effect(), None);
+        assert_eq!(cmd("GET").arg("k").effect(), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub use reply::FromValue;
 pub use typed::{Commands, SetOptions};
 
 use crate::connection::Connection;
+use crate::connection::session::SessionEffect;
 use crate::error::Result;
 use crate::resp::Value;
 
@@ -27,12 +28,31 @@ pub trait Execute {
     /// Sends `request` and reads its reply. An error reply is returned as
     /// [`Error::Server`](crate::Error::Server).
     fn execute(&mut self, request: &Request<'_>) -> Result<Value>;
+
+    /// Sends an encoded batch of `count` commands with one write and reads all their replies,
+    /// keeping error replies as values so the connection stays in step.
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>>;
+}
+
+/// Commands already encoded back to back, with what they do to the session: what a pipeline
+/// hands to [`Execute::execute_batch`].
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub(crate) encoded: &'a [u8],
+    pub(crate) count: usize,
+    pub(crate) effects: &'a [SessionEffect],
 }
 
 impl Execute for Connection {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.round_trip(|out| request.encode(out))
+        self.round_trip(|out| request.encode(out), request.effect())
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        self.write_with(batch.count, |out| out.extend_from_slice(batch.encoded))?;
+        self.apply_effects(batch.effects);
+        self.read_replies(batch.count)
     }
 }
 
@@ -40,5 +60,9 @@ impl<E: Execute + ?Sized> Execute for &mut E {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
         (**self).execute(request)
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        (**self).execute_batch(batch)
     }
 }

@@ -2,7 +2,8 @@
 
 use super::cmd::Cmd;
 use super::reply::FromValue;
-use crate::connection::Connection;
+use super::{Batch, Execute};
+use crate::connection::session::SessionEffect;
 use crate::error::Result;
 use crate::resp::Value;
 
@@ -25,6 +26,7 @@ pub fn pipe() -> Pipeline {
 pub struct Pipeline {
     buf: Vec<u8>,
     count: usize,
+    effects: Vec<SessionEffect>,
 }
 
 impl Pipeline {
@@ -37,6 +39,7 @@ impl Pipeline {
     pub fn add(&mut self, cmd: &Cmd) -> &mut Pipeline {
         cmd.encode(&mut self.buf);
         self.count += 1;
+        self.effects.extend(cmd.effect());
         self
     }
 
@@ -52,15 +55,12 @@ impl Pipeline {
 
     /// Sends every command with one write and converts the list of replies (into a tuple, a
     /// `Vec`, or `Vec<Value>` to see each reply, errors included).
-    pub fn query<T: FromValue>(&self, con: &mut Connection) -> Result<T> {
-        T::from_value(Value::Array(con.pipeline_raw(&self.buf, self.count)?))
-    }
-}
-
-impl Connection {
-    /// Writes pre-encoded commands and reads `count` replies, errors kept as values.
-    pub(crate) fn pipeline_raw(&mut self, encoded: &[u8], count: usize) -> Result<Vec<Value>> {
-        self.write_with(count, |out| out.extend_from_slice(encoded))?;
-        self.read_replies(count)
+    pub fn query<T: FromValue>(&self, mut con: impl Execute) -> Result<T> {
+        let batch = Batch {
+            encoded: &self.buf,
+            count: self.count,
+            effects: &self.effects,
+        };
+        T::from_value(Value::Array(con.execute_batch(&batch)?))
     }
 }

@@ -4,8 +4,7 @@ use super::Execute;
 use super::args::{Name, One, ToArg, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
-use crate::error::{Error, Result};
-use crate::resp::Value;
+use crate::error::Result;
 
 /// A command name, encoded at compile time.
 macro_rules! name {
@@ -14,122 +13,131 @@ macro_rules! name {
     };
 }
 
-/// Sends one command built from `args` and converts the reply.
-#[inline]
-fn call<E: Execute + ?Sized, T: FromValue>(e: &mut E, args: &dyn ToArgs) -> Result<T> {
-    T::from_value(e.execute(&Request::new(args))?)
-}
-
-/// Typed Redis commands. Implemented for `&mut Connection`, so call them on a connection:
-/// `conn.incr("hits")?`.
+/// Typed Redis commands, one method per command.
+///
+/// Implemented for `&mut Connection` and (through the pool) a shared `&Client`, where each
+/// method sends the command and returns `Result<T>` with the type Redis fixes for it
+/// (`conn.incr("hits")?` is an `i64`), and for pipelines, where each method queues the command
+/// and returns the pipeline so calls chain. A type parameter appears only where the payload is
+/// the caller's own (`get::<T>`).
 ///
 /// Links point to each command's page in the Redis documentation.
-pub trait Commands: Execute + Sized {
-    /// `PING`: checks the connection; succeeds when the server answers `PONG`.
+pub trait Commands: Sized {
+    /// What each method returns: `Result<T>` on a connection or client; the pipeline itself on
+    /// a pipeline.
+    type Output<T: FromValue>;
+
+    /// Sends (or queues) one request whose reply converts to `T`: the one method an
+    /// implementation provides.
+    #[doc(hidden)]
+    fn run<T: FromValue>(self, request: &Request<'_>) -> Self::Output<T>;
+
+    /// `PING`: checks the connection.
     /// <https://redis.io/commands/ping>
-    fn ping(mut self) -> Result<()> {
-        match self.execute(&Request::new(&(name!("PING"),)))? {
-            Value::SimpleString(s) if s == b"PONG" => Ok(()),
-            other => Err(Error::conversion("PONG", other.describe())),
-        }
+    fn ping(self) -> Self::Output<()> {
+        self.run(&Request::new(&(name!("PING"),)))
     }
 
     /// `ECHO message`: the server sends the message back.
     /// <https://redis.io/commands/echo>
-    fn echo<T: FromValue>(mut self, message: impl ToArg) -> Result<T> {
-        call(&mut self, &(name!("ECHO"), One(&message)))
+    fn echo<T: FromValue>(self, message: impl ToArg) -> Self::Output<T> {
+        self.run(&Request::new(&(name!("ECHO"), One(&message))))
     }
 
     /// `GET key`: the value, or `None` when the key does not exist.
     /// <https://redis.io/commands/get>
-    fn get<T: FromValue>(mut self, key: impl ToArg) -> Result<Option<T>> {
-        call(&mut self, &(name!("GET"), One(&key)))
+    fn get<T: FromValue>(self, key: impl ToArg) -> Self::Output<Option<T>> {
+        self.run(&Request::new(&(name!("GET"), One(&key))))
     }
 
     /// `SET key value`.
     /// <https://redis.io/commands/set>
-    fn set(mut self, key: impl ToArg, value: impl ToArg) -> Result<()> {
-        call(&mut self, &(name!("SET"), One(&key), One(&value)))
+    fn set(self, key: impl ToArg, value: impl ToArg) -> Self::Output<()> {
+        self.run(&Request::new(&(name!("SET"), One(&key), One(&value))))
     }
 
     /// `SET key value [NX|XX] [EX|PX|EXAT|PXAT|KEEPTTL]`: returns whether the value was set
     /// (`false` when `NX` or `XX` prevented it).
     /// <https://redis.io/commands/set>
     fn set_options(
-        mut self,
+        self,
         key: impl ToArg,
         value: impl ToArg,
         options: SetOptions,
-    ) -> Result<bool> {
-        call(&mut self, &(name!("SET"), One(&key), One(&value), &options))
+    ) -> Self::Output<bool> {
+        self.run(&Request::new(&(name!("SET"), One(&key), One(&value), &options)))
     }
 
     /// `SET key value ... GET`: sets the value and returns the old one (`None` if the key did not
     /// exist). With `NX` or `XX` the old value is returned whether or not the set happened.
     /// <https://redis.io/commands/set>
     fn set_get<T: FromValue>(
-        mut self,
+        self,
         key: impl ToArg,
         value: impl ToArg,
         options: SetOptions,
-    ) -> Result<Option<T>> {
-        call(
-            &mut self,
-            &(name!("SET"), One(&key), One(&value), &options, name!("GET")),
-        )
+    ) -> Self::Output<Option<T>> {
+        self.run(&Request::new(&(name!("SET"), One(&key), One(&value), &options, name!("GET"))))
     }
 
     /// `DEL key [key ...]`: how many of the keys existed and were removed.
     /// <https://redis.io/commands/del>
-    fn del(mut self, keys: impl ToArgs) -> Result<u64> {
-        call(&mut self, &(name!("DEL"), &keys))
+    fn del(self, keys: impl ToArgs) -> Self::Output<u64> {
+        self.run(&Request::new(&(name!("DEL"), &keys)))
     }
 
     /// `EXISTS key [key ...]`: how many of the keys exist (a key named twice counts twice).
     /// <https://redis.io/commands/exists>
-    fn exists(mut self, keys: impl ToArgs) -> Result<u64> {
-        call(&mut self, &(name!("EXISTS"), &keys))
+    fn exists(self, keys: impl ToArgs) -> Self::Output<u64> {
+        self.run(&Request::new(&(name!("EXISTS"), &keys)))
     }
 
     /// `EXPIRE key seconds`: whether the timeout was set (`false` when the key does not exist).
     /// A zero or negative time deletes the key.
     /// <https://redis.io/commands/expire>
-    fn expire(mut self, key: impl ToArg, seconds: i64) -> Result<bool> {
-        call(&mut self, &(name!("EXPIRE"), One(&key), &seconds))
+    fn expire(self, key: impl ToArg, seconds: i64) -> Self::Output<bool> {
+        self.run(&Request::new(&(name!("EXPIRE"), One(&key), &seconds)))
     }
 
     /// `TTL key`: seconds to live; `-1` when the key has no expiry, `-2` when it does not exist.
     /// <https://redis.io/commands/ttl>
-    fn ttl(mut self, key: impl ToArg) -> Result<i64> {
-        call(&mut self, &(name!("TTL"), One(&key)))
+    fn ttl(self, key: impl ToArg) -> Self::Output<i64> {
+        self.run(&Request::new(&(name!("TTL"), One(&key))))
     }
 
     /// `INCR key`: the value after adding one.
     /// <https://redis.io/commands/incr>
-    fn incr(mut self, key: impl ToArg) -> Result<i64> {
-        call(&mut self, &(name!("INCR"), One(&key)))
+    fn incr(self, key: impl ToArg) -> Self::Output<i64> {
+        self.run(&Request::new(&(name!("INCR"), One(&key))))
     }
 
     /// `INCRBY key delta`: the value after adding `delta`.
     /// <https://redis.io/commands/incrby>
-    fn incr_by(mut self, key: impl ToArg, delta: i64) -> Result<i64> {
-        call(&mut self, &(name!("INCRBY"), One(&key), &delta))
+    fn incr_by(self, key: impl ToArg, delta: i64) -> Self::Output<i64> {
+        self.run(&Request::new(&(name!("INCRBY"), One(&key), &delta)))
     }
 
     /// `MGET key [key ...]`: each key's value, `None` where a key does not exist.
     /// <https://redis.io/commands/mget>
-    fn mget<T: FromValue>(mut self, keys: impl ToArgs) -> Result<Vec<Option<T>>> {
-        call(&mut self, &(name!("MGET"), &keys))
+    fn mget<T: FromValue>(self, keys: impl ToArgs) -> Self::Output<Vec<Option<T>>> {
+        self.run(&Request::new(&(name!("MGET"), &keys)))
     }
 
     /// `MSET key value [key value ...]`, from pairs: `conn.mset(&[("a", 1), ("b", 2)])`.
     /// <https://redis.io/commands/mset>
-    fn mset(mut self, pairs: impl ToArgs) -> Result<()> {
-        call(&mut self, &(name!("MSET"), &pairs))
+    fn mset(self, pairs: impl ToArgs) -> Self::Output<()> {
+        self.run(&Request::new(&(name!("MSET"), &pairs)))
     }
 }
 
-impl<E: Execute + ?Sized> Commands for &mut E {}
+impl<E: Execute + ?Sized> Commands for &mut E {
+    type Output<T: FromValue> = Result<T>;
+
+    #[inline]
+    fn run<T: FromValue>(self, request: &Request<'_>) -> Result<T> {
+        T::from_value(self.execute(request)?)
+    }
+}
 
 /// Options for [`Commands::set_options`] and [`Commands::set_get`].
 ///

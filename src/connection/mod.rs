@@ -3,6 +3,7 @@
 
 pub mod config;
 mod handshake;
+pub(crate) mod session;
 mod socket;
 mod stream;
 mod tls;
@@ -13,6 +14,7 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use self::config::{Address, ConnectionConfig, Protocol};
+use self::session::{Session, SessionEffect};
 use self::stream::Stream;
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::resp::{Decoder, Value};
@@ -64,6 +66,7 @@ pub struct Connection {
     socket_read_timeout: Duration,
     socket_write_timeout: Duration,
     push_handler: Option<PushHandler>,
+    session: Session,
     db: u32,
     addr: Address,
 }
@@ -115,6 +118,7 @@ impl Connection {
             socket_read_timeout: Duration::ZERO,
             socket_write_timeout: Duration::ZERO,
             push_handler: None,
+            session: Session::default(),
             db: cfg.db,
             addr: cfg.address.clone(),
         };
@@ -379,8 +383,13 @@ impl Connection {
         }
     }
 
-    /// Sends requests and reads one reply, turning an error reply into an error.
-    pub(crate) fn round_trip(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<Value> {
+    /// Sends one request and reads its reply, turning an error reply into an error. `effect`
+    /// is what the request does to the session, recorded once it has been sent.
+    pub(crate) fn round_trip(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+        effect: Option<SessionEffect>,
+    ) -> Result<Value> {
         self.check()?;
         if self.pending > 0 {
             return Err(Error::invalid(
@@ -389,13 +398,55 @@ impl Connection {
             ));
         }
         let sent = self.write_at(1, encode, Instant::now())?;
+        if let Some(effect) = effect {
+            self.session.apply(effect);
+        }
         reply_to_result(self.read_reply_from(Some(sent))?)
     }
 
-    /// Whether bytes are waiting in the read buffer (they would belong to no request).
-    #[allow(dead_code)]
-    pub(crate) fn has_buffered_input(&self) -> bool {
-        self.rstart < self.rend || self.decoder.is_mid_value() || self.stream.buffered() > 0
+    /// Records what sent commands did to the session.
+    pub(crate) fn apply_effects(&mut self, effects: &[SessionEffect]) {
+        for e in effects {
+            self.session.apply(*e);
+        }
+    }
+
+    /// Whether the connection can carry a new caller's command right now: not broken, no reply
+    /// owed, nothing buffered, and nothing (not even end of stream) waiting on the socket. The
+    /// socket check is one non-blocking peek.
+    pub(crate) fn probe(&self) -> bool {
+        if self.broken.is_some()
+            || self.pending > 0
+            || self.rstart < self.rend
+            || self.decoder.is_mid_value()
+        {
+            return false;
+        }
+        self.stream.is_quiet()
+    }
+
+    /// Undoes a transaction or watch left open (`DISCARD` or `UNWATCH`, one round trip); false
+    /// when the session cannot be restored and the connection must be closed instead.
+    pub(crate) fn reset_session(&mut self) -> bool {
+        if self.session.is_clean() {
+            return true;
+        }
+        if self.session.dirty || self.broken.is_some() || self.pending > 0 {
+            return false;
+        }
+        let (word, effect): (&[u8], _) = if self.session.multi {
+            (b"DISCARD", SessionEffect::EndTransaction)
+        } else {
+            (b"UNWATCH", SessionEffect::Unwatch)
+        };
+        let reply = self.round_trip(
+            |out| {
+                crate::resp::write_command_header(out, 1);
+                crate::resp::write_bulk(out, word);
+            },
+            Some(effect),
+        );
+        matches!(reply, Ok(Value::Okay)) && self.session.is_clean()
     }
 
     /// Reads `n` replies of a pipelined exchange, keeping error replies as values so the stream
@@ -414,6 +465,12 @@ impl Connection {
         self.read_timeout = left;
         self.write_timeout = left;
         Ok(())
+    }
+
+    /// Whether the session is as the handshake left it.
+    #[cfg(test)]
+    pub(crate) fn is_clean_session(&self) -> bool {
+        self.session.is_clean()
     }
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {

@@ -1,8 +1,11 @@
 //! The byte stream under a connection: TCP, Unix socket or TLS.
 
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::TcpStream;
 use std::time::Duration;
+
+use socket2::SockRef;
 
 /// One transport. Timeouts are set on the socket underneath, so they also bound TLS records.
 pub(crate) enum Stream {
@@ -34,14 +37,28 @@ impl Stream {
         }
     }
 
-    /// Bytes already decrypted and waiting inside the TLS layer (always 0 for plain sockets).
-    #[allow(dead_code)]
-    pub(crate) fn buffered(&self) -> usize {
-        match self {
+    /// True when nothing is waiting to be read: no decrypted bytes inside TLS, and a
+    /// non-blocking peek at the socket finds no data and no end of stream. A closed or reset
+    /// socket, or any error, is not quiet.
+    pub(crate) fn is_quiet(&self) -> bool {
+        let sock = match self {
+            Stream::Tcp(s) => SockRef::from(s),
+            #[cfg(unix)]
+            Stream::Unix(s) => SockRef::from(s),
             #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.buffered_read_size().unwrap_or(0),
-            _ => 0,
+            Stream::Tls(s) => {
+                if s.buffered_read_size().unwrap_or(1) > 0 {
+                    return false;
+                }
+                SockRef::from(s.get_ref())
+            }
+        };
+        if sock.set_nonblocking(true).is_err() {
+            return false;
         }
+        let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+        let quiet = matches!(sock.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        sock.set_nonblocking(false).is_ok() && quiet
     }
 
     pub(crate) fn kind(&self) -> &'static str {

@@ -1,0 +1,305 @@
+//! [`Client`]: the cheap-to-clone, thread-safe handle that composes the pool and the commands.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::commands::{Batch, Commands, Execute, FromValue, Request};
+use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
+use crate::error::{Error, Result};
+use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
+use crate::resp::Value;
+
+/// A Redis client for threaded programs: clone it freely (clones share one connection pool)
+/// and call commands on a shared `&Client` from any thread.
+///
+/// ```no_run
+/// use redisync::{Client, Commands};
+/// let client = Client::open("redis://127.0.0.1:6379/0")?;
+/// client.set("greeting", "hello")?;
+/// let v: Option<String> = client.get("greeting")?;
+/// let worker = client.clone();
+/// std::thread::spawn(move || worker.incr("hits"));
+/// # Ok::<(), redisync::Error>(())
+/// ```
+///
+/// Each command checks a connection out of the pool, sends, reads the reply and returns the
+/// connection. For several commands in a row on one connection (or a transaction), take one
+/// with [`Client::get_connection`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+}
+
+impl Client {
+    /// A client for the server a URL names (see [`ConnectionConfig::from_url`]), with every
+    /// other setting at its default. No connection is opened until the first command.
+    pub fn open(url: &str) -> Result<Client> {
+        Client::builder().url(url).build()
+    }
+
+    /// A builder for every setting: connection, deadlines, TLS and pool.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A connection of the pool for the caller's own use, returned to the pool when dropped.
+    /// Waits up to `pool_timeout` when every connection is in use.
+    ///
+    /// # Errors
+    /// [`ErrorKind::PoolTimeout`](crate::ErrorKind::PoolTimeout) when none became free in time
+    /// (carrying the last connect error, if any), or the error of opening a new connection.
+    pub fn get_connection(&self) -> Result<PooledConnection> {
+        self.inner.pool.get()
+    }
+
+    /// Like [`Client::get_connection`], waiting at most `wait`.
+    pub fn get_connection_timeout(&self, wait: Duration) -> Result<PooledConnection> {
+        self.inner.pool.get_timeout(wait)
+    }
+
+    /// The pool's size and counters.
+    pub fn pool_state(&self) -> PoolState {
+        self.inner.pool.state()
+    }
+
+    /// The settings each connection is opened with.
+    pub fn connection_config(&self) -> &ConnectionConfig {
+        self.inner.pool.connection_config()
+    }
+
+    /// The pool's settings.
+    pub fn pool_config(&self) -> &PoolConfig {
+        self.inner.pool.config()
+    }
+}
+
+impl Execute for &Client {
+    fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+        self.get_connection()?.execute(request)
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        self.get_connection()?.execute_batch(batch)
+    }
+}
+
+impl Commands for &Client {
+    type Output<T: FromValue> = Result<T>;
+
+    #[inline]
+    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
+        T::from_value(self.execute(request)?)
+    }
+}
+
+impl Execute for PooledConnection {
+    #[inline]
+    fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+        (**self).execute(request)
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        (**self).execute_batch(batch)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &format_args!("{}", self.connection_config().address))
+            .field("pool", &self.inner.pool)
+            .finish()
+    }
+}
+
+/// Every setting of a [`Client`], in one flat builder over the connection and pool settings.
+/// Defaults are those of [`ConnectionConfig`] and [`PoolConfig`]; each method names its own.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let client = redisync::Client::builder()
+///     .url("redis://cache.internal:6379/0")
+///     .connect_timeout(Duration::from_secs(15))
+///     .socket_timeout(Duration::from_secs(5))
+///     .max_connections(16)
+///     .build()?;
+/// # Ok::<(), redisync::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use = "call .build() to make the client"]
+pub struct ClientBuilder {
+    url: Option<String>,
+    edits: Vec<Edit>,
+    pool: PoolConfig,
+}
+
+/// A connection setting applied after the URL is parsed, so that builder calls win over the
+/// URL whatever their order.
+#[derive(Debug, Clone)]
+enum Edit {
+    Host(String, u16),
+    Unix(PathBuf),
+    Username(String),
+    Password(Secret),
+    Db(u32),
+    ClientName(String),
+    Protocol(Protocol),
+    ConnectTimeout(Duration),
+    ReadTimeout(Duration),
+    WriteTimeout(Duration),
+    Keepalive(Option<Duration>),
+    Tls(TlsConfig),
+    Config(Box<ConnectionConfig>),
+}
+
+impl ClientBuilder {
+    fn edit(mut self, e: Edit) -> ClientBuilder {
+        self.edits.push(e);
+        self
+    }
+
+    /// The server URL (default `redis://127.0.0.1:6379`); see [`ConnectionConfig::from_url`].
+    pub fn url(mut self, url: &str) -> ClientBuilder {
+        self.url = Some(url.to_string());
+        self
+    }
+    /// A TCP address instead of a URL.
+    pub fn host(self, host: &str, port: u16) -> ClientBuilder {
+        self.edit(Edit::Host(host.to_string(), port))
+    }
+    /// A Unix socket instead of a URL.
+    pub fn unix(self, path: impl Into<PathBuf>) -> ClientBuilder {
+        self.edit(Edit::Unix(path.into()))
+    }
+    /// Every connection setting at once, replacing the URL and earlier settings.
+    pub fn connection_config(self, config: ConnectionConfig) -> ClientBuilder {
+        self.edit(Edit::Config(Box::new(config)))
+    }
+    /// The ACL user name.
+    pub fn username(self, user: &str) -> ClientBuilder {
+        self.edit(Edit::Username(user.to_string()))
+    }
+    /// The password or token.
+    pub fn password(self, password: impl Into<Secret>) -> ClientBuilder {
+        self.edit(Edit::Password(password.into()))
+    }
+    /// The database (default 0).
+    pub fn db(self, db: u32) -> ClientBuilder {
+        self.edit(Edit::Db(db))
+    }
+    /// The name `CLIENT LIST` shows for each connection.
+    pub fn client_name(self, name: &str) -> ClientBuilder {
+        self.edit(Edit::ClientName(name.to_string()))
+    }
+    /// The protocol (default RESP3, falling back to RESP2).
+    pub fn protocol(self, protocol: Protocol) -> ClientBuilder {
+        self.edit(Edit::Protocol(protocol))
+    }
+    /// One deadline for resolution, connect, TLS and handshake (default 10 s).
+    pub fn connect_timeout(self, timeout: Duration) -> ClientBuilder {
+        self.edit(Edit::ConnectTimeout(timeout))
+    }
+    /// Both the read and the write timeout (default 10 s each).
+    pub fn socket_timeout(self, timeout: Duration) -> ClientBuilder {
+        self.edit(Edit::ReadTimeout(timeout))
+            .edit(Edit::WriteTimeout(timeout))
+    }
+    /// The deadline for each whole reply (default 10 s).
+    pub fn read_timeout(self, timeout: Duration) -> ClientBuilder {
+        self.edit(Edit::ReadTimeout(timeout))
+    }
+    /// The deadline for sending each command or pipeline (default 10 s).
+    pub fn write_timeout(self, timeout: Duration) -> ClientBuilder {
+        self.edit(Edit::WriteTimeout(timeout))
+    }
+    /// TCP keepalive idle time (default 30 s), `None` for off.
+    pub fn keepalive(self, idle: Option<Duration>) -> ClientBuilder {
+        self.edit(Edit::Keepalive(idle))
+    }
+    /// TLS settings (turns TLS on, as `rediss://` does).
+    pub fn tls(self, tls: TlsConfig) -> ClientBuilder {
+        self.edit(Edit::Tls(tls))
+    }
+    /// Most connections open at once (default 32; see
+    /// [`DEFAULT_MAX_CONNECTIONS`](crate::pool::config::DEFAULT_MAX_CONNECTIONS) for why).
+    pub fn max_connections(mut self, n: usize) -> ClientBuilder {
+        self.pool.max_connections = n;
+        self
+    }
+    /// Longest wait for a free connection (default 10 s).
+    pub fn pool_timeout(mut self, wait: Duration) -> ClientBuilder {
+        self.pool.pool_timeout = wait;
+        self
+    }
+    /// Connections kept open even when idle (default 0).
+    pub fn min_idle(mut self, n: usize) -> ClientBuilder {
+        self.pool.min_idle = n;
+        self
+    }
+    /// Idle time after which a spare connection is closed (default 5 minutes; `None` keeps it).
+    pub fn idle_timeout(mut self, idle: Option<Duration>) -> ClientBuilder {
+        self.pool.idle_timeout = idle;
+        self
+    }
+    /// Age after which a connection is closed instead of reused (default `None`).
+    pub fn max_lifetime(mut self, age: Option<Duration>) -> ClientBuilder {
+        self.pool.max_lifetime = age;
+        self
+    }
+
+    /// Checks every setting and makes the client. No connection is opened here (unless
+    /// `min_idle` asks for some, which the pool's reaper opens in the background).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the bad URL part or
+    /// setting.
+    pub fn build(self) -> Result<Client> {
+        let mut cfg = match &self.url {
+            Some(url) => ConnectionConfig::from_url(url)?,
+            None => ConnectionConfig::new("127.0.0.1", crate::connection::config::DEFAULT_PORT),
+        };
+        for e in self.edits {
+            cfg = match e {
+                Edit::Host(host, port) => ConnectionConfig {
+                    address: crate::Address::Tcp { host, port },
+                    ..cfg
+                },
+                Edit::Unix(path) => ConnectionConfig {
+                    address: crate::Address::Unix(path),
+                    ..cfg
+                },
+                Edit::Username(u) => cfg.username(u),
+                Edit::Password(p) => cfg.password(p),
+                Edit::Db(db) => cfg.db(db),
+                Edit::ClientName(n) => cfg.client_name(n),
+                Edit::Protocol(p) => cfg.protocol(p),
+                Edit::ConnectTimeout(t) => cfg.connect_timeout(t),
+                Edit::ReadTimeout(t) => cfg.read_timeout(t),
+                Edit::WriteTimeout(t) => cfg.write_timeout(t),
+                Edit::Keepalive(k) => cfg.keepalive(k),
+                Edit::Tls(t) => cfg.tls(t),
+                Edit::Config(c) => *c,
+            };
+        }
+        for (name, d) in [
+            ("connect_timeout", cfg.connect_timeout),
+            ("read_timeout", cfg.read_timeout),
+            ("write_timeout", cfg.write_timeout),
+            ("pool_timeout", self.pool.pool_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(Error::invalid(name, "must be greater than zero"));
+            }
+        }
+        let pool = Pool::new(self.pool, cfg)?;
+        Ok(Client {
+            inner: Arc::new(Inner { pool }),
+        })
+    }
+}

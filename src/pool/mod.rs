@@ -1,0 +1,365 @@
+//! A pool of connections behind a `parking_lot` mutex and condition variable.
+//!
+//! Checkout takes the most recently returned idle connection (LIFO keeps a few connections
+//! warm and lets the rest age out), probes it with one non-blocking peek (a connection the
+//! server closed, or one with unread bytes, is discarded, never handed out), and otherwise opens
+//! a new connection if the pool is below its limit, or waits up to `pool_timeout`. Return puts a
+//! connection back only if it is healthy, owes no reply, and its session is as the handshake
+//! left it (an open transaction or watch is undone first). No lock is held during network I/O or
+//! while a connection is closed.
+
+pub mod config;
+mod reaper;
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+pub use self::config::PoolConfig;
+use crate::connection::Connection;
+use crate::connection::config::ConnectionConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A snapshot of a pool's size and history, from [`Client::pool_state`](crate::Client::pool_state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolState {
+    /// Connections open or being opened.
+    pub total: usize,
+    /// Open connections waiting in the pool.
+    pub idle: usize,
+    /// Connections checked out now.
+    pub in_use: usize,
+    /// Checkouts that had to wait for a connection.
+    pub waits: u64,
+    /// Checkouts that gave up after `pool_timeout`.
+    pub timeouts: u64,
+    /// Connections opened so far.
+    pub created: u64,
+    /// Connections closed so far (broken, stale, expired, or left in an unknown state).
+    pub discarded: u64,
+}
+
+/// The pool shared by a client's clones and its checked-out connections.
+pub(crate) struct Pool {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    config: PoolConfig,
+    connect: ConnectionConfig,
+    state: Mutex<State>,
+    available: Condvar,
+    waits: AtomicU64,
+    timeouts: AtomicU64,
+    created: AtomicU64,
+    discarded: AtomicU64,
+    reaper: Mutex<Option<std::thread::Thread>>,
+}
+
+struct State {
+    idle: Vec<Idle>,
+    /// Open connections plus those being opened.
+    total: usize,
+    /// The last failure to open a connection, for the pool-timeout error.
+    last_error: Option<(ErrorKind, String)>,
+}
+
+struct Idle {
+    conn: Connection,
+    created: Instant,
+    returned: Instant,
+}
+
+impl Pool {
+    /// A pool that opens connections with `connect`; it opens none until asked (or the reaper
+    /// tops up `min_idle`).
+    pub(crate) fn new(config: PoolConfig, connect: ConnectionConfig) -> Result<Pool> {
+        if config.max_connections == 0 {
+            return Err(Error::invalid("max_connections", "must be at least 1"));
+        }
+        if config.min_idle > config.max_connections {
+            return Err(Error::invalid(
+                "min_idle",
+                format!(
+                    "{} is more than max_connections ({})",
+                    config.min_idle, config.max_connections
+                ),
+            ));
+        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                idle: Vec::with_capacity(config.max_connections),
+                total: 0,
+                last_error: None,
+            }),
+            config,
+            connect,
+            available: Condvar::new(),
+            waits: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            created: AtomicU64::new(0),
+            discarded: AtomicU64::new(0),
+            reaper: Mutex::new(None),
+        });
+        let pool = Pool { shared };
+        reaper::start(&pool.shared);
+        Ok(pool)
+    }
+
+    /// A connection, waiting up to the configured `pool_timeout`.
+    pub(crate) fn get(&self) -> Result<PooledConnection> {
+        self.get_timeout(self.shared.config.pool_timeout)
+    }
+
+    /// A connection, waiting up to `wait` for one to be free.
+    pub(crate) fn get_timeout(&self, wait: Duration) -> Result<PooledConnection> {
+        Shared::checkout(&self.shared, wait)
+    }
+
+    pub(crate) fn state(&self) -> PoolState {
+        self.shared.state()
+    }
+
+    pub(crate) fn config(&self) -> &PoolConfig {
+        &self.shared.config
+    }
+
+    pub(crate) fn connection_config(&self) -> &ConnectionConfig {
+        &self.shared.connect
+    }
+
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Wake the reaper so it notices the pool is gone.
+        reaper::wake(&self.shared);
+    }
+}
+
+impl Shared {
+    fn checkout(this: &Arc<Shared>, wait: Duration) -> Result<PooledConnection> {
+        let deadline = Instant::now() + wait;
+        let mut waited = false;
+        let mut state = this.state.lock();
+        loop {
+            // Newest idle connection first.
+            while let Some(idle) = state.idle.pop() {
+                if this.is_expired(&idle, Instant::now()) {
+                    state.total -= 1;
+                    drop(state);
+                    this.discard(idle.conn);
+                    state = this.state.lock();
+                    continue;
+                }
+                drop(state);
+                if idle.conn.probe() {
+                    return Ok(PooledConnection {
+                        conn: Some(idle.conn),
+                        created: idle.created,
+                        pool: Arc::clone(this),
+                    });
+                }
+                log::debug!("discarding an idle connection that failed its probe");
+                this.discard(idle.conn);
+                state = this.state.lock();
+                state.total -= 1;
+            }
+            if state.total < this.config.max_connections {
+                state.total += 1;
+                drop(state);
+                return Shared::open(this);
+            }
+            if !waited {
+                waited = true;
+                this.waits.fetch_add(1, Ordering::Relaxed);
+            }
+            if this.available.wait_until(&mut state, deadline).timed_out() {
+                // One last look: a connection may have come back at the deadline itself.
+                if state.idle.is_empty() && state.total >= this.config.max_connections {
+                    this.timeouts.fetch_add(1, Ordering::Relaxed);
+                    return Err(Error::PoolTimeout(Box::new(crate::error::PoolTimeout {
+                        waited: wait,
+                        max_connections: this.config.max_connections,
+                        last_error: state.last_error.clone(),
+                    })));
+                }
+            }
+        }
+    }
+
+    /// Opens a connection for a slot already counted in `total`.
+    fn open(this: &Arc<Shared>) -> Result<PooledConnection> {
+        match Connection::with_config(&this.connect) {
+            Ok(conn) => {
+                this.created.fetch_add(1, Ordering::Relaxed);
+                Ok(PooledConnection {
+                    conn: Some(conn),
+                    created: Instant::now(),
+                    pool: Arc::clone(this),
+                })
+            }
+            Err(e) => {
+                let mut state = this.state.lock();
+                state.total -= 1;
+                state.last_error = Some((e.kind(), e.to_string()));
+                drop(state);
+                // The slot is free again: someone waiting may try to open it.
+                this.available.notify_one();
+                Err(e)
+            }
+        }
+    }
+
+    fn is_expired(&self, idle: &Idle, now: Instant) -> bool {
+        let too_old = self
+            .config
+            .max_lifetime
+            .is_some_and(|max| now.duration_since(idle.created) >= max);
+        let idle_too_long = self
+            .config
+            .idle_timeout
+            .is_some_and(|max| now.duration_since(idle.returned) >= max);
+        too_old || idle_too_long
+    }
+
+    /// Closes a connection; the caller holds no lock.
+    fn discard(&self, conn: Connection) {
+        self.discarded.fetch_add(1, Ordering::Relaxed);
+        drop(conn);
+    }
+
+    /// Takes a connection back (from a `PooledConnection` being dropped).
+    fn check_in(&self, mut conn: Connection, created: Instant) {
+        let now = Instant::now();
+        let expired = self
+            .config
+            .max_lifetime
+            .is_some_and(|max| now.duration_since(created) >= max);
+        // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here.
+        let reusable = !expired && !conn.is_broken() && conn.pending_replies() == 0 && {
+            conn.reset_session()
+        };
+        let mut state = self.state.lock();
+        if reusable {
+            state.idle.push(Idle {
+                conn,
+                created,
+                returned: now,
+            });
+            drop(state);
+        } else {
+            state.total -= 1;
+            drop(state);
+            self.discard(conn);
+        }
+        self.available.notify_one();
+    }
+
+    fn state(&self) -> PoolState {
+        let state = self.state.lock();
+        let (total, idle) = (state.total, state.idle.len());
+        drop(state);
+        PoolState {
+            total,
+            idle,
+            in_use: total - idle,
+            waits: self.waits.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
+            created: self.created.load(Ordering::Relaxed),
+            discarded: self.discarded.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Closes expired idle connections and opens new ones up to `min_idle`; run by the reaper.
+    fn maintain(this: &Arc<Shared>) {
+        let now = Instant::now();
+        let mut state = this.state.lock();
+        let (expired, kept): (Vec<Idle>, Vec<Idle>) = std::mem::take(&mut state.idle)
+            .into_iter()
+            .partition(|idle| this.is_expired(idle, now));
+        state.idle = kept;
+        state.total -= expired.len();
+        let missing = this
+            .config
+            .min_idle
+            .saturating_sub(state.idle.len())
+            .min(this.config.max_connections - state.total);
+        state.total += missing;
+        drop(state);
+        for idle in expired {
+            this.discard(idle.conn);
+        }
+        for _ in 0..missing {
+            match Shared::open(this) {
+                // Dropping the new connection checks it in as idle.
+                Ok(conn) => drop(conn),
+                Err(e) => log::debug!("could not open a connection for min_idle: {e}"),
+            }
+        }
+    }
+}
+
+/// A connection checked out of a client's pool. It dereferences to [`Connection`], takes every
+/// typed command, and goes back to the pool when dropped (or is closed, if it broke or was left
+/// in a state the next caller must not inherit).
+pub struct PooledConnection {
+    conn: Option<Connection>,
+    created: Instant,
+    pool: Arc<Shared>,
+}
+
+impl PooledConnection {
+    /// Closes this connection instead of returning it to the pool.
+    pub fn discard(mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut state = self.pool.state.lock();
+            state.total -= 1;
+            drop(state);
+            self.pool.discard(conn);
+            self.pool.available.notify_one();
+        }
+    }
+}
+
+impl Deref for PooledConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Always Some until drop or discard, which consume the wrapper.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("connection taken"))
+    }
+}
+
+impl DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("connection taken"))
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.check_in(conn, self.created);
+        }
+    }
+}
+
+impl fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PooledConnection").field(&self.conn).finish()
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("config", &self.shared.config)
+            .field("state", &self.shared.state())
+            .finish()
+    }
+}

@@ -1,0 +1,55 @@
+//! The pool's one background thread: it closes connections idle past `idle_timeout` or older
+//! than `max_lifetime`, and opens connections up to `min_idle`. It holds only a weak reference
+//! to the pool and exits when the last `Client` clone (and every checked-out connection) is
+//! gone; dropping the last clone wakes it so it exits at once.
+
+use std::sync::{Arc, Weak};
+use std::thread;
+use std::time::Duration;
+
+use super::Shared;
+
+/// Longest sleep between two passes.
+const MAX_INTERVAL: Duration = Duration::from_secs(30);
+/// Shortest sleep between two passes.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Starts the reaper if the configuration gives it anything to do.
+pub(super) fn start(shared: &Arc<Shared>) {
+    let cfg = &shared.config;
+    let limits = [cfg.idle_timeout, cfg.max_lifetime];
+    let Some(shortest) = limits.iter().flatten().min().copied().or(if cfg.min_idle > 0 {
+        Some(MAX_INTERVAL)
+    } else {
+        None
+    }) else {
+        return;
+    };
+    // A quarter of the shortest limit: a connection outlives its limit by at most that much.
+    let interval = (shortest / 4).clamp(MIN_INTERVAL, MAX_INTERVAL);
+    let weak: Weak<Shared> = Arc::downgrade(shared);
+    let spawned = thread::Builder::new()
+        .name("redisync-pool-reaper".into())
+        .spawn(move || run(weak, interval));
+    match spawned {
+        Ok(handle) => *shared.reaper.lock() = Some(handle.thread().clone()),
+        Err(e) => log::warn!("could not start the pool reaper thread: {e}"),
+    }
+}
+
+fn run(weak: Weak<Shared>, interval: Duration) {
+    loop {
+        thread::park_timeout(interval);
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        Shared::maintain(&shared);
+    }
+}
+
+/// Wakes the reaper early (it then finds the pool gone and exits, or does a pass).
+pub(super) fn wake(shared: &Shared) {
+    if let Some(t) = shared.reaper.lock().as_ref() {
+        t.unpark();
+    }
+}

@@ -404,6 +404,33 @@ impl Connection {
         reply_to_result(self.read_reply_from(Some(sent))?)
     }
 
+    /// For subscribers: the next frame of any kind, pushes included (the push handler is not
+    /// called), waiting at most `wait`. A wait that ends before a whole frame arrived returns
+    /// `Ok(None)` and leaves the connection usable: the decoder keeps any partial frame and
+    /// the next call continues it.
+    pub(crate) fn next_frame(&mut self, wait: Duration) -> Result<Option<Value>> {
+        self.check()?;
+        let mut clock = ReadClock {
+            timeout: wait,
+            start: None,
+            reads: 0,
+        };
+        match self.read_value(&mut clock) {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Timeout {
+                phase: TimeoutPhase::Read,
+                ..
+            }) => Ok(None),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Sends commands whose replies the caller reads itself with [`Connection::next_frame`]
+    /// (subscribe and unsubscribe, whose answers are pushes): no reply is counted as owed.
+    pub(crate) fn write_untracked(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+        self.write_with(0, encode)
+    }
+
     /// Records what sent commands did to the session.
     pub(crate) fn apply_effects(&mut self, effects: &[SessionEffect]) {
         for e in effects {

@@ -112,7 +112,10 @@ impl Execute for PooledConnection {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("address", &format_args!("{}", self.connection_config().address))
+            .field(
+                "address",
+                &format_args!("{}", self.connection_config().address),
+            )
             .field("pool", &self.inner.pool)
             .finish()
     }

@@ -132,7 +132,6 @@ impl Pool {
     pub(crate) fn connection_config(&self) -> &ConnectionConfig {
         &self.shared.connect
     }
-
 }
 
 impl Drop for Pool {
@@ -331,13 +330,17 @@ impl Deref for PooledConnection {
     type Target = Connection;
     fn deref(&self) -> &Connection {
         // Always Some until drop or discard, which consume the wrapper.
-        self.conn.as_ref().unwrap_or_else(|| unreachable!("connection taken"))
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("connection taken"))
     }
 }
 
 impl DerefMut for PooledConnection {
     fn deref_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().unwrap_or_else(|| unreachable!("connection taken"))
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("connection taken"))
     }
 }
 

@@ -18,11 +18,17 @@ const MIN_INTERVAL: Duration = Duration::from_millis(10);
 pub(super) fn start(shared: &Arc<Shared>) {
     let cfg = &shared.config;
     let limits = [cfg.idle_timeout, cfg.max_lifetime];
-    let Some(shortest) = limits.iter().flatten().min().copied().or(if cfg.min_idle > 0 {
-        Some(MAX_INTERVAL)
-    } else {
-        None
-    }) else {
+    let Some(shortest) = limits
+        .iter()
+        .flatten()
+        .min()
+        .copied()
+        .or(if cfg.min_idle > 0 {
+            Some(MAX_INTERVAL)
+        } else {
+            None
+        })
+    else {
         return;
     };
     // A quarter of the shortest limit: a connection outlives its limit by at most that much.
@@ -38,12 +44,14 @@ pub(super) fn start(shared: &Arc<Shared>) {
 }
 
 fn run(weak: Weak<Shared>, interval: Duration) {
+    // The first pass runs at once, so `min_idle` connections are ready soon after `build`.
     loop {
-        thread::park_timeout(interval);
         let Some(shared) = weak.upgrade() else {
             return;
         };
         Shared::maintain(&shared);
+        drop(shared);
+        thread::park_timeout(interval);
     }
 }
 

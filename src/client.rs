@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::commands::{Batch, Commands, Execute, FromValue, Request};
+use crate::commands::{Batch, Commands, Execute, FromValue, Pipeline, Request, ToArgs};
+use crate::connection::Connection;
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
 use crate::error::{Error, Result};
 use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
@@ -61,6 +62,17 @@ impl Client {
     /// Like [`Client::get_connection`], waiting at most `wait`.
     pub fn get_connection_timeout(&self, wait: Duration) -> Result<PooledConnection> {
         self.inner.pool.get_timeout(wait)
+    }
+
+    /// Runs an optimistic transaction on one pooled connection; see
+    /// [`transaction`](crate::transaction).
+    pub fn transaction<T, F>(&self, keys: impl ToArgs, f: F) -> Result<T>
+    where
+        T: FromValue,
+        F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
+    {
+        let mut conn = self.get_connection()?;
+        crate::commands::transaction(&mut conn, keys, f)
     }
 
     /// The pool's size and counters.

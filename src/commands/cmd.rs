@@ -60,10 +60,6 @@ impl Cmd {
         self
     }
 
-    pub(crate) fn effect(&self) -> Option<SessionEffect> {
-        self.effect
-    }
-
     /// The command name, as given.
     pub fn name(&self) -> &str {
         // The name is the first bulk: `$<len>\r\n<name>\r\n`.
@@ -153,16 +149,16 @@ impl<'a> Request<'a> {
         }
     }
 
+    pub(crate) fn effect(&self) -> Option<SessionEffect> {
+        self.effect
+    }
+
     /// A request for a command that changes the session (`WATCH`, `MULTI`, ...).
     pub(crate) fn with_effect(args: &'a dyn ToArgs, effect: SessionEffect) -> Request<'a> {
         Request {
             parts: Parts::Args(args),
             effect: Some(effect),
         }
-    }
-
-    pub(crate) fn effect(&self) -> Option<SessionEffect> {
-        self.effect
     }
 
     /// Writes the request in RESP into `out`.
@@ -233,10 +229,13 @@ mod tests {
         assert!(!dbg.contains("s3cret") && dbg.contains("AUTH"), "{dbg}");
         let long = cmd("ABCDEFGHIJKL");
         assert_eq!(long.name(), "ABCDEFGHIJKL");
-        assert_eq!(cmd("watch").arg("k").effect(), Some(SessionEffect::Watch));
-        assert_eq!(cmd("CLIENT").arg("SETNAME").arg("x").effect(), Some(SessionEffect::Dirty));
-        assert_eq!(cmd("CLIENT").arg("ID").effect(), None);
-        assert_eq!(cmd("GET").arg("k").effect(), None);
+        assert_eq!(cmd("watch").arg("k").effect, Some(SessionEffect::Watch));
+        assert_eq!(
+            cmd("CLIENT").arg("SETNAME").arg("x").effect,
+            Some(SessionEffect::Dirty)
+        );
+        assert_eq!(cmd("CLIENT").arg("ID").effect, None);
+        assert_eq!(cmd("GET").arg("k").effect, None);
     }
 
     #[test]

@@ -1,32 +1,62 @@
-//! [`Pipeline`]: many commands sent with one write, their replies read in order.
+//! Pipelines: many commands sent with one write, their replies read in order; optionally wrapped
+//! in `MULTI`/`EXEC`.
+//!
+//! Two forms take the same typed commands as a connection does:
+//! - [`pipe()`] builds a [`Pipe`] whose reply type grows with each command, so
+//!   `pipe().set("a", 1).incr("a").query(&mut conn)?` is a `((), i64)` with no annotation;
+//! - [`Pipeline`] is built step by step (in a loop, say) and its replies are converted to the
+//!   type the caller asks for, a tuple or a `Vec`.
 
-use super::cmd::Cmd;
+use std::marker::PhantomData;
+
+use super::cmd::{Cmd, Request};
 use super::reply::FromValue;
+use super::typed::Commands;
 use super::{Batch, Execute};
 use crate::connection::session::SessionEffect;
-use crate::error::Result;
+use crate::error::{Error, Result, ServerError};
 use crate::resp::Value;
 
-/// Starts an empty pipeline.
+/// Starts a typed pipeline: each command method queues the command and returns a pipeline whose
+/// [`Pipe::query`] yields one more tuple element.
 ///
 /// ```no_run
-/// use redisync::{cmd, pipe, Connection};
+/// use redisync::{pipe, Commands, Connection};
 /// let mut conn = Connection::open("redis://127.0.0.1")?;
-/// let (a, b): (i64, i64) = pipe().add(cmd("INCR").arg("a")).add(cmd("INCR").arg("b")).query(&mut conn)?;
+/// let ((), n, v) = pipe().set("a", 1).incr("a").get::<String>("a").query(&mut conn)?;
+/// assert_eq!((n, v.as_deref()), (2, Some("2")));
 /// # Ok::<(), redisync::Error>(())
 /// ```
-pub fn pipe() -> Pipeline {
-    Pipeline::new()
+pub fn pipe() -> Pipe<()> {
+    Pipe {
+        inner: Pipeline::new(),
+        types: PhantomData,
+    }
 }
 
-/// Commands queued to go out together. All replies are read even when some are errors, so the
-/// connection stays in step; an error reply among them surfaces when the replies are converted
-/// (or stays a [`Value::Error`] when converted to [`Value`]s).
+/// Commands queued to go out together, built step by step. All replies are read even when
+/// some are errors, so the connection stays in step; an error reply surfaces when the replies
+/// are converted (or stays a [`Value::Error`] when converted to `Vec<Value>`).
+///
+/// Typed commands queue on `&mut Pipeline` too; generic ones then need their type named
+/// (`p.get::<String>("k")`), though only the type given to [`Pipeline::query`] counts.
+///
+/// ```no_run
+/// use redisync::{cmd, Commands, Connection, Pipeline};
+/// let mut conn = Connection::open("redis://127.0.0.1")?;
+/// let mut p = Pipeline::new();
+/// for i in 0..10 {
+///     p.incr(format!("counter:{i}"));
+/// }
+/// let counts: Vec<i64> = p.query(&mut conn)?;
+/// # Ok::<(), redisync::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Pipeline {
     buf: Vec<u8>,
     count: usize,
     effects: Vec<SessionEffect>,
+    atomic: bool,
 }
 
 impl Pipeline {
@@ -37,10 +67,28 @@ impl Pipeline {
 
     /// Queues a command.
     pub fn add(&mut self, cmd: &Cmd) -> &mut Pipeline {
-        cmd.encode(&mut self.buf);
-        self.count += 1;
-        self.effects.extend(cmd.effect());
+        self.push(&Request::from(cmd));
         self
+    }
+
+    fn push(&mut self, request: &Request<'_>) {
+        request.encode(&mut self.buf);
+        self.count += 1;
+        self.effects.extend(request.effect());
+    }
+
+    /// Wraps the commands in `MULTI` ... `EXEC`, so they run as one transaction. The replies are
+    /// then `EXEC`'s; a queued command the server refused makes the whole pipeline fail with
+    /// [`ErrorKind::ExecAbort`](crate::ErrorKind::ExecAbort) naming that command's error, and an
+    /// aborted `EXEC` (a watched key changed) is [`Error::Watch`].
+    pub fn atomic(&mut self) -> &mut Pipeline {
+        self.atomic = true;
+        self
+    }
+
+    /// Whether the pipeline runs as a transaction.
+    pub fn is_atomic(&self) -> bool {
+        self.atomic
     }
 
     /// How many commands are queued.
@@ -53,14 +101,148 @@ impl Pipeline {
         self.count == 0
     }
 
-    /// Sends every command with one write and converts the list of replies (into a tuple, a
-    /// `Vec`, or `Vec<Value>` to see each reply, errors included).
+    /// Removes every queued command (keeping the atomic setting and the buffer's memory).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.count = 0;
+        self.effects.clear();
+    }
+
+    /// Sends every command with one write and converts the list of replies: into a tuple, a
+    /// `Vec`, or `Vec<Value>` to see each reply, errors included.
+    ///
+    /// # Errors
+    /// Connection errors and timeouts; in atomic mode, `ExecAbort` and `Watch` as described at
+    /// [`Pipeline::atomic`]; a conversion error, or the first error reply, when converting.
     pub fn query<T: FromValue>(&self, mut con: impl Execute) -> Result<T> {
+        if !self.atomic {
+            let batch = Batch {
+                encoded: &self.buf,
+                count: self.count,
+                effects: &self.effects,
+            };
+            return T::from_value(Value::Array(con.execute_batch(&batch)?));
+        }
+        let mut encoded = Vec::with_capacity(self.buf.len() + 32);
+        encoded.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
+        encoded.extend_from_slice(&self.buf);
+        encoded.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
+        let mut effects = Vec::with_capacity(self.effects.len() + 2);
+        effects.push(SessionEffect::Multi);
+        effects.extend_from_slice(&self.effects);
+        effects.push(SessionEffect::EndTransaction);
         let batch = Batch {
-            encoded: &self.buf,
-            count: self.count,
-            effects: &self.effects,
+            encoded: &encoded,
+            count: self.count + 2,
+            effects: &effects,
         };
-        T::from_value(Value::Array(con.execute_batch(&batch)?))
+        let mut replies = con.execute_batch(&batch)?;
+        T::from_value(exec_result(&mut replies)?)
     }
 }
+
+/// Reads a transaction's replies: `+OK` for MULTI, `+QUEUED` (or a queueing error) per command,
+/// then EXEC's.
+fn exec_result(replies: &mut Vec<Value>) -> Result<Value> {
+    let exec = replies.pop().unwrap_or(Value::Nil);
+    let refused = replies.iter().skip(1).find_map(|v| match v {
+        Value::Error(e) | Value::BulkError(e) => Some(e.to_string()),
+        _ => None,
+    });
+    match exec {
+        Value::Array(items) => Ok(Value::Array(items)),
+        Value::Nil => Err(Error::Watch),
+        Value::Error(e) | Value::BulkError(e) => match refused {
+            // EXECABORT only says "previous errors"; name the one that caused it.
+            Some(cause) => Err(Error::Server(Box::new(ServerError::parse(
+                format!("EXECABORT Transaction discarded because a queued command failed: {cause}")
+                    .as_bytes(),
+            )))),
+            None => Err(Error::Server(e)),
+        },
+        other => Err(Error::conversion("EXEC reply", other.describe())),
+    }
+}
+
+impl Commands for &mut Pipeline {
+    type Output<T: FromValue> = Self;
+
+    fn run<T: FromValue>(self, request: &Request<'_>) -> Self {
+        self.push(request);
+        self
+    }
+}
+
+/// A typed pipeline from [`pipe()`]: `L` is the tuple of reply types queued so far.
+#[derive(Debug, Clone)]
+pub struct Pipe<L> {
+    inner: Pipeline,
+    types: PhantomData<fn() -> L>,
+}
+
+impl<L> Pipe<L> {
+    /// Runs the commands as one `MULTI`/`EXEC` transaction (see [`Pipeline::atomic`]).
+    pub fn atomic(mut self) -> Pipe<L> {
+        self.inner.atomic();
+        self
+    }
+
+    /// Queues an untyped command whose reply converts to `T`.
+    pub fn cmd<T: FromValue>(self, cmd: &Cmd) -> Pipe<L::With<T>>
+    where
+        L: Append,
+    {
+        self.run::<T>(&Request::from(cmd))
+    }
+
+    /// The pipeline underneath, for adding commands in a loop.
+    pub fn into_pipeline(self) -> Pipeline {
+        self.inner
+    }
+}
+
+impl<L: FromValue> Pipe<L> {
+    /// Sends every command with one write; the replies convert to the tuple of the queued
+    /// commands' types.
+    pub fn query(&self, con: impl Execute) -> Result<L> {
+        self.inner.query(con)
+    }
+}
+
+impl<L: Append> Commands for Pipe<L> {
+    type Output<T: FromValue> = Pipe<L::With<T>>;
+
+    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Pipe<L::With<T>> {
+        self.inner.push(request);
+        Pipe {
+            inner: self.inner,
+            types: PhantomData,
+        }
+    }
+}
+
+/// Tuples that grow by one element per queued command (up to twelve).
+pub trait Append {
+    /// This tuple with `T` at the end.
+    type With<T>;
+}
+
+macro_rules! append {
+    ($($name:ident)*) => {
+        impl<$($name),*> Append for ($($name,)*) {
+            type With<T> = ($($name,)* T,);
+        }
+    };
+}
+append!();
+append!(A);
+append!(A B);
+append!(A B C);
+append!(A B C D);
+append!(A B C D E);
+append!(A B C D E F);
+append!(A B C D E F G);
+append!(A B C D E F G H);
+append!(A B C D E F G H I);
+append!(A B C D E F G H I J);
+append!(A B C D E F G H I J K);

@@ -316,6 +316,10 @@ tuple_from_value!(5; A B C D E);
 tuple_from_value!(6; A B C D E F);
 tuple_from_value!(7; A B C D E F G);
 tuple_from_value!(8; A B C D E F G H);
+tuple_from_value!(9; A B C D E F G H I);
+tuple_from_value!(10; A B C D E F G H I J);
+tuple_from_value!(11; A B C D E F G H I J K);
+tuple_from_value!(12; A B C D E F G H I J K L);
 
 #[cfg(test)]
 mod tests {

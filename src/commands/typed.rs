@@ -4,6 +4,7 @@ use super::Execute;
 use super::args::{Name, One, ToArg, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
+use crate::connection::session::SessionEffect;
 use crate::error::Result;
 
 /// A command name, encoded at compile time.
@@ -65,7 +66,12 @@ pub trait Commands: Sized {
         value: impl ToArg,
         options: SetOptions,
     ) -> Self::Output<bool> {
-        self.run(&Request::new(&(name!("SET"), One(&key), One(&value), &options)))
+        self.run(&Request::new(&(
+            name!("SET"),
+            One(&key),
+            One(&value),
+            &options,
+        )))
     }
 
     /// `SET key value ... GET`: sets the value and returns the old one (`None` if the key did not
@@ -77,7 +83,13 @@ pub trait Commands: Sized {
         value: impl ToArg,
         options: SetOptions,
     ) -> Self::Output<Option<T>> {
-        self.run(&Request::new(&(name!("SET"), One(&key), One(&value), &options, name!("GET"))))
+        self.run(&Request::new(&(
+            name!("SET"),
+            One(&key),
+            One(&value),
+            &options,
+            name!("GET"),
+        )))
     }
 
     /// `DEL key [key ...]`: how many of the keys existed and were removed.
@@ -127,6 +139,25 @@ pub trait Commands: Sized {
     /// <https://redis.io/commands/mset>
     fn mset(self, pairs: impl ToArgs) -> Self::Output<()> {
         self.run(&Request::new(&(name!("MSET"), &pairs)))
+    }
+
+    /// `WATCH key [key ...]`: make the next `EXEC` on this connection fail if any of the keys
+    /// changes first. Mostly used through [`transaction`](crate::transaction).
+    /// <https://redis.io/commands/watch>
+    fn watch(self, keys: impl ToArgs) -> Self::Output<()> {
+        self.run(&Request::with_effect(
+            &(name!("WATCH"), &keys),
+            SessionEffect::Watch,
+        ))
+    }
+
+    /// `UNWATCH`: forget every watched key.
+    /// <https://redis.io/commands/unwatch>
+    fn unwatch(self) -> Self::Output<()> {
+        self.run(&Request::with_effect(
+            &(name!("UNWATCH"),),
+            SessionEffect::Unwatch,
+        ))
     }
 }
 

@@ -494,10 +494,10 @@ impl Connection {
         Ok(())
     }
 
-    /// Whether the session is as the handshake left it.
-    #[cfg(test)]
-    pub(crate) fn is_clean_session(&self) -> bool {
-        self.session.is_clean()
+    /// Whether keys are watched on this connection (a `WATCH` not yet ended by `EXEC`,
+    /// `DISCARD` or `UNWATCH`).
+    pub fn is_watching(&self) -> bool {
+        self.session.watching
     }
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {

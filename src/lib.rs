@@ -91,16 +91,16 @@ pub mod error;
 pub mod pool;
 pub mod resp;
 
+pub use client::{Client, ClientBuilder};
 pub use commands::{
-    Batch, Cmd, Commands, Execute, FromValue, Pipeline, Request, SetOptions, ToArg, ToArgs, cmd,
-    pipe,
+    Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions, ToArg, ToArgs,
+    cmd, pipe, transaction, transaction_with,
 };
 pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,
 };
-pub use client::{Client, ClientBuilder};
 pub use connection::{Connection, PushHandler};
-pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
+pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;

@@ -9,12 +9,14 @@ mod args;
 mod cmd;
 mod pipeline;
 mod reply;
+mod transaction;
 mod typed;
 
 pub use args::{ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
-pub use pipeline::{Pipeline, pipe};
+pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
+pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 pub use typed::{Commands, SetOptions};
 
 use crate::connection::Connection;

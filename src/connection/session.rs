@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(classify(b"Exec", None), Some(SessionEffect::EndTransaction));
         assert_eq!(classify(b"WATCH", None), Some(SessionEffect::Watch));
         assert_eq!(classify(b"select", None), Some(SessionEffect::Dirty));
-        assert_eq!(classify(b"client", Some(b"reply")), Some(SessionEffect::Dirty));
+        assert_eq!(
+            classify(b"client", Some(b"reply")),
+            Some(SessionEffect::Dirty)
+        );
         assert_eq!(classify(b"CLIENT", Some(b"ID")), None);
         assert_eq!(classify(b"CLIENT", None), None);
         assert_eq!(classify(b"GET", None), None);

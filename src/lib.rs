@@ -8,26 +8,31 @@
 //! ## Quick start
 //!
 //! ```no_run
-//! use redisync::{Commands, Connection, ErrorKind};
+//! use redisync::{Client, Commands, ErrorKind};
 //!
-//! let mut conn = Connection::open("redis://127.0.0.1:6379/0")?;
-//! conn.set("greeting", "hello")?;                      // returns ()
-//! let v: Option<String> = conn.get("greeting")?;       // your type, None when missing
-//! let hits: i64 = conn.incr("hits")?;                  // the type Redis fixes
-//! match conn.incr("greeting") {
+//! let client = Client::open("redis://127.0.0.1:6379/0")?;   // cheap to clone, Send + Sync
+//! client.set("greeting", "hello")?;                          // returns ()
+//! let v: Option<String> = client.get("greeting")?;           // your type, None when missing
+//! let hits: i64 = client.incr("hits")?;                      // the type Redis fixes
+//! match client.incr("greeting") {
 //!     Err(e) if e.kind() == ErrorKind::Response => println!("not a number: {e}"),
 //!     other => println!("{other:?}"),
 //! }
+//! // Several commands, one round trip, reply types inferred from the commands:
+//! let ((), n) = redisync::pipe().set("a", 1).incr("a").query(&client)?;
 //! # Ok::<(), redisync::Error>(())
 //! ```
 //!
 //! Any command, typed or not, goes through [`cmd`]:
 //!
 //! ```no_run
-//! # let mut conn = redisync::Connection::open("redis://127.0.0.1")?;
-//! let n: i64 = redisync::cmd("HINCRBY").arg("h").arg("f").arg(2).query(&mut conn)?;
+//! # let client = redisync::Client::open("redis://127.0.0.1")?;
+//! let n: i64 = redisync::cmd("HINCRBY").arg("h").arg("f").arg(2).query(&client)?;
 //! # Ok::<(), redisync::Error>(())
 //! ```
+//!
+//! A [`Client`] shares a pool of connections between threads; a single [`Connection`] is there
+//! for programs that want exactly one socket.
 //!
 //! ## Architecture
 //!
@@ -37,13 +42,15 @@
 //! - [`resp`]: [`Value`] and the RESP2/RESP3 decoder and encoder; pure, no sockets, bounded by
 //!   [`resp::Limits`].
 //! - `connection`: one socket (TCP through socket2, Unix, TLS through native-tls), its
-//!   deadlines, the handshake, push frames, and the broken-connection rule ([`Connection`],
-//!   [`ConnectionConfig`]).
-//! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`], [`FromValue`], the typed [`Commands`], and
-//!   [`Pipeline`].
+//!   deadlines, the handshake, push frames, the session state a pool must reset, and the
+//!   broken-connection rule ([`Connection`], [`ConnectionConfig`]).
+//! - [`pool`]: a `parking_lot` mutex-and-condvar pool: probe on checkout, reset or discard on
+//!   return, a reaper thread for idle and old connections ([`PoolConfig`], [`PoolState`]).
+//! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`], [`FromValue`], the typed [`Commands`],
+//!   pipelines ([`pipe`], [`Pipeline`]) and [`transaction`].
+//! - `client`: [`Client`] and [`ClientBuilder`], composing the pool and the commands.
 //!
-//! A pool, a shared `Client`, retries, health checks and client-side caching build on these in
-//! later releases.
+//! Retries, health checks and client-side caching build on these in later releases.
 //!
 //! ## Timeouts
 //!
@@ -78,9 +85,14 @@
 //!
 //! ## Threads
 //!
-//! Looking up a host name runs on a short-lived helper thread, because the system resolver has
-//! no timeout of its own and the connect deadline must hold. IP addresses and Unix sockets need
-//! no thread. Nothing else runs in the background.
+//! - Looking up a host name runs on a short-lived helper thread, because the system resolver has
+//!   no timeout of its own and the connect deadline must hold. IP addresses and Unix sockets
+//!   need no thread.
+//! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime` or
+//!   `min_idle` is set, which the default `idle_timeout` is). It holds only a weak reference to
+//!   the pool and exits when the last clone of the client is dropped.
+//!
+//! Nothing else runs in the background.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -53,14 +53,60 @@ impl Stream {
                 SockRef::from(s.get_ref())
             }
         };
-        if sock.set_nonblocking(true).is_err() {
-            return false;
-        }
-        let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-        let quiet = matches!(sock.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        sock.set_nonblocking(false).is_ok() && quiet
+        peek_would_block(&sock)
     }
+}
 
+/// `recv(MSG_PEEK | MSG_DONTWAIT)`: one system call that neither blocks nor consumes. The flag
+/// values are the platforms' own (no constant for them is exported by socket2).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const PEEK_NOWAIT: i32 = 0x02 | 0x40;
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+const PEEK_NOWAIT: i32 = 0x02 | 0x80;
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+fn peek_would_block(sock: &SockRef<'_>) -> bool {
+    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+    matches!(sock.recv_with_flags(&mut byte, PEEK_NOWAIT), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+/// Elsewhere: switch to non-blocking for one peek (three system calls).
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+fn peek_would_block(sock: &SockRef<'_>) -> bool {
+    if sock.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+    let quiet = matches!(sock.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    sock.set_nonblocking(false).is_ok() && quiet
+}
+
+impl Stream {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Stream::Tcp(_) => "tcp",

@@ -183,3 +183,24 @@ fn missing_ca_file_is_invalid_input_naming_the_file() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
 }
+
+#[test]
+fn pooled_tls_connections_are_probed_and_replaced() {
+    let server = RedisServer::builder().tls().start();
+    let certs = tls_certs();
+    let client = redisync::Client::builder()
+        .url(&server.tls_url())
+        .tls(TlsConfig::new().ca_file(&certs.ca_cert))
+        .build()
+        .unwrap();
+    client.set("k", "v").unwrap();
+    assert_eq!(client.pool_state().created, 1);
+    server.raw_command(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+    support::wait_until(
+        Duration::from_secs(5),
+        "the killed TLS connection to be replaced",
+        || client.get::<String>("k").unwrap().as_deref() == Some("v"),
+    );
+    let state = client.pool_state();
+    assert!(state.created >= 2 && state.discarded >= 1, "{state:?}");
+}

@@ -558,7 +558,7 @@ fn send_and_recv_pipeline_by_hand_and_typed_calls_wait_their_turn() {
 fn pipeline_reads_every_reply_even_after_an_error() {
     let server = RedisServer::start();
     let mut conn = Connection::open(&server.url()).unwrap();
-    let replies: Vec<Value> = redisync::pipe()
+    let replies: Vec<Value> = redisync::Pipeline::new()
         .add(cmd("SET").arg("p").arg("x"))
         .add(cmd("INCR").arg("p"))
         .add(cmd("GET").arg("p"))
@@ -571,7 +571,7 @@ fn pipeline_reads_every_reply_even_after_an_error() {
     );
     assert_eq!(replies[2], Value::BulkString(b"x".to_vec()));
     // Converting to a typed tuple raises the error reply.
-    let e = redisync::pipe()
+    let e = redisync::Pipeline::new()
         .add(cmd("INCR").arg("p"))
         .add(cmd("GET").arg("p"))
         .query::<(i64, String)>(&mut conn)

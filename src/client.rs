@@ -89,6 +89,16 @@ impl Client {
     pub fn pool_config(&self) -> &PoolConfig {
         self.inner.pool.config()
     }
+
+    /// A pub/sub [`Subscriber`](crate::pubsub::Subscriber) on a connection of its own, opened
+    /// now with this client's connection settings. It never comes from the pool: a subscribed
+    /// connection can carry no other command, and the subscriber reconnects by itself.
+    ///
+    /// # Errors
+    /// The error of opening the connection.
+    pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
+        crate::pubsub::Subscriber::with_config(self.connection_config())
+    }
 }
 
 impl Execute for &Client {

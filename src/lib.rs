@@ -101,7 +101,9 @@ pub mod commands;
 mod connection;
 pub mod error;
 pub mod pool;
+pub mod pubsub;
 pub mod resp;
+pub mod retry;
 
 pub use client::{Client, ClientBuilder};
 pub use commands::{
@@ -116,3 +118,9 @@ pub use connection::{Connection, PushHandler};
 pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
 pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;
+pub use retry::{
+    Backoff, ConstantBackoff, DecorrelatedJitterBackoff, EqualJitterBackoff, ExponentialBackoff,
+    ExponentialWithJitterBackoff, FullJitterBackoff, NoBackoff,
+};
+pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
+pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};

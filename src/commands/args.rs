@@ -304,6 +304,16 @@ iter_args! {
     impl[K: ToArgs, V: ToArgs] BTreeMap<K, V>;
 }
 
+/// No arguments at all: `script.invoke(con, (), ())` for a script without keys or arguments.
+impl ToArgs for () {
+    #[inline]
+    fn arg_count(&self) -> usize {
+        0
+    }
+    #[inline]
+    fn write_args(&self, _out: &mut Vec<u8>) {}
+}
+
 macro_rules! tuple_args {
     ($($name:ident)+) => {
         impl<$($name: ToArgs),+> ToArgs for ($($name,)+) {

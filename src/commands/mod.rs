@@ -9,6 +9,8 @@ mod args;
 mod cmd;
 mod pipeline;
 mod reply;
+mod scan;
+mod script;
 mod transaction;
 mod typed;
 
@@ -16,6 +18,8 @@ pub use args::{ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
+pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
+pub use script::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 pub use typed::{Commands, SetOptions};
 

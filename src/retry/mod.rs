@@ -1,0 +1,14 @@
+//! The retry layer: how long to wait between attempts, and (soon) which failures are retried.
+//!
+//! The [`Backoff`] trait turns "this call has failed `n` times" into a delay. Seven
+//! implementations carry the names and formulas of redis-py's backoff classes, so a redis-py
+//! user finds the one they know: [`NoBackoff`], [`ConstantBackoff`], [`ExponentialBackoff`],
+//! [`FullJitterBackoff`], [`EqualJitterBackoff`], [`DecorrelatedJitterBackoff`] and
+//! [`ExponentialWithJitterBackoff`]. The [`Backoff`] documentation has the table of formulas.
+//!
+//! A backoff holds only its settings. The per-call state (the failure count and the previous
+//! delay) lives in the retry loop, so one backoff value serves any number of threads at once.
+
+mod backoff;
+
+pub use backoff::*;

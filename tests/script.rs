@@ -1,0 +1,333 @@
+//! Lua scripts (`EVALSHA` with the `NOSCRIPT` fallback, `EVALSHA_RO`) and functions (`FCALL`),
+//! against a real server on RESP2, RESP3 and through a `Client`, and against a scripted server
+//! for the exact commands sent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::thread;
+use std::time::Duration;
+
+use redisync::{
+    Client, Connection, ConnectionConfig, ErrorKind, Protocol, Script, Value, cmd, fcall, fcall_ro,
+    function_load,
+};
+use support::{FakeServer, RedisServer, Step, wait_for};
+
+/// A connection for each protocol, plus a client (RESP3 by default) for the same server.
+fn connections(server: &RedisServer) -> (Vec<Connection>, Client) {
+    let conns = [Protocol::Resp2, Protocol::Resp3]
+        .into_iter()
+        .map(|p| {
+            let cfg = ConnectionConfig::new("127.0.0.1", server.port()).protocol(p);
+            let conn = Connection::with_config(&cfg).unwrap();
+            assert_eq!(conn.protocol(), p);
+            conn
+        })
+        .collect();
+    (conns, Client::open(&server.url()).unwrap())
+}
+
+/// `calls=` of one command in `INFO commandstats` (0 when it was never called), read over the
+/// fixture's own socket so the client under test cannot skew it.
+fn calls(server: &RedisServer, command: &str) -> u64 {
+    let info = server.raw_command(&["INFO", "commandstats"]);
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map(|rest| rest.split(',').next().unwrap().parse().unwrap())
+        .unwrap_or(0)
+}
+
+fn reset_scripts(server: &RedisServer) {
+    assert_eq!(server.raw_command(&["SCRIPT", "FLUSH"]), "+OK\r\n");
+    assert_eq!(server.raw_command(&["CONFIG", "RESETSTAT"]), "+OK\r\n");
+}
+
+const ECHO: &str = "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], #KEYS, #ARGV}";
+type Echoed = (String, String, String, String, String, i64, i64);
+
+#[test]
+fn sha1_agrees_with_the_server() {
+    let server = RedisServer::start();
+    for code in [
+        "return 1",
+        "",
+        "return redis.call('GET', KEYS[1]) -- é, and long enough to need a second block of SHA-1",
+        "local x = 1\nreturn x\n",
+    ] {
+        let want = format!("$40\r\n{}\r\n", Script::new(code).sha());
+        assert_eq!(
+            server.raw_command(&["SCRIPT", "LOAD", code]),
+            want,
+            "{code:?}"
+        );
+    }
+}
+
+#[test]
+fn first_call_loads_after_noscript_then_evalsha_goes_alone() {
+    let server = RedisServer::start();
+    let (conns, client) = connections(&server);
+    let script = Script::new(ECHO);
+    let check = |run: &mut dyn FnMut() -> Echoed| {
+        reset_scripts(&server);
+        let want: Echoed = (
+            "k1".into(),
+            "k2".into(),
+            "a".into(),
+            "7".into(),
+            "x y".into(),
+            2,
+            3,
+        );
+        assert_eq!(run(), want);
+        // EVALSHA (NOSCRIPT), SCRIPT LOAD, EVALSHA; never EVAL.
+        assert_eq!(calls(&server, "evalsha"), 2);
+        assert_eq!(calls(&server, "script|load"), 1);
+        assert_eq!(calls(&server, "eval"), 0);
+        assert_eq!(run(), want);
+        assert_eq!(calls(&server, "evalsha"), 3);
+        assert_eq!(calls(&server, "script|load"), 1);
+    };
+    for mut c in conns {
+        check(&mut || {
+            script
+                .invoke(&mut c, ("k1", "k2"), ("a", 7, "x y"))
+                .unwrap()
+        });
+    }
+    check(&mut || {
+        script
+            .key("k1")
+            .key("k2")
+            .arg("a")
+            .arg([7])
+            .arg("x y")
+            .invoke(&client)
+            .unwrap()
+    });
+}
+
+#[test]
+fn exact_commands_on_noscript_and_only_one_retry() {
+    let script = Script::new("return 1");
+    let sha = script.sha().to_string();
+    let evalsha = ["EVALSHA", sha.as_str(), "1", "k", "a", "b"];
+    let fake = FakeServer::with_script(vec![
+        Step::expect_args(&evalsha),
+        Step::reply("-NOSCRIPT No matching script. Please use EVAL.\r\n"),
+        Step::expect_args(&["SCRIPT", "LOAD", "return 1"]),
+        Step::reply(format!("$40\r\n{sha}\r\n")),
+        Step::expect_args(&evalsha),
+        Step::reply(":1\r\n"),
+        // Second call: EVALSHA alone.
+        Step::expect_args(&evalsha),
+        Step::reply(":2\r\n"),
+        // Flushed between SCRIPT LOAD and the retry: the second NOSCRIPT is returned, not
+        // retried again.
+        Step::expect_args(&evalsha),
+        Step::reply("-NOSCRIPT No matching script.\r\n"),
+        Step::expect_args(&["SCRIPT", "LOAD", "return 1"]),
+        Step::reply(format!("$40\r\n{sha}\r\n")),
+        Step::expect_args(&evalsha),
+        Step::reply("-NOSCRIPT No matching script.\r\n"),
+        Step::expect_args(&["PING"]),
+        Step::reply("+PONG\r\n"),
+    ]);
+    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
+        .protocol(Protocol::Resp2)
+        .lib_info(false);
+    let mut conn = Connection::with_config(&cfg).unwrap();
+    assert_eq!(script.invoke::<i64>(&mut conn, "k", ("a", "b")).unwrap(), 1);
+    assert_eq!(script.invoke::<i64>(&mut conn, "k", ("a", "b")).unwrap(), 2);
+    let e = script
+        .invoke::<i64>(&mut conn, "k", ("a", "b"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoScript);
+    cmd("PING").exec(&mut conn).unwrap();
+    fake.check();
+    assert_eq!(fake.commands().len(), 8);
+}
+
+#[test]
+fn a_server_disagreeing_on_the_sha_is_an_error_not_a_loop() {
+    let script = Script::new("return 1");
+    let sha = script.sha().to_string();
+    let fake = FakeServer::with_script(vec![
+        Step::expect_args(&["EVALSHA", sha.as_str(), "0"]),
+        Step::reply("-NOSCRIPT No matching script.\r\n"),
+        Step::expect_args(&["SCRIPT", "LOAD", "return 1"]),
+        Step::reply(format!("$40\r\n{}\r\n", "0".repeat(40))),
+    ]);
+    let cfg = ConnectionConfig::new("127.0.0.1", fake.port())
+        .protocol(Protocol::Resp2)
+        .lib_info(false);
+    let mut conn = Connection::with_config(&cfg).unwrap();
+    let e = script.invoke::<i64>(&mut conn, (), ()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.to_string().contains(&sha), "{e}");
+    fake.check();
+}
+
+#[test]
+fn keys_and_args_arrive_in_place_with_binary_payloads() {
+    let server = RedisServer::start();
+    let (conns, client) = connections(&server);
+    let set = Script::new("redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])");
+    let payload = vec![0u8, 255, b'\r', b'\n', 7];
+    for mut c in conns {
+        let back: Vec<u8> = set.invoke(&mut c, &b"bin\x00key"[..], &payload).unwrap();
+        assert_eq!(back, payload);
+        let none: Vec<Value> = Script::new("return {}").invoke(&mut c, (), ()).unwrap();
+        assert!(none.is_empty());
+    }
+    let back: Vec<u8> = set.invoke(&client, "k", &payload).unwrap();
+    assert_eq!(back, payload);
+    assert_eq!(
+        server.raw_command(&["STRLEN", "bin\x00key"]),
+        ":5\r\n",
+        "the key argument kept its NUL byte"
+    );
+}
+
+#[test]
+fn script_errors_come_back_as_server_errors_with_the_message() {
+    let server = RedisServer::start();
+    let (conns, client) = connections(&server);
+    let broken = Script::new("return nosuch.field");
+    let custom = Script::new("return redis.error_reply('MYCODE custom text')");
+    let check = |r1: redisync::Result<Value>, r2: redisync::Result<Value>| {
+        let e = r1.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Response);
+        let se = e.server_error().expect("a server error");
+        assert_eq!(se.code(), "ERR");
+        assert!(se.message().contains("user_script:1"), "{se}");
+        assert!(se.message().contains("nosuch"), "{se}");
+        let e = r2.unwrap_err();
+        let se = e.server_error().expect("a server error");
+        assert_eq!((se.code(), se.message()), ("MYCODE", "custom text"));
+    };
+    for mut c in conns {
+        check(broken.invoke(&mut c, (), ()), custom.invoke(&mut c, (), ()));
+        // The connection is fine afterwards.
+        assert_eq!(cmd("PING").query::<String>(&mut c).unwrap(), "PONG");
+    }
+    check(
+        broken.invoke(&client, (), ()),
+        custom.invoke(&client, (), ()),
+    );
+}
+
+#[test]
+fn evalsha_ro_refuses_writes_and_runs_reads() {
+    let server = RedisServer::start();
+    let (conns, client) = connections(&server);
+    let write = Script::new("return redis.call('SET', KEYS[1], ARGV[1])");
+    let read = Script::new("return redis.call('GET', KEYS[1])");
+    server.raw_command(&["SET", "ro:present", "here"]);
+    let check = |w: redisync::Result<Value>, r: &mut dyn FnMut() -> Option<String>| {
+        let e = w.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Response);
+        assert!(
+            e.to_string()
+                .contains("Write commands are not allowed from read-only scripts"),
+            "{e}"
+        );
+        assert_eq!(server.raw_command(&["EXISTS", "ro:written"]), ":0\r\n");
+        // The read-only form loads a missing script too, and sends EVALSHA_RO each time.
+        reset_scripts(&server);
+        assert_eq!(r().as_deref(), Some("here"));
+        assert_eq!(calls(&server, "evalsha_ro"), 2);
+        assert_eq!(calls(&server, "script|load"), 1);
+        assert_eq!(calls(&server, "evalsha"), 0);
+    };
+    for mut c in conns {
+        let w = write.invoke_ro(&mut c, "ro:written", "x");
+        check(w, &mut || read.invoke_ro(&mut c, "ro:present", ()).unwrap());
+    }
+    let w = write.key("ro:written").arg("x").invoke_ro(&client);
+    check(w, &mut || {
+        read.key("ro:present").invoke_ro(&client).unwrap()
+    });
+}
+
+#[test]
+fn a_script_running_too_long_makes_others_busy() {
+    let server = RedisServer::builder()
+        .config("busy-reply-threshold 100")
+        .start();
+    let cfg = ConnectionConfig::new("127.0.0.1", server.port());
+    let mut runner = Connection::with_config(&cfg).unwrap();
+    let mut other = Connection::with_config(&cfg).unwrap();
+    let quick = Script::new("return 1");
+    quick.load(&mut other).unwrap();
+    let spin = thread::spawn(move || {
+        Script::new("while true do end").invoke::<Value>(&mut runner, (), ())
+    });
+    let busy = wait_for(Duration::from_secs(10), "a BUSY reply", || {
+        match quick.invoke::<i64>(&mut other, (), ()) {
+            Ok(_) => None,
+            Err(e) if e.kind() == ErrorKind::Busy => Some(e),
+            Err(e) => panic!("unexpected error while waiting for BUSY: {e}"),
+        }
+    });
+    assert_eq!(busy.server_error().unwrap().code(), "BUSY");
+    cmd("SCRIPT").arg("KILL").exec(&mut other).unwrap();
+    let killed = spin.join().unwrap().unwrap_err();
+    assert_eq!(killed.kind(), ErrorKind::Response);
+    assert!(
+        killed.to_string().to_lowercase().contains("killed"),
+        "{killed}"
+    );
+    assert_eq!(quick.invoke::<i64>(&mut other, (), ()).unwrap(), 1);
+}
+
+const LIBRARY: &str = "#!lua name=mylib
+redis.register_function('setget', function(keys, args)
+    redis.call('SET', keys[1], args[1])
+    return redis.call('GET', keys[1])
+end)
+redis.register_function{
+    function_name = 'shape',
+    callback = function(keys, args) return #keys * 100 + #args end,
+    flags = {'no-writes'},
+}";
+
+#[test]
+fn fcall_runs_functions_of_a_loaded_library() {
+    let server = RedisServer::start();
+    let (mut conns, client) = connections(&server);
+    assert_eq!(
+        function_load(&mut conns[0], LIBRARY, false).unwrap(),
+        "mylib"
+    );
+    let e = function_load(&mut conns[0], LIBRARY, false).unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(function_load(&client, LIBRARY, true).unwrap(), "mylib");
+    assert_eq!(calls(&server, "function|load"), 3);
+
+    for c in &mut conns {
+        let v: String = fcall(&mut *c, "setget", "fn:k", "v1").unwrap();
+        assert_eq!(v, "v1");
+        assert_eq!(
+            fcall_ro::<i64>(&mut *c, "shape", ["a", "b"], (1, 2, 3)).unwrap(),
+            203
+        );
+        assert_eq!(fcall::<i64>(&mut *c, "shape", (), ()).unwrap(), 0);
+        let e = fcall_ro::<String>(&mut *c, "setget", "fn:k", "v2").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Response);
+        assert!(e.to_string().contains("write flag"), "{e}");
+        let e = fcall::<Value>(&mut *c, "nosuch", (), ()).unwrap_err();
+        assert!(e.to_string().contains("Function not found"), "{e}");
+    }
+    assert_eq!(
+        fcall::<String>(&client, "setget", "fn:c", "v3").unwrap(),
+        "v3"
+    );
+    assert_eq!(fcall_ro::<i64>(&client, "shape", "a", ()).unwrap(), 100);
+    assert_eq!(server.raw_command(&["GET", "fn:k"]), "$2\r\nv1\r\n");
+    assert_eq!(calls(&server, "fcall"), 7);
+    assert_eq!(calls(&server, "fcall_ro"), 5);
+}

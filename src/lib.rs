@@ -46,11 +46,16 @@
 //!   broken-connection rule ([`Connection`], [`ConnectionConfig`]).
 //! - [`pool`]: a `parking_lot` mutex-and-condvar pool: probe on checkout, reset or discard on
 //!   return, a reaper thread for idle and old connections ([`PoolConfig`], [`PoolState`]).
+//! - [`retry`]: the [`Backoff`] trait and redis-py's seven backoffs (the `Retry` policy that
+//!   uses them is being built).
 //! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`], [`FromValue`], the typed [`Commands`],
-//!   pipelines ([`pipe`], [`Pipeline`]) and [`transaction`].
+//!   pipelines ([`pipe`], [`Pipeline`]), [`transaction`], [`Script`] and functions, and the
+//!   [`scan`] iterators.
+//! - [`pubsub`]: [`pubsub::Subscriber`], a connection of its own for pub/sub that reconnects and
+//!   resubscribes.
 //! - `client`: [`Client`] and [`ClientBuilder`], composing the pool and the commands.
 //!
-//! Retries, health checks and client-side caching build on these in later releases.
+//! Retries, health checks and client-side caching build on these next.
 //!
 //! ## Timeouts
 //!

@@ -6,10 +6,17 @@ FUZZ_SECONDS ?= 60
 # Pinning client and server to one core measures the client, not the scheduler (see bench/).
 BENCH_ARGS ?= --pin
 
-.PHONY: demo test lint doc bench bench-quick fuzz deps ci
+.PHONY: demo examples test lint doc bench bench-quick fuzz deps ci
 
+# A throwaway redis-server, then the examples against it: quickstart, threaded_server's
+# self-test (200 requests), the CLI reading commands from stdin. Each exit status is checked.
 demo: deps
 	./scripts/demo.sh
+
+# Every example compiles and the examples' own unit tests pass (`lint` denies their warnings).
+examples:
+	$(CARGO) build -p redisync --examples
+	$(CARGO) test -p redisync --examples
 
 test: deps
 	$(CARGO) test -p redisync --all-features
@@ -36,4 +43,4 @@ fuzz:
 deps:
 	./scripts/deps.sh
 
-ci: lint test demo doc
+ci: lint examples test demo doc

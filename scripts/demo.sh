@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts a throwaway redis-server on a free loopback port, runs the quick start against it, and
-# stops the server whatever happens.
+# Starts a throwaway redis-server on a free loopback port, runs the examples against it (the
+# quick start, the threaded server's self-test, the CLI reading commands from stdin), checks each
+# one's exit status, and stops the server whatever happens.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 pid=""
 cleanup() {
@@ -23,4 +25,54 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] || { cat "$dir/redis.log"; exit 1; }
-cargo run --quiet --example quickstart -- "redis://127.0.0.1:$port"
+url="redis://127.0.0.1:$port"
+
+# Build every example first, so the steps below time the examples, not the compiler.
+cargo build --quiet --examples
+
+# Runs one step; on failure names it and its exit status (set -e would stop silently).
+step() {
+  local name=$1
+  shift
+  echo
+  echo "== $name"
+  local status=0
+  "$@" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "demo: $name failed with exit status $status" >&2
+    exit "$status"
+  fi
+}
+
+step "quickstart" cargo run --quiet --example quickstart -- "$url"
+step "threaded_server: 200 requests against itself" \
+  cargo run --quiet --example threaded_server -- --url "$url" --requests 200
+
+cli_out="$dir/cli.out"
+cli_demo() {
+  printf 'SET demo 1\nINCR demo\nGET demo\nHGETALL nothing\n' \
+    | cargo run --quiet --example cli -- --url "$url" | tee "$cli_out"
+}
+step "cli: commands from stdin" cli_demo
+expected='OK
+(integer) 2
+"2"
+(empty hash)'
+if [ "$(cat "$cli_out")" != "$expected" ]; then
+  echo "demo: cli printed something else than expected:" >&2
+  diff <(echo "$expected") "$cli_out" >&2 || true
+  exit 1
+fi
+
+# An error reply must make the CLI exit 1.
+echo
+echo "== cli: an error reply exits 1"
+status=0
+cargo run --quiet --example cli -- --url "$url" INCRBY demo notanumber || status=$?
+if [ "$status" -ne 1 ]; then
+  echo "demo: cli exited $status for an error reply, expected 1" >&2
+  exit 1
+fi
+
+echo
+echo "demo: all examples ran against $url"

@@ -6,6 +6,7 @@
 
 mod alloc;
 mod measure;
+mod pool;
 mod scenarios;
 mod server;
 
@@ -50,6 +51,22 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "allocs",
         "allocs/op: allocations per GET 16B and SET 16B, steady state",
+    ),
+    (
+        "pool8",
+        "8 threads of GET 16B: one shared Client (max_connections 8) vs a Connection each, ops/s",
+    ),
+    (
+        "r2d2",
+        "8 threads of GET 16B: one shared Client vs r2d2 (defaults: PING on checkout) over redis-rs",
+    ),
+    (
+        "checkout",
+        "uncontended client.get_connection() + drop, no command: mean ns per checkout",
+    ),
+    (
+        "pool_pipeline",
+        "pipeline 1000 GET through the Client's pool vs on a bare Connection, pipelines/s",
     ),
 ];
 
@@ -100,7 +117,7 @@ fn parse_args() -> Result<Options, String> {
 fn print_usage() {
     eprint!("{USAGE}\nscenarios:\n");
     for (name, what) in SCENARIOS {
-        eprintln!("  {name:<9} {what}");
+        eprintln!("  {name:<13} {what}");
     }
 }
 
@@ -197,6 +214,24 @@ fn run(opts: &Options) -> Result<(), String> {
     }
     if wanted("allocs") {
         scenarios::allocs(&mut clients, opts.quick);
+    }
+    if ["pool8", "r2d2", "checkout", "pool_pipeline"]
+        .iter()
+        .any(|n| wanted(n))
+    {
+        println!("{}", pool::mode(opts.pin));
+    }
+    if wanted("pool8") {
+        pool::pool8(plan, &url)?;
+    }
+    if wanted("r2d2") {
+        pool::r2d2(plan, &url)?;
+    }
+    if wanted("checkout") {
+        pool::checkout(plan, &url)?;
+    }
+    if wanted("pool_pipeline") {
+        pool::pool_pipeline(plan, &url)?;
     }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -11,14 +11,14 @@ use crate::alloc::allocations;
 use crate::measure::{Plan, Unit, compare, report};
 
 const CLIENTS: (&str, &str) = ("redisync", "redis-rs");
-const KEY_16: &str = "redisync-bench:16";
+pub const KEY_16: &str = "redisync-bench:16";
 const KEY_100K: &str = "redisync-bench:100k";
 const KEY_SET_16: &str = "redisync-bench:set16";
 const KEY_SET_100K: &str = "redisync-bench:set100k";
 /// The raw scenario's key: its request is pre-encoded by hand.
 const KEY_RAW: &str = "k";
 const RAW_REQUEST: &[u8] = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
-const PIPELINE_LEN: usize = 1000;
+pub const PIPELINE_LEN: usize = 1000;
 
 /// One connection of each client to the same server.
 pub struct Clients {
@@ -33,13 +33,8 @@ impl Clients {
     /// Connects both clients and stores the values the GET scenarios read.
     pub fn connect(url: &str) -> Result<Clients, String> {
         let mut ours = redisync::Connection::open(url).map_err(|e| format!("redisync: {e}"))?;
-        // redis-rs leaves Nagle on by default; redisync turns it off. Compare like with like.
-        let info = url
-            .into_connection_info()
-            .map_err(|e| format!("redis-rs: {e}"))?
-            .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
-        let theirs = redis::Client::open(info)
-            .and_then(|c| c.get_connection())
+        let theirs = redis_rs_client(url)?
+            .get_connection()
             .map_err(|e| format!("redis-rs: {e}"))?;
         let value_16 = pattern(16);
         let value_100k = pattern(100 * 1024);
@@ -59,6 +54,16 @@ impl Clients {
             value_100k,
         })
     }
+}
+
+/// A `redis` crate client for `url` with `TCP_NODELAY` on: redis-rs leaves Nagle on by
+/// default, redisync turns it off; compare like with like.
+pub fn redis_rs_client(url: &str) -> Result<redis::Client, String> {
+    let info = url
+        .into_connection_info()
+        .map_err(|e| format!("redis-rs: {e}"))?
+        .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
+    redis::Client::open(info).map_err(|e| format!("redis-rs: {e}"))
 }
 
 /// `n` printable bytes.
@@ -212,7 +217,7 @@ pub fn single(plan: Plan, clients: &mut Clients, op: Op) {
 
 /// c. One pipeline of 1000 GETs of a 16-byte value per iteration, each built once and reused.
 pub fn pipeline(plan: Plan, clients: &mut Clients) {
-    let mut ours = redisync::pipe();
+    let mut ours = redisync::Pipeline::new();
     let mut theirs = redis::pipe();
     for _ in 0..PIPELINE_LEN {
         ours.add(redisync::cmd("GET").arg(KEY_16));
@@ -222,7 +227,7 @@ pub fn pipeline(plan: Plan, clients: &mut Clients) {
     let rates = compare(
         plan,
         &mut || {
-            let v: Vec<Option<Vec<u8>>> = ours.query(a).expect("redisync pipeline");
+            let v: Vec<Option<Vec<u8>>> = ours.query(&mut *a).expect("redisync pipeline");
             assert_eq!(v.len(), PIPELINE_LEN);
         },
         &mut || {

@@ -295,7 +295,7 @@ impl Subscriber {
     /// - an error that retrying cannot fix, at once: the server refusing the credentials on
     ///   reconnect, or refusing a subscription on record;
     /// - [`Error::Server`] for an error reply from the server, and
-    ///   [`ProtocolError::Unexpected`] (naming what arrived) for a frame of a shape no
+    ///   [`ProtocolError::Unexpected`](crate::error::ProtocolError::Unexpected) (naming what arrived) for a frame of a shape no
     ///   subscriber expects; both leave the connection as it is, so the next call goes on;
     /// - another [`Error::Protocol`] for bytes that are not RESP; the connection is dropped and
     ///   the next call reconnects.

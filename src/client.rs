@@ -8,9 +8,11 @@ use std::time::Duration;
 use crate::commands::{Batch, Commands, Execute, FromValue, Pipeline, Request, ToArgs};
 use crate::connection::Connection;
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
 use crate::resp::Value;
+use crate::retry::{Attempt, Retry};
+use std::time::Instant;
 
 /// A Redis client for threaded programs: clone it freely (clones share one connection pool)
 /// and call commands on a shared `&Client` from any thread.
@@ -35,6 +37,8 @@ pub struct Client {
 
 struct Inner {
     pool: Pool,
+    retry: Retry,
+    health_check_interval: Option<Duration>,
 }
 
 impl Client {
@@ -101,13 +105,89 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A connection for one attempt: from the pool, PINGed first when it sat idle longer than
+    /// `health_check_interval` (a connection used more recently costs nothing extra).
+    fn checkout(&self) -> Result<PooledConnection> {
+        let mut conn = self.inner.pool.get()?;
+        if let Some(interval) = self.inner.health_check_interval {
+            if conn.idle_for(Instant::now()) > interval {
+                if let Err(e) = (&mut *conn).ping() {
+                    log::debug!("health check failed, discarding the connection: {e}");
+                    conn.discard();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(conn)
+    }
+
+    /// Runs `attempt` under the retry policy. `repeatable` says whether the request is safe to
+    /// send again after its reply was lost.
+    fn with_retry<T>(
+        &self,
+        repeatable: bool,
+        mut attempt: impl FnMut(&mut PooledConnection) -> Result<T>,
+    ) -> Result<T> {
+        let retry = &self.inner.retry;
+        // The clock is read only when a deadline needs it.
+        let started = retry.deadline_value().map(|_| Instant::now());
+        let mut failures = 0u32;
+        let mut previous = Duration::ZERO;
+        loop {
+            let (result, sent_whole) = match self.checkout() {
+                Ok(mut conn) => {
+                    let r = attempt(&mut conn);
+                    (r, conn.sent_whole_request())
+                }
+                Err(e) => (Err(e), false),
+            };
+            let error = match result {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            failures += 1;
+            // The reply was lost after the whole request left: the server may have run it.
+            let may_have_run = sent_whole
+                && matches!(
+                    error.kind(),
+                    ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Protocol
+                );
+            let facts = Attempt {
+                failures,
+                elapsed: started.map_or(Duration::ZERO, |s| s.elapsed()),
+                may_have_run,
+                safe_to_repeat: repeatable,
+            };
+            match retry.next_delay(&error, facts, previous) {
+                Some(delay) => {
+                    log::debug!(
+                        "attempt {failures} failed ({}): {error}; retrying in {delay:?}",
+                        error.kind()
+                    );
+                    previous = delay;
+                    if !delay.is_zero() {
+                        std::thread::sleep(delay);
+                    }
+                }
+                None => {
+                    if failures > 1 {
+                        log::warn!("giving up after {failures} attempts: {error}");
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
 impl Execute for &Client {
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.get_connection()?.execute(request)
+        self.with_retry(request.is_repeatable(), |conn| conn.execute(request))
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        self.get_connection()?.execute_batch(batch)
+        self.with_retry(batch.repeatable, |conn| conn.execute_batch(batch))
     }
 }
 
@@ -162,6 +242,9 @@ pub struct ClientBuilder {
     url: Option<String>,
     edits: Vec<Edit>,
     pool: PoolConfig,
+    retry: Option<Retry>,
+    retry_on: Vec<ErrorKind>,
+    health_check_interval: Option<Duration>,
 }
 
 /// A connection setting applied after the URL is parsed, so that builder calls win over the
@@ -278,6 +361,27 @@ impl ClientBuilder {
         self
     }
 
+    /// The retry policy for every command and pipeline (default [`Retry::default`]: three
+    /// retries of connection errors and timeouts, exponential backoff with jitter from 10 ms to
+    /// 1 s, never re-sending a command that may already have run unless it is safe to repeat).
+    pub fn retry(mut self, retry: Retry) -> ClientBuilder {
+        self.retry = Some(retry);
+        self
+    }
+    /// More error kinds to retry, such as [`ErrorKind::BusyLoading`]; checked at
+    /// [`build`](ClientBuilder::build) (see [`Retry::retry_on_error`]).
+    pub fn retry_on_error(mut self, kinds: impl IntoIterator<Item = ErrorKind>) -> ClientBuilder {
+        self.retry_on.extend(kinds);
+        self
+    }
+    /// PING a pooled connection that sat idle longer than this before it carries the next
+    /// command (default: off). A failed PING discards the connection, and the command goes on
+    /// under the retry policy with a new one.
+    pub fn health_check_interval(mut self, interval: Duration) -> ClientBuilder {
+        self.health_check_interval = Some(interval);
+        self
+    }
+
     /// Checks every setting and makes the client. No connection is opened here (unless
     /// `min_idle` asks for some, which the pool's reaper opens in the background).
     ///
@@ -322,9 +426,23 @@ impl ClientBuilder {
                 return Err(Error::invalid(name, "must be greater than zero"));
             }
         }
+        let retry = self
+            .retry
+            .unwrap_or_default()
+            .retry_on_error(self.retry_on)?;
+        if self.health_check_interval == Some(Duration::ZERO) {
+            return Err(Error::invalid(
+                "health_check_interval",
+                "must be greater than zero (leave it unset to turn health checks off)",
+            ));
+        }
         let pool = Pool::new(self.pool, cfg)?;
         Ok(Client {
-            inner: Arc::new(Inner { pool }),
+            inner: Arc::new(Inner {
+                pool,
+                retry,
+                health_check_interval: self.health_check_interval,
+            }),
         })
     }
 }

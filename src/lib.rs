@@ -115,6 +115,8 @@ pub use commands::{
     Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions, ToArg, ToArgs,
     cmd, pipe, transaction, transaction_with,
 };
+pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
+pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,
@@ -125,7 +127,5 @@ pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;
 pub use retry::{
     Backoff, ConstantBackoff, DecorrelatedJitterBackoff, EqualJitterBackoff, ExponentialBackoff,
-    ExponentialWithJitterBackoff, FullJitterBackoff, NoBackoff,
+    ExponentialWithJitterBackoff, FullJitterBackoff, NoBackoff, Retry,
 };
-pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
-pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};

@@ -4,11 +4,13 @@ use std::fmt;
 
 use super::Execute;
 use super::args::ToArgs;
+use super::flags::{blocking_wait, is_repeatable};
 use super::reply::FromValue;
 use crate::connection::Connection;
 use crate::connection::session::{SessionEffect, classify};
 use crate::error::Result;
 use crate::resp::{Value, write_command_header};
+use std::time::Duration;
 
 /// Starts a command by name: `cmd("CLIENT").arg("ID")`.
 ///
@@ -32,6 +34,7 @@ pub struct Cmd {
     args: Vec<u8>,
     argc: usize,
     effect: Option<SessionEffect>,
+    repeatable: bool,
 }
 
 impl Cmd {
@@ -44,6 +47,7 @@ impl Cmd {
             args,
             argc: 1,
             effect: classify(name.as_bytes(), None),
+            repeatable: is_repeatable(name.as_bytes()),
         }
     }
 
@@ -58,6 +62,26 @@ impl Cmd {
             self.effect = classify(b"CLIENT", first_bulk(&self.args[start..]));
         }
         self
+    }
+
+    /// Marks this command as safe to send again after its reply was lost (an idempotent
+    /// write). Read-only commands are recognised by name; everything else is assumed to have
+    /// an effect that must not happen twice, unless marked here.
+    pub fn idempotent(&mut self) -> &mut Cmd {
+        self.repeatable = true;
+        self
+    }
+
+    /// The arguments as byte slices, the name first.
+    fn arg_slices(&self) -> Vec<&[u8]> {
+        let mut out = Vec::with_capacity(self.argc);
+        let mut rest = self.args.as_slice();
+        while let Some(bulk) = first_bulk(rest) {
+            let header = rest.iter().position(|&b| b == b'\n').map_or(0, |n| n + 1);
+            out.push(bulk);
+            rest = rest.get(header + bulk.len() + 2..).unwrap_or(&[]);
+        }
+        out
     }
 
     /// The command name, as given.
@@ -129,6 +153,8 @@ impl fmt::Debug for Cmd {
 pub struct Request<'a> {
     parts: Parts<'a>,
     effect: Option<SessionEffect>,
+    repeatable: bool,
+    blocking: Option<Option<Duration>>,
 }
 
 enum Parts<'a> {
@@ -146,7 +172,26 @@ impl<'a> Request<'a> {
         Request {
             parts: Parts::Args(args),
             effect: None,
+            repeatable: false,
+            blocking: None,
         }
+    }
+
+    /// Marks the request as safe to send again after its reply was lost.
+    pub fn repeatable(mut self) -> Request<'a> {
+        self.repeatable = true;
+        self
+    }
+
+    /// Whether the request may be sent again after its reply was lost.
+    pub fn is_repeatable(&self) -> bool {
+        self.repeatable
+    }
+
+    /// For a blocking command (`BLPOP`, `XREAD BLOCK`, `WAIT`, ...): how long the server may
+    /// hold the reply back (`Some(None)`: as long as it likes).
+    pub(crate) fn blocking(&self) -> Option<Option<Duration>> {
+        self.blocking
     }
 
     pub(crate) fn effect(&self) -> Option<SessionEffect> {
@@ -158,6 +203,8 @@ impl<'a> Request<'a> {
         Request {
             parts: Parts::Args(args),
             effect: Some(effect),
+            repeatable: false,
+            blocking: None,
         }
     }
 
@@ -175,9 +222,16 @@ impl<'a> Request<'a> {
 
 impl<'a> From<&'a Cmd> for Request<'a> {
     fn from(cmd: &'a Cmd) -> Request<'a> {
+        // Only a few names block; look at the arguments only for those.
+        let blocking = match cmd.name().as_bytes().first() {
+            Some(b'B' | b'b' | b'W' | b'w' | b'X' | b'x') => blocking_wait(&cmd.arg_slices()),
+            _ => None,
+        };
         Request {
             parts: Parts::Cmd(cmd),
             effect: cmd.effect,
+            repeatable: cmd.repeatable && blocking.is_none(),
+            blocking,
         }
     }
 }
@@ -236,6 +290,13 @@ mod tests {
         );
         assert_eq!(cmd("CLIENT").arg("ID").effect, None);
         assert_eq!(cmd("GET").arg("k").effect, None);
+        let blpop = cmd("BLPOP").arg(["a", "b"]).arg(5).clone();
+        let req = Request::from(&blpop);
+        assert_eq!(req.blocking(), Some(Some(Duration::from_secs(5))));
+        assert!(!req.is_repeatable());
+        assert!(Request::from(&cmd("MGET").arg(["a", "b"]).clone()).is_repeatable());
+        assert!(!Request::from(&cmd("INCR").arg("a").clone()).is_repeatable());
+        assert!(Request::from(&cmd("SET").arg("a").arg(1).idempotent().clone()).is_repeatable());
     }
 
     #[test]

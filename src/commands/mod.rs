@@ -7,6 +7,7 @@
 
 mod args;
 mod cmd;
+mod flags;
 mod pipeline;
 mod reply;
 mod scan;
@@ -40,6 +41,9 @@ pub trait Execute {
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>>;
 }
 
+/// The read deadline of a blocking command told to wait forever (about 136 years).
+const FOREVER: std::time::Duration = std::time::Duration::from_secs(u32::MAX as u64);
+
 /// Commands already encoded back to back, with what they do to the session: what a pipeline
 /// hands to [`Execute::execute_batch`].
 #[derive(Debug, Clone, Copy)]
@@ -47,12 +51,22 @@ pub struct Batch<'a> {
     pub(crate) encoded: &'a [u8],
     pub(crate) count: usize,
     pub(crate) effects: &'a [SessionEffect],
+    /// Every command is safe to send again (and the batch is no transaction).
+    pub(crate) repeatable: bool,
 }
 
 impl Execute for Connection {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.round_trip(|out| request.encode(out), request.effect())
+        match request.blocking() {
+            None => self.round_trip(|out| request.encode(out), request.effect()),
+            // A blocking command may keep the reply back for its own timeout: the read
+            // deadline is that plus the usual read timeout, so it is never cut short.
+            Some(wait) => {
+                let timeout = wait.map_or(FOREVER, |w| w.saturating_add(self.read_timeout()));
+                self.round_trip_within(|out| request.encode(out), request.effect(), timeout)
+            }
+        }
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {

@@ -57,6 +57,8 @@ pub struct Pipeline {
     count: usize,
     effects: Vec<SessionEffect>,
     atomic: bool,
+    /// Commands that are not safe to send twice.
+    unrepeatable: usize,
 }
 
 impl Pipeline {
@@ -75,6 +77,7 @@ impl Pipeline {
         request.encode(&mut self.buf);
         self.count += 1;
         self.effects.extend(request.effect());
+        self.unrepeatable += usize::from(!request.is_repeatable());
     }
 
     /// Wraps the commands in `MULTI` ... `EXEC`, so they run as one transaction. The replies are
@@ -106,6 +109,7 @@ impl Pipeline {
         self.buf.clear();
         self.count = 0;
         self.effects.clear();
+        self.unrepeatable = 0;
     }
 
     /// Sends every command with one write and converts the list of replies: into a tuple, a
@@ -120,6 +124,7 @@ impl Pipeline {
                 encoded: &self.buf,
                 count: self.count,
                 effects: &self.effects,
+                repeatable: self.unrepeatable == 0,
             };
             return T::from_value(Value::Array(con.execute_batch(&batch)?));
         }
@@ -131,10 +136,12 @@ impl Pipeline {
         effects.push(SessionEffect::Multi);
         effects.extend_from_slice(&self.effects);
         effects.push(SessionEffect::EndTransaction);
+        // A transaction is never re-sent once written: EXEC may have run.
         let batch = Batch {
             encoded: &encoded,
             count: self.count + 2,
             effects: &effects,
+            repeatable: false,
         };
         let mut replies = con.execute_batch(&batch)?;
         T::from_value(exec_result(&mut replies)?)

@@ -36,25 +36,25 @@ pub trait Commands: Sized {
     /// `PING`: checks the connection.
     /// <https://redis.io/commands/ping>
     fn ping(self) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("PING"),)))
+        self.run(&Request::new(&(name!("PING"),)).repeatable())
     }
 
     /// `ECHO message`: the server sends the message back.
     /// <https://redis.io/commands/echo>
     fn echo<T: FromValue>(self, message: impl ToArg) -> Self::Output<T> {
-        self.run(&Request::new(&(name!("ECHO"), One(&message))))
+        self.run(&Request::new(&(name!("ECHO"), One(&message))).repeatable())
     }
 
     /// `GET key`: the value, or `None` when the key does not exist.
     /// <https://redis.io/commands/get>
     fn get<T: FromValue>(self, key: impl ToArg) -> Self::Output<Option<T>> {
-        self.run(&Request::new(&(name!("GET"), One(&key))))
+        self.run(&Request::new(&(name!("GET"), One(&key))).repeatable())
     }
 
     /// `SET key value`.
     /// <https://redis.io/commands/set>
     fn set(self, key: impl ToArg, value: impl ToArg) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("SET"), One(&key), One(&value))))
+        self.run(&Request::new(&(name!("SET"), One(&key), One(&value))).repeatable())
     }
 
     /// `SET key value [NX|XX] [EX|PX|EXAT|PXAT|KEEPTTL]`: returns whether the value was set
@@ -101,7 +101,7 @@ pub trait Commands: Sized {
     /// `EXISTS key [key ...]`: how many of the keys exist (a key named twice counts twice).
     /// <https://redis.io/commands/exists>
     fn exists(self, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(&(name!("EXISTS"), &keys)))
+        self.run(&Request::new(&(name!("EXISTS"), &keys)).repeatable())
     }
 
     /// `EXPIRE key seconds`: whether the timeout was set (`false` when the key does not exist).
@@ -114,7 +114,7 @@ pub trait Commands: Sized {
     /// `TTL key`: seconds to live; `-1` when the key has no expiry, `-2` when it does not exist.
     /// <https://redis.io/commands/ttl>
     fn ttl(self, key: impl ToArg) -> Self::Output<i64> {
-        self.run(&Request::new(&(name!("TTL"), One(&key))))
+        self.run(&Request::new(&(name!("TTL"), One(&key))).repeatable())
     }
 
     /// `INCR key`: the value after adding one.
@@ -132,13 +132,13 @@ pub trait Commands: Sized {
     /// `MGET key [key ...]`: each key's value, `None` where a key does not exist.
     /// <https://redis.io/commands/mget>
     fn mget<T: FromValue>(self, keys: impl ToArgs) -> Self::Output<Vec<Option<T>>> {
-        self.run(&Request::new(&(name!("MGET"), &keys)))
+        self.run(&Request::new(&(name!("MGET"), &keys)).repeatable())
     }
 
     /// `MSET key value [key value ...]`, from pairs: `conn.mset(&[("a", 1), ("b", 2)])`.
     /// <https://redis.io/commands/mset>
     fn mset(self, pairs: impl ToArgs) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("MSET"), &pairs)))
+        self.run(&Request::new(&(name!("MSET"), &pairs)).repeatable())
     }
 
     /// `WATCH key [key ...]`: make the next `EXEC` on this connection fail if any of the keys

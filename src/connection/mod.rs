@@ -67,6 +67,10 @@ pub struct Connection {
     socket_write_timeout: Duration,
     push_handler: Option<PushHandler>,
     session: Session,
+    /// Whether the last request's bytes all left (so the server may have run it).
+    sent_whole: bool,
+    /// When the last reply arrived (for health checks).
+    last_used: Instant,
     db: u32,
     addr: Address,
 }
@@ -119,6 +123,8 @@ impl Connection {
             socket_write_timeout: Duration::ZERO,
             push_handler: None,
             session: Session::default(),
+            sent_whole: false,
+            last_used: Instant::now(),
             db: cfg.db,
             addr: cfg.address.clone(),
         };
@@ -240,10 +246,12 @@ impl Connection {
         start: Instant,
     ) -> Result<Instant> {
         self.check()?;
+        self.sent_whole = false;
         self.wbuf.clear();
         encode(&mut self.wbuf);
         match self.flush_wbuf(start) {
             Ok(sent) => {
+                self.sent_whole = true;
                 self.pending += replies;
                 Ok(sent)
             }
@@ -293,9 +301,15 @@ impl Connection {
     /// inside a pipeline) costs no clock read at all.
     #[inline]
     fn read_reply_from(&mut self, start: Option<Instant>) -> Result<Value> {
+        let timeout = self.read_timeout;
+        self.read_reply_within(start, timeout)
+    }
+
+    #[inline]
+    fn read_reply_within(&mut self, start: Option<Instant>, timeout: Duration) -> Result<Value> {
         self.check()?;
         let mut clock = ReadClock {
-            timeout: self.read_timeout,
+            timeout,
             start,
             reads: 0,
         };
@@ -390,6 +404,17 @@ impl Connection {
         encode: impl FnOnce(&mut Vec<u8>),
         effect: Option<SessionEffect>,
     ) -> Result<Value> {
+        let timeout = self.read_timeout;
+        self.round_trip_within(encode, effect, timeout)
+    }
+
+    /// [`Connection::round_trip`] with this reply's own read timeout (a blocking command's).
+    pub(crate) fn round_trip_within(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+        effect: Option<SessionEffect>,
+        read_timeout: Duration,
+    ) -> Result<Value> {
         self.check()?;
         if self.pending > 0 {
             return Err(Error::invalid(
@@ -401,7 +426,9 @@ impl Connection {
         if let Some(effect) = effect {
             self.session.apply(effect);
         }
-        reply_to_result(self.read_reply_from(Some(sent))?)
+        let reply = self.read_reply_within(Some(sent), read_timeout)?;
+        self.last_used = sent;
+        reply_to_result(reply)
     }
 
     /// For subscribers: the next frame of any kind, pushes included (the push handler is not
@@ -429,6 +456,17 @@ impl Connection {
     /// (subscribe and unsubscribe, whose answers are pushes): no reply is counted as owed.
     pub(crate) fn write_untracked(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
         self.write_with(0, encode)
+    }
+
+    /// Whether every byte of the last request was written: if so, the server may have run it
+    /// even when its reply never came.
+    pub(crate) fn sent_whole_request(&self) -> bool {
+        self.sent_whole
+    }
+
+    /// How long since the last reply to a command arrived (or since the connection opened).
+    pub(crate) fn idle_for(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.last_used)
     }
 
     /// Records what sent commands did to the session.

@@ -1,4 +1,5 @@
-//! The retry layer: how long to wait between attempts, and (soon) which failures are retried.
+//! The retry layer: which failures are retried ([`Retry`]), and how long to wait between
+//! attempts ([`Backoff`]).
 //!
 //! The [`Backoff`] trait turns "this call has failed `n` times" into a delay. Seven
 //! implementations carry the names and formulas of redis-py's backoff classes, so a redis-py
@@ -10,5 +11,8 @@
 //! delay) lives in the retry loop, so one backoff value serves any number of threads at once.
 
 mod backoff;
+mod policy;
 
 pub use backoff::*;
+pub(crate) use policy::Attempt;
+pub use policy::{DEFAULT_RETRIES, Retry};

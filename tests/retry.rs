@@ -1,0 +1,287 @@
+//! The retry policy and health checks through a `Client`: what is retried, what is never sent
+//! twice, deadlines, blocking commands, and idle-time PINGs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use redisync::{
+    Client, Commands, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, Script,
+    Value, cmd,
+};
+use support::{BlackholeListener, FakeServer, RedisServer, Step, wait_until};
+
+/// A scripted server's connection with no handshake commands (RESP2, no library info).
+fn bare(port: u16) -> ConnectionConfig {
+    ConnectionConfig::new("127.0.0.1", port)
+        .protocol(Protocol::Resp2)
+        .lib_info(false)
+}
+
+fn quick_retry(retries: u32) -> Retry {
+    Retry::new(ConstantBackoff::new(Duration::from_millis(5)), retries)
+}
+
+/// `INFO commandstats` calls of one command.
+fn calls(server: &RedisServer, command: &str) -> u64 {
+    let info = server.raw_command(&["INFO", "commandstats"]);
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_script_that_outlives_the_timeout_runs_once() {
+    let server = RedisServer::start();
+    // INCR, then keep the server busy for 300 ms: longer than the 100 ms read timeout.
+    let script = Script::new(
+        "redis.call('INCR', KEYS[1]) \
+         local t0 = redis.call('TIME') \
+         local start = tonumber(t0[1]) * 1000000 + tonumber(t0[2]) \
+         while true do \
+           local t = redis.call('TIME') \
+           if tonumber(t[1]) * 1000000 + tonumber(t[2]) - start > 300000 then break end \
+         end \
+         return 1",
+    );
+    let loader = Client::open(&server.url()).unwrap();
+    script.load(&loader).unwrap();
+    // Under the default policy (and with a pause long enough for the script to finish, so a
+    // blind retry would run it again), the timed-out EVALSHA is not re-sent.
+    let client = Client::builder()
+        .url(&server.url())
+        .read_timeout(Duration::from_millis(100))
+        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(400)), 3))
+        .build()
+        .unwrap();
+    let e = script.invoke::<i64>(&client, "counter", ()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    let counter = || loader.get::<i64>("counter").unwrap();
+    assert_eq!(counter(), Some(1));
+    // Opting in to replaying writes shows what the default protects against.
+    let replaying = Client::builder()
+        .url(&server.url())
+        .read_timeout(Duration::from_millis(100))
+        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(400)), 1).replay_writes(true))
+        .build()
+        .unwrap();
+    let _ = script.invoke::<i64>(&replaying, "counter", ());
+    assert_eq!(counter(), Some(3), "replayed once: two more runs");
+}
+
+#[test]
+fn a_read_is_retried_on_a_new_connection_after_a_timeout() {
+    let fake = FakeServer::start(vec![
+        vec![Step::expect("GET"), Step::AcceptThenSilent],
+        vec![Step::expect("GET"), Step::reply("$1\r\nv\r\n")],
+    ]);
+    let client = Client::builder()
+        .connection_config(bare(fake.port()).read_timeout(Duration::from_millis(100)))
+        .retry(quick_retry(2))
+        .build()
+        .unwrap();
+    assert_eq!(client.get::<String>("k").unwrap().as_deref(), Some("v"));
+    assert_eq!(fake.command_names(), ["GET", "GET"]);
+}
+
+#[test]
+fn a_write_whose_reply_was_lost_is_not_sent_again() {
+    let fake = FakeServer::start(vec![
+        vec![Step::expect("INCR"), Step::AcceptThenSilent],
+        vec![Step::expect("INCR"), Step::reply(":2\r\n")],
+    ]);
+    let client = Client::builder()
+        .connection_config(bare(fake.port()).read_timeout(Duration::from_millis(100)))
+        .retry(quick_retry(3))
+        .build()
+        .unwrap();
+    let e = client.incr("n").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    // The call has returned, so every attempt it made has been made: exactly one INCR.
+    assert_eq!(fake.command_names(), ["INCR"]);
+}
+
+#[test]
+fn loading_is_retried_only_when_asked_for() {
+    let script = vec![
+        Step::expect("GET"),
+        Step::reply("-LOADING Redis is loading the dataset in memory\r\n"),
+        Step::expect("GET"),
+        Step::reply("$2\r\nok\r\n"),
+    ];
+    let fake = FakeServer::with_script(script[..2].to_vec());
+    let plain = Client::builder()
+        .connection_config(bare(fake.port()))
+        .retry(quick_retry(3))
+        .build()
+        .unwrap();
+    let e = plain.get::<String>("k").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BusyLoading);
+    assert!(e.is_retryable());
+
+    let fake = FakeServer::with_script(script);
+    let patient = Client::builder()
+        .connection_config(bare(fake.port()))
+        .retry(quick_retry(3))
+        .retry_on_error([ErrorKind::BusyLoading])
+        .build()
+        .unwrap();
+    assert_eq!(patient.get::<String>("k").unwrap().as_deref(), Some("ok"));
+    assert_eq!(fake.command_names(), ["GET", "GET"], "same connection, sent again");
+}
+
+#[test]
+fn a_wrong_password_is_not_retried_by_default() {
+    let fake = FakeServer::repeating(vec![
+        Step::expect("AUTH"),
+        Step::reply("-WRONGPASS invalid username-password pair\r\n"),
+    ]);
+    let client = Client::builder()
+        .connection_config(bare(fake.port()).password("nope"))
+        .retry(quick_retry(5))
+        .build()
+        .unwrap();
+    let e = client.get::<String>("k").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication);
+    assert_eq!(fake.connections(), 1);
+}
+
+#[test]
+fn a_blackholed_server_fails_within_the_computed_bound() {
+    let hole = BlackholeListener::start();
+    let client = Client::builder()
+        .host("127.0.0.1", hole.port())
+        .connect_timeout(Duration::from_millis(200))
+        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(50)), 2))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client.get::<String>("k").unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    // (retries + 1) x timeout + the backoff sum = 3 x 200 + 2 x 50 = 700 ms.
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    assert!(took < Duration::from_millis(700 + 500), "{took:?}");
+}
+
+#[test]
+fn the_overall_deadline_cuts_retries_short() {
+    let hole = BlackholeListener::start();
+    let client = Client::builder()
+        .host("127.0.0.1", hole.port())
+        .connect_timeout(Duration::from_millis(100))
+        .retry(
+            Retry::new(ConstantBackoff::new(Duration::from_millis(100)), 50)
+                .deadline(Duration::from_millis(450)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client.get::<String>("k").unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert!(took < Duration::from_millis(450 + 300), "{took:?}");
+}
+
+#[test]
+fn blocking_commands_wait_their_own_timeout_and_are_never_reissued() {
+    let server = RedisServer::start();
+    let client = Client::builder()
+        .url(&server.url())
+        .socket_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let v: Value = cmd("BLPOP").arg("empty").arg(1).query(&client).unwrap();
+    let took = started.elapsed();
+    assert_eq!(v, Value::Nil);
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(calls(&server, "blpop"), 1);
+    // A value pushed while it waits is returned.
+    let pusher = Client::open(&server.url()).unwrap();
+    let t = std::thread::spawn(move || {
+        wait_until(Duration::from_secs(5), "BLPOP to block", || {
+            pusher
+                .get_connection()
+                .and_then(|mut c| cmd("CLIENT").arg("LIST").query::<String>(&mut c))
+                .unwrap()
+                .contains("cmd=blpop")
+        });
+        pusher.set("marker", 1).unwrap();
+        cmd("RPUSH").arg("q").arg("item").query::<i64>(&pusher).unwrap();
+    });
+    let (list, item): (String, String) = cmd("BLPOP").arg("q").arg(5).query(&client).unwrap();
+    assert_eq!((list.as_str(), item.as_str()), ("q", "item"));
+    t.join().unwrap();
+}
+
+#[test]
+fn health_checks_ping_idle_connections_only() {
+    let server = RedisServer::start();
+    let client = Client::builder()
+        .url(&server.url())
+        .health_check_interval(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    // The fixture's own readiness check PINGed once.
+    let baseline = calls(&server, "ping");
+    // Continuous load, each command well within the interval of the last: no PING at all.
+    let until = Instant::now() + Duration::from_millis(600);
+    let mut n = 0;
+    while Instant::now() < until {
+        client.set("busy", n).unwrap();
+        n += 1;
+    }
+    assert!(n > 10);
+    assert_eq!(calls(&server, "ping"), baseline, "no health check under load");
+    // Idle longer than the interval: exactly one PING before the next command.
+    std::thread::sleep(Duration::from_millis(250));
+    client.get::<i64>("busy").unwrap();
+    assert_eq!(calls(&server, "ping"), baseline + 1);
+}
+
+#[test]
+fn a_failed_health_check_replaces_the_connection() {
+    // First connection: answers the command, then never answers the health-check PING.
+    let fake = FakeServer::start(vec![
+        vec![
+            Step::expect("SET"),
+            Step::reply("+OK\r\n"),
+            Step::expect("PING"),
+            Step::AcceptThenSilent,
+        ],
+        vec![Step::expect("GET"), Step::reply("$1\r\n1\r\n")],
+    ]);
+    let client = Client::builder()
+        .connection_config(bare(fake.port()).read_timeout(Duration::from_millis(100)))
+        .health_check_interval(Duration::from_millis(50))
+        .retry(quick_retry(2))
+        .build()
+        .unwrap();
+    client.set("k", 1).unwrap();
+    std::thread::sleep(Duration::from_millis(80));
+    assert_eq!(client.get::<i64>("k").unwrap(), Some(1));
+    assert_eq!(fake.command_names(), ["SET", "PING", "GET"]);
+}
+
+#[test]
+fn bad_retry_settings_are_refused() {
+    let e = Client::builder()
+        .retry_on_error([ErrorKind::InvalidInput])
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("retry_on_error"), "{e}");
+    let e = Client::builder()
+        .health_check_interval(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("health_check_interval"), "{e}");
+    let e = redisync::ExponentialBackoff::new(Duration::from_secs(2), Duration::from_secs(1))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}

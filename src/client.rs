@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::commands::{Batch, Commands, Execute, FromValue, Pipeline, Request, ToArgs};
@@ -39,6 +40,21 @@ struct Inner {
     pool: Pool,
     retry: Retry,
     health_check_interval: Option<Duration>,
+    retries: AtomicU64,
+    gave_up: AtomicU64,
+    health_checks: AtomicU64,
+}
+
+/// Counters of a client's retry and health-check activity, from [`Client::retry_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RetryStats {
+    /// Attempts made after a first attempt failed.
+    pub retries: u64,
+    /// Calls that failed after at least one retry (their last error was returned).
+    pub gave_up: u64,
+    /// Health-check PINGs sent to idle connections.
+    pub health_checks: u64,
 }
 
 impl Client {
@@ -79,6 +95,22 @@ impl Client {
         crate::commands::transaction(&mut conn, keys, f)
     }
 
+    /// How many retries and health checks this client (all its clones) has made. A call that
+    /// gives up returns its last error unchanged; the number of attempts it made is in the
+    /// `warn` log line and counted here.
+    pub fn retry_stats(&self) -> RetryStats {
+        RetryStats {
+            retries: self.inner.retries.load(Ordering::Relaxed),
+            gave_up: self.inner.gave_up.load(Ordering::Relaxed),
+            health_checks: self.inner.health_checks.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &Retry {
+        &self.inner.retry
+    }
+
     /// The pool's size and counters.
     pub fn pool_state(&self) -> PoolState {
         self.inner.pool.state()
@@ -112,6 +144,7 @@ impl Client {
         let mut conn = self.inner.pool.get()?;
         if let Some(interval) = self.inner.health_check_interval {
             if conn.idle_for(Instant::now()) > interval {
+                self.inner.health_checks.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = (&mut *conn).ping() {
                     log::debug!("health check failed, discarding the connection: {e}");
                     conn.discard();
@@ -166,12 +199,14 @@ impl Client {
                         error.kind()
                     );
                     previous = delay;
+                    self.inner.retries.fetch_add(1, Ordering::Relaxed);
                     if !delay.is_zero() {
                         std::thread::sleep(delay);
                     }
                 }
                 None => {
                     if failures > 1 {
+                        self.inner.gave_up.fetch_add(1, Ordering::Relaxed);
                         log::warn!("giving up after {failures} attempts: {error}");
                     }
                     return Err(error);
@@ -188,6 +223,54 @@ impl Execute for &Client {
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
         self.with_retry(batch.repeatable, |conn| conn.execute_batch(batch))
+    }
+}
+
+/// A view of a [`Client`] whose commands use their own read timeout: `client.with_timeout(d)`.
+#[derive(Debug, Clone, Copy)]
+pub struct WithTimeout<'a> {
+    client: &'a Client,
+    read_timeout: Duration,
+}
+
+impl Client {
+    /// Runs the commands called on the returned view with `read_timeout` instead of the
+    /// configured one (blocking commands add their own wait to it, as always):
+    /// `client.with_timeout(Duration::from_millis(50)).get::<String>("k")`.
+    pub fn with_timeout(&self, read_timeout: Duration) -> WithTimeout<'_> {
+        WithTimeout {
+            client: self,
+            read_timeout,
+        }
+    }
+}
+
+impl Execute for WithTimeout<'_> {
+    fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+        let request = request.read_timeout(self.read_timeout);
+        let mut client = self.client;
+        client.execute(&request)
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        let read_timeout = self.read_timeout;
+        self.client.with_retry(batch.repeatable, |conn| {
+            let configured = conn.read_timeout();
+            conn.set_read_timeout(read_timeout)?;
+            let r = conn.execute_batch(batch);
+            // A broken connection is discarded anyway; a healthy one gets its setting back.
+            let _ = conn.set_read_timeout(configured);
+            r
+        })
+    }
+}
+
+impl Commands for WithTimeout<'_> {
+    type Output<T: FromValue> = Result<T>;
+
+    #[inline]
+    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
+        T::from_value(self.execute(request)?)
     }
 }
 
@@ -442,6 +525,9 @@ impl ClientBuilder {
                 pool,
                 retry,
                 health_check_interval: self.health_check_interval,
+                retries: AtomicU64::new(0),
+                gave_up: AtomicU64::new(0),
+                health_checks: AtomicU64::new(0),
             }),
         })
     }

@@ -110,7 +110,7 @@ pub mod pubsub;
 pub mod resp;
 pub mod retry;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
 pub use commands::{
     Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions, ToArg, ToArgs,
     cmd, pipe, transaction, transaction_with,

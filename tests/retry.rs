@@ -8,8 +8,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use redisync::{
-    Client, Commands, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, Script,
-    Value, cmd,
+    Client, Commands, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, Script, Value,
+    cmd,
 };
 use support::{BlackholeListener, FakeServer, RedisServer, Step, wait_until};
 
@@ -55,7 +55,10 @@ fn a_script_that_outlives_the_timeout_runs_once() {
     let client = Client::builder()
         .url(&server.url())
         .read_timeout(Duration::from_millis(100))
-        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(400)), 3))
+        .retry(Retry::new(
+            ConstantBackoff::new(Duration::from_millis(400)),
+            3,
+        ))
         .build()
         .unwrap();
     let e = script.invoke::<i64>(&client, "counter", ()).unwrap_err();
@@ -86,6 +89,8 @@ fn a_read_is_retried_on_a_new_connection_after_a_timeout() {
         .unwrap();
     assert_eq!(client.get::<String>("k").unwrap().as_deref(), Some("v"));
     assert_eq!(fake.command_names(), ["GET", "GET"]);
+    assert_eq!(client.retry_stats().retries, 1);
+    assert_eq!(client.retry_stats().gave_up, 0);
 }
 
 #[test]
@@ -131,7 +136,11 @@ fn loading_is_retried_only_when_asked_for() {
         .build()
         .unwrap();
     assert_eq!(patient.get::<String>("k").unwrap().as_deref(), Some("ok"));
-    assert_eq!(fake.command_names(), ["GET", "GET"], "same connection, sent again");
+    assert_eq!(
+        fake.command_names(),
+        ["GET", "GET"],
+        "same connection, sent again"
+    );
 }
 
 #[test]
@@ -156,13 +165,20 @@ fn a_blackholed_server_fails_within_the_computed_bound() {
     let client = Client::builder()
         .host("127.0.0.1", hole.port())
         .connect_timeout(Duration::from_millis(200))
-        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(50)), 2))
+        .retry(Retry::new(
+            ConstantBackoff::new(Duration::from_millis(50)),
+            2,
+        ))
         .build()
         .unwrap();
     let started = Instant::now();
     let e = client.get::<String>("k").unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(
+        (client.retry_stats().retries, client.retry_stats().gave_up),
+        (2, 1)
+    );
     // (retries + 1) x timeout + the backoff sum = 3 x 200 + 2 x 50 = 700 ms.
     assert!(took >= Duration::from_millis(600), "{took:?}");
     assert!(took < Duration::from_millis(700 + 500), "{took:?}");
@@ -199,7 +215,10 @@ fn blocking_commands_wait_their_own_timeout_and_are_never_reissued() {
     let v: Value = cmd("BLPOP").arg("empty").arg(1).query(&client).unwrap();
     let took = started.elapsed();
     assert_eq!(v, Value::Nil);
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
     assert_eq!(calls(&server, "blpop"), 1);
     // A value pushed while it waits is returned.
     let pusher = Client::open(&server.url()).unwrap();
@@ -212,7 +231,11 @@ fn blocking_commands_wait_their_own_timeout_and_are_never_reissued() {
                 .contains("cmd=blpop")
         });
         pusher.set("marker", 1).unwrap();
-        cmd("RPUSH").arg("q").arg("item").query::<i64>(&pusher).unwrap();
+        cmd("RPUSH")
+            .arg("q")
+            .arg("item")
+            .query::<i64>(&pusher)
+            .unwrap();
     });
     let (list, item): (String, String) = cmd("BLPOP").arg("q").arg(5).query(&client).unwrap();
     assert_eq!((list.as_str(), item.as_str()), ("q", "item"));
@@ -237,11 +260,16 @@ fn health_checks_ping_idle_connections_only() {
         n += 1;
     }
     assert!(n > 10);
-    assert_eq!(calls(&server, "ping"), baseline, "no health check under load");
+    assert_eq!(
+        calls(&server, "ping"),
+        baseline,
+        "no health check under load"
+    );
     // Idle longer than the interval: exactly one PING before the next command.
     std::thread::sleep(Duration::from_millis(250));
     client.get::<i64>("busy").unwrap();
     assert_eq!(calls(&server, "ping"), baseline + 1);
+    assert_eq!(client.retry_stats().health_checks, 1);
 }
 
 #[test]
@@ -284,4 +312,38 @@ fn bad_retry_settings_are_refused() {
     let e = redisync::ExponentialBackoff::new(Duration::from_secs(2), Duration::from_secs(1))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+#[test]
+fn a_per_call_timeout_overrides_the_configured_one() {
+    let server = RedisServer::start();
+    let client = Client::builder()
+        .url(&server.url())
+        .retry(Retry::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = cmd("DEBUG")
+        .arg("SLEEP")
+        .arg("0.5")
+        .query::<Value>(client.with_timeout(Duration::from_millis(100)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(started.elapsed() < Duration::from_millis(450));
+    // The configured 10 s still applies to everything else.
+    let ok: Value = cmd("DEBUG").arg("SLEEP").arg("0.2").query(&client).unwrap();
+    assert_eq!(ok, Value::Okay);
+    let mut p = redisync::Pipeline::new();
+    p.add(cmd("DEBUG").arg("SLEEP").arg("0.5"));
+    let e = p
+        .query::<Value>(client.with_timeout(Duration::from_millis(100)))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(
+        client
+            .with_timeout(Duration::from_secs(1))
+            .incr("n")
+            .unwrap(),
+        1
+    );
 }

@@ -150,13 +150,16 @@ impl fmt::Debug for Cmd {
 ///
 /// Typed command methods build one on the stack from borrowed arguments, so sending a command
 /// allocates nothing; [`Cmd`] converts into one by reference.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     parts: Parts<'a>,
     effect: Option<SessionEffect>,
     repeatable: bool,
     blocking: Option<Option<Duration>>,
+    read_timeout: Option<Duration>,
 }
 
+#[derive(Clone, Copy)]
 enum Parts<'a> {
     Args(&'a dyn ToArgs),
     Cmd(&'a Cmd),
@@ -174,7 +177,19 @@ impl<'a> Request<'a> {
             effect: None,
             repeatable: false,
             blocking: None,
+            read_timeout: None,
         }
+    }
+
+    /// This request's own read timeout instead of the connection's.
+    pub fn read_timeout(mut self, timeout: Duration) -> Request<'a> {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// The read timeout this request asks for, if it overrides the connection's.
+    pub(crate) fn read_timeout_override(&self) -> Option<Duration> {
+        self.read_timeout
     }
 
     /// Marks the request as safe to send again after its reply was lost.
@@ -205,6 +220,7 @@ impl<'a> Request<'a> {
             effect: Some(effect),
             repeatable: false,
             blocking: None,
+            read_timeout: None,
         }
     }
 
@@ -232,6 +248,7 @@ impl<'a> From<&'a Cmd> for Request<'a> {
             effect: cmd.effect,
             repeatable: cmd.repeatable && blocking.is_none(),
             blocking,
+            read_timeout: None,
         }
     }
 }

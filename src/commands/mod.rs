@@ -58,12 +58,17 @@ pub struct Batch<'a> {
 impl Execute for Connection {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        match request.blocking() {
-            None => self.round_trip(|out| request.encode(out), request.effect()),
+        match (request.blocking(), request.read_timeout_override()) {
+            (None, None) => self.round_trip(|out| request.encode(out), request.effect()),
             // A blocking command may keep the reply back for its own timeout: the read
             // deadline is that plus the usual read timeout, so it is never cut short.
-            Some(wait) => {
-                let timeout = wait.map_or(FOREVER, |w| w.saturating_add(self.read_timeout()));
+            (wait, timeout) => {
+                let base = timeout.unwrap_or(self.read_timeout());
+                let timeout = match wait {
+                    None => base,
+                    Some(None) => FOREVER,
+                    Some(Some(w)) => w.saturating_add(base),
+                };
                 self.round_trip_within(|out| request.encode(out), request.effect(), timeout)
             }
         }

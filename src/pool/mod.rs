@@ -69,10 +69,11 @@ struct State {
     last_error: Option<(ErrorKind, String)>,
 }
 
+/// An idle connection. Connections live in a `Box` inside the pool so that checkout and
+/// return move a pointer, not the whole connection.
 struct Idle {
-    conn: Connection,
+    conn: Box<Connection>,
     created: Instant,
-    returned: Instant,
 }
 
 impl Pool {
@@ -143,13 +144,15 @@ impl Drop for Pool {
 
 impl Shared {
     fn checkout(this: &Arc<Shared>, wait: Duration) -> Result<PooledConnection> {
-        let deadline = Instant::now() + wait;
-        let mut waited = false;
+        // The clock is read only if this checkout has to wait, or a lifetime limit is set: an
+        // uncontended checkout is a lock, a pop and the probe.
+        let mut deadline: Option<Instant> = None;
         let mut state = this.state.lock();
         loop {
-            // Newest idle connection first.
+            // Newest idle connection first. Idle-time expiry is the reaper's job; the lifetime
+            // limit is checked here too, so an old connection is never handed out.
             while let Some(idle) = state.idle.pop() {
-                if this.is_expired(&idle, Instant::now()) {
+                if this.is_too_old(idle.created) {
                     state.total -= 1;
                     drop(state);
                     this.discard(idle.conn);
@@ -174,11 +177,14 @@ impl Shared {
                 drop(state);
                 return Shared::open(this);
             }
-            if !waited {
-                waited = true;
-                this.waits.fetch_add(1, Ordering::Relaxed);
-            }
-            if this.available.wait_until(&mut state, deadline).timed_out() {
+            let until = match deadline {
+                Some(d) => d,
+                None => {
+                    this.waits.fetch_add(1, Ordering::Relaxed);
+                    *deadline.insert(Instant::now() + wait)
+                }
+            };
+            if this.available.wait_until(&mut state, until).timed_out() {
                 // One last look: a connection may have come back at the deadline itself.
                 if state.idle.is_empty() && state.total >= this.config.max_connections {
                     this.timeouts.fetch_add(1, Ordering::Relaxed);
@@ -198,7 +204,7 @@ impl Shared {
             Ok(conn) => {
                 this.created.fetch_add(1, Ordering::Relaxed);
                 Ok(PooledConnection {
-                    conn: Some(conn),
+                    conn: Some(Box::new(conn)),
                     created: Instant::now(),
                     pool: Arc::clone(this),
                 })
@@ -215,42 +221,43 @@ impl Shared {
         }
     }
 
+    /// Past `max_lifetime` (never, without one; then the clock is not read).
+    fn is_too_old(&self, created: Instant) -> bool {
+        self.config
+            .max_lifetime
+            .is_some_and(|max| created.elapsed() >= max)
+    }
+
+    /// For the reaper: past `max_lifetime`, or idle (since its last command) past
+    /// `idle_timeout`.
     fn is_expired(&self, idle: &Idle, now: Instant) -> bool {
         let too_old = self
             .config
             .max_lifetime
-            .is_some_and(|max| now.duration_since(idle.created) >= max);
+            .is_some_and(|max| now.saturating_duration_since(idle.created) >= max);
         let idle_too_long = self
             .config
             .idle_timeout
-            .is_some_and(|max| now.duration_since(idle.returned) >= max);
+            .is_some_and(|max| idle.conn.idle_for(now) >= max);
         too_old || idle_too_long
     }
 
     /// Closes a connection; the caller holds no lock.
-    fn discard(&self, conn: Connection) {
+    fn discard(&self, conn: Box<Connection>) {
         self.discarded.fetch_add(1, Ordering::Relaxed);
         drop(conn);
     }
 
     /// Takes a connection back (from a `PooledConnection` being dropped).
-    fn check_in(&self, mut conn: Connection, created: Instant) {
-        let now = Instant::now();
-        let expired = self
-            .config
-            .max_lifetime
-            .is_some_and(|max| now.duration_since(created) >= max);
+    fn check_in(&self, mut conn: Box<Connection>, created: Instant) {
         // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here.
-        let reusable = !expired && !conn.is_broken() && conn.pending_replies() == 0 && {
-            conn.reset_session()
-        };
+        let reusable = !self.is_too_old(created)
+            && !conn.is_broken()
+            && conn.pending_replies() == 0
+            && conn.reset_session();
         let mut state = self.state.lock();
         if reusable {
-            state.idle.push(Idle {
-                conn,
-                created,
-                returned: now,
-            });
+            state.idle.push(Idle { conn, created });
             drop(state);
         } else {
             state.total -= 1;
@@ -308,7 +315,7 @@ impl Shared {
 /// typed command, and goes back to the pool when dropped (or is closed, if it broke or was left
 /// in a state the next caller must not inherit).
 pub struct PooledConnection {
-    conn: Option<Connection>,
+    conn: Option<Box<Connection>>,
     created: Instant,
     pool: Arc<Shared>,
 }

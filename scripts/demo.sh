@@ -74,5 +74,8 @@ if [ "$status" -ne 1 ]; then
   exit 1
 fi
 
+step "production checklist" \
+  cargo run --quiet --example production -- "$url"
+
 echo
 echo "demo: all examples ran against $url"

@@ -86,7 +86,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `tls` | yes | `rediss://` through native-tls (OpenSSL on Linux) |
-//! | `testing` | no | helpers for testing code that uses this crate (reserved) |
+//! | `testing` | no | `testing::FaultProxy`, a fault-injection TCP proxy for testing your retry and timeout handling |
 //!
 //! ## Threads
 //!
@@ -96,6 +96,9 @@
 //! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime` or
 //!   `min_idle` is set, which the default `idle_timeout` is). It holds only a weak reference to
 //!   the pool and exits when the last clone of the client is dropped.
+//!
+//! - A [`testing::FaultProxy`] (only with the `testing` feature) runs one thread, plus two per
+//!   proxied connection.
 //!
 //! Nothing else runs in the background.
 #![forbid(unsafe_code)]
@@ -109,6 +112,8 @@ pub mod pool;
 pub mod pubsub;
 pub mod resp;
 pub mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
 pub use commands::{

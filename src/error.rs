@@ -204,6 +204,12 @@ pub enum Error {
     /// `EXEC` returned null because a watched key changed.
     #[error("transaction aborted: a watched key changed")]
     Watch,
+    /// The connection failed (or timed out) while keys were watched: whether a watched key
+    /// changed can no longer be known, so the transaction is reported as a watch failure
+    /// rather than retried on another connection. Its kind is [`ErrorKind::Watch`]; the cause
+    /// is kept.
+    #[error("transaction aborted: the connection failed while keys were watched: {0}")]
+    WatchLost(#[source] Box<Error>),
     /// No pooled connection became free in time.
     #[error("{0}")]
     PoolTimeout(Box<PoolTimeout>),
@@ -236,7 +242,7 @@ impl Error {
             Error::Conversion(_) => ErrorKind::Conversion,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Tls(_) => ErrorKind::Tls,
-            Error::Watch => ErrorKind::Watch,
+            Error::Watch | Error::WatchLost(_) => ErrorKind::Watch,
             Error::PoolTimeout(_) => ErrorKind::PoolTimeout,
         }
     }

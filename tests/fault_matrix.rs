@@ -365,6 +365,12 @@ fn server_killed_and_restarted_under_load_loses_no_acknowledged_write() {
         let now = direct.get::<u64>(key).unwrap().unwrap_or(0);
         assert!(now >= *value, "{key}: acknowledged {value}, found {now}");
     }
+    eprintln!(
+        "kill/restart: {} acknowledged keys checked, traffic resumed {resumed_after:?} after the \
+         server was back ({:?} after the kill)",
+        acked.lock().unwrap().len(),
+        back_at - killed_at
+    );
     // Traffic resumed within 1 s plus one backoff of the server being back.
     assert!(
         resumed_after < Duration::from_millis(1050),

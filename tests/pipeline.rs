@@ -179,9 +179,19 @@ fn every_exit_path_unwatches() {
     let server = RedisServer::start();
     let mut conn = Connection::open(&server.url()).unwrap();
     // The closure fails: its error comes back unchanged, and the key is unwatched.
+    let e = transaction::<Value, _>(&mut conn, "k", |_, _| {
+        Err(<i64 as redisync::FromValue>::from_value(Value::Nil).unwrap_err())
+    })
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conversion, "{e:?}");
+    assert!(!conn.is_watching());
+    // A connection failure while watching is a watch error that keeps its cause.
     let e =
         transaction::<Value, _>(&mut conn, "k", |_, _| Err(redisync::Error::Closed)).unwrap_err();
-    assert!(matches!(e, redisync::Error::Closed), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Watch, "{e:?}");
+    assert!(
+        matches!(&e, redisync::Error::WatchLost(cause) if matches!(**cause, redisync::Error::Closed))
+    );
     assert!(!conn.is_watching());
     // Nothing queued: no EXEC, still unwatched.
     let v: Vec<Value> = transaction(&mut conn, "k", |_, _| Ok(())).unwrap();

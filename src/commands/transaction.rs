@@ -48,7 +48,9 @@ where
 /// pool clean.
 ///
 /// # Errors
-/// [`Error::Watch`] when every round met a conflict; the closure's own error, unchanged;
+/// [`Error::Watch`] when every round met a conflict; [`Error::WatchLost`] (also of kind
+/// [`ErrorKind::Watch`](crate::ErrorKind::Watch)) when the connection failed while keys were
+/// watched, with the failure as its source; the closure's own error, unchanged otherwise;
 /// `ExecAbort` naming a queued command the server refused; connection errors and timeouts.
 pub fn transaction_with<T, F>(
     con: &mut Connection,
@@ -69,7 +71,7 @@ where
         let mut watched = Watched(&mut *con);
         pipe.clear();
         pipe.atomic();
-        f(&mut watched, &mut pipe)?;
+        f(&mut watched, &mut pipe).map_err(lost_while_watching)?;
         if pipe.is_empty() {
             // Nothing to write: no EXEC, the guard unwatches.
             return T::from_value(Value::Array(Vec::new()));
@@ -81,10 +83,20 @@ where
                 drop(watched);
                 pause(attempt);
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(lost_while_watching(e)),
         }
     }
     Err(Error::Watch)
+}
+
+/// A connection failure while keys are watched becomes a watch error carrying its cause: the
+/// watch died with the connection, so the transaction cannot be trusted to any retry.
+fn lost_while_watching(e: Error) -> Error {
+    if e.breaks_connection() {
+        Error::WatchLost(Box::new(e))
+    } else {
+        e
+    }
 }
 
 /// A short random pause, growing with the attempt, so that competing writers spread out

@@ -12,7 +12,7 @@ use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
 use crate::resp::Value;
-use crate::retry::{Attempt, Retry};
+use crate::retry::{Attempt, Retry, record_attempts};
 use std::time::Instant;
 
 /// A Redis client for threaded programs: clone it freely (clones share one connection pool)
@@ -176,7 +176,10 @@ impl Client {
                 Err(e) => (Err(e), false),
             };
             let error = match result {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    record_attempts(failures + 1);
+                    return Ok(v);
+                }
                 Err(e) => e,
             };
             failures += 1;
@@ -205,6 +208,7 @@ impl Client {
                     }
                 }
                 None => {
+                    record_attempts(failures);
                     if failures > 1 {
                         self.inner.gave_up.fetch_add(1, Ordering::Relaxed);
                         log::warn!("giving up after {failures} attempts: {error}");

@@ -91,6 +91,7 @@ fn a_read_is_retried_on_a_new_connection_after_a_timeout() {
     assert_eq!(fake.command_names(), ["GET", "GET"]);
     assert_eq!(client.retry_stats().retries, 1);
     assert_eq!(client.retry_stats().gave_up, 0);
+    assert_eq!(redisync::retry::last_attempts(), 2);
 }
 
 #[test]

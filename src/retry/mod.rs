@@ -14,5 +14,5 @@ mod backoff;
 mod policy;
 
 pub use backoff::*;
-pub(crate) use policy::Attempt;
-pub use policy::{DEFAULT_RETRIES, Retry};
+pub(crate) use policy::{Attempt, record_attempts};
+pub use policy::{DEFAULT_RETRIES, Retry, last_attempts};

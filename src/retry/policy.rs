@@ -179,6 +179,31 @@ impl Retry {
     }
 }
 
+thread_local! {
+    static LAST_ATTEMPTS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many attempts the last client call on this thread made (1 when it succeeded or failed
+/// at once, more after retries; 0 before any call). Calls are synchronous, so this is the call
+/// that just returned: when retries run out the error comes back unchanged, and this says how
+/// many attempts it took.
+///
+/// ```no_run
+/// use redisync::{Client, Commands};
+/// let client = Client::open("redis://127.0.0.1")?;
+/// if let Err(e) = client.get::<String>("k") {
+///     eprintln!("failed after {} attempts: {e}", redisync::retry::last_attempts());
+/// }
+/// # Ok::<(), redisync::Error>(())
+/// ```
+pub fn last_attempts() -> u32 {
+    LAST_ATTEMPTS.with(|c| c.get())
+}
+
+pub(crate) fn record_attempts(n: u32) {
+    LAST_ATTEMPTS.with(|c| c.set(n));
+}
+
 /// What the retry decision needs to know about one failed attempt.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Attempt {

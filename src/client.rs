@@ -226,7 +226,30 @@ impl Execute for &Client {
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        self.with_retry(batch.repeatable, |conn| conn.execute_batch(batch))
+        let retry = &self.inner.retry;
+        self.with_retry(batch.repeatable, |conn| {
+            conn.execute_batch(batch).and_then(|r| refused(r, retry))
+        })
+    }
+}
+
+/// A batch whose every reply is a retryable refusal (`LOADING` for each command, say) ran
+/// nothing, so it is safe to send again: it becomes that error for the retry loop. Any other
+/// mix of replies is returned as it is, since some commands ran.
+fn refused(replies: Vec<Value>, retry: &Retry) -> Result<Vec<Value>> {
+    let first_refusal = match replies.first() {
+        Some(Value::Error(e) | Value::BulkError(e)) if retry.retries_kind(e.kind()) => e.kind(),
+        _ => return Ok(replies),
+    };
+    let all_refused = replies
+        .iter()
+        .all(|v| matches!(v, Value::Error(e) | Value::BulkError(e) if e.kind() == first_refusal));
+    if !all_refused {
+        return Ok(replies);
+    }
+    match replies.into_iter().next() {
+        Some(Value::Error(e) | Value::BulkError(e)) => Err(Error::Server(e)),
+        _ => Err(Error::invalid("pipeline", "no replies")),
     }
 }
 

@@ -252,45 +252,51 @@ fn pubsub_survives_faults() {
     rig.proxy.clear();
 }
 
+/// A client of a scripted server that answers each command first with `LOADING`, then with
+/// `reply`; `LOADING` is in its retry set.
+fn loading_then(command: &str, reply: &str) -> (FakeServer, Client) {
+    let fake = FakeServer::repeating(vec![
+        Step::expect(command),
+        Step::reply("-LOADING Redis is loading the dataset in memory\r\n"),
+        Step::expect(command),
+        Step::reply(reply),
+    ]);
+    let client = Client::builder()
+        .connection_config(
+            redisync::ConnectionConfig::new("127.0.0.1", fake.port())
+                .protocol(redisync::Protocol::Resp2)
+                .lib_info(false),
+        )
+        .retry(Retry::new(ConstantBackoff::new(BACKOFF), RETRIES))
+        .retry_on_error([ErrorKind::BusyLoading])
+        .build()
+        .unwrap();
+    (fake, client)
+}
+
 #[test]
 fn loading_replies_from_a_scripted_server() {
-    // A server still loading its data: retried when BusyLoading is in the retry set.
-    let loading = "-LOADING Redis is loading the dataset in memory\r\n";
-    let fake = FakeServer::repeating(vec![
-        Step::expect("GET"),
-        Step::reply(loading),
-        Step::expect("GET"),
-        Step::reply("$1\r\nv\r\n"),
-    ]);
-    let client = Client::builder()
-        .connection_config(
-            redisync::ConnectionConfig::new("127.0.0.1", fake.port())
-                .protocol(redisync::Protocol::Resp2)
-                .lib_info(false),
-        )
-        .retry(Retry::new(ConstantBackoff::new(BACKOFF), RETRIES))
-        .retry_on_error([ErrorKind::BusyLoading])
-        .build()
-        .unwrap();
+    // A server still loading its data refuses the command, so even a write may be sent again.
+    let (_fake, client) = loading_then("GET", "$1\r\nv\r\n");
     assert_eq!(client.get::<String>("k").unwrap().as_deref(), Some("v"));
-    // Through a pipeline too (a LOADING error is a refusal, so even an INCR may be retried).
-    let fake = FakeServer::repeating(vec![
-        Step::expect("INCR"),
-        Step::reply(loading),
-        Step::expect("INCR"),
-        Step::reply(":1\r\n"),
-    ]);
-    let client = Client::builder()
-        .connection_config(
-            redisync::ConnectionConfig::new("127.0.0.1", fake.port())
-                .protocol(redisync::Protocol::Resp2)
-                .lib_info(false),
-        )
-        .retry(Retry::new(ConstantBackoff::new(BACKOFF), RETRIES))
-        .retry_on_error([ErrorKind::BusyLoading])
-        .build()
-        .unwrap();
+    let (_fake, client) = loading_then("INCR", ":1\r\n");
     assert_eq!(client.incr("n").unwrap(), 1);
+    let (_fake, client) = loading_then("INCR", ":1\r\n");
+    let (n,) = pipe().incr("n").query(&client).unwrap();
+    assert_eq!(n, 1);
+    let (fake, client) = loading_then("ECHO", "$2\r\nhi\r\n");
+    let mut conn = client.get_connection().unwrap();
+    assert_eq!(
+        (&mut *conn).echo::<String>("hi").unwrap_err().kind(),
+        ErrorKind::BusyLoading
+    );
+    drop(conn);
+    assert_eq!(
+        client.echo::<String>("hi").unwrap(),
+        "hi",
+        "through the client it is retried"
+    );
+    drop(fake);
 }
 
 #[test]

@@ -296,19 +296,12 @@ impl ToArgs for Encoded {
 /// Connection errors, an unknown function (`ERR Function not found`), the function's own
 /// error, [`ErrorKind::Busy`], or a reply that does not convert to `T`.
 pub fn fcall<T: FromValue>(
-    mut con: impl Execute,
+    con: impl Execute,
     function: impl ToArg,
     keys: impl ToArgs,
     args: impl ToArgs,
 ) -> Result<T> {
-    let request = (
-        name!("FCALL"),
-        One(&function),
-        keys.arg_count(),
-        &keys,
-        &args,
-    );
-    T::from_value(con.execute(&Request::new(&request))?)
+    call_function(con, const { Name::new("FCALL") }, function, keys, args)
 }
 
 /// `FCALL_RO` (Redis 7.0+): calls a function registered with the `no-writes` flag; the server
@@ -317,18 +310,23 @@ pub fn fcall<T: FromValue>(
 /// # Errors
 /// As [`fcall`]; a function without the `no-writes` flag fails with a server error.
 pub fn fcall_ro<T: FromValue>(
-    mut con: impl Execute,
+    con: impl Execute,
     function: impl ToArg,
     keys: impl ToArgs,
     args: impl ToArgs,
 ) -> Result<T> {
-    let request = (
-        name!("FCALL_RO"),
-        One(&function),
-        keys.arg_count(),
-        &keys,
-        &args,
-    );
+    call_function(con, const { Name::new("FCALL_RO") }, function, keys, args)
+}
+
+/// `FCALL`/`FCALL_RO function numkeys keys... args...`.
+fn call_function<T: FromValue>(
+    mut con: impl Execute,
+    command: Name,
+    function: impl ToArg,
+    keys: impl ToArgs,
+    args: impl ToArgs,
+) -> Result<T> {
+    let request = (command, One(&function), keys.arg_count(), &keys, &args);
     T::from_value(con.execute(&Request::new(&request))?)
 }
 

@@ -57,10 +57,10 @@ impl Stream {
     }
 }
 
-/// `recv(MSG_PEEK | MSG_DONTWAIT)`: one system call that neither blocks nor consumes. The flag
-/// values are the platforms' own (no constant for them is exported by socket2).
+/// `MSG_PEEK | MSG_DONTWAIT` where the platform has them (socket2 exports no constants for
+/// them): a peek that neither blocks nor consumes, in one system call.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const PEEK_NOWAIT: i32 = 0x02 | 0x40;
+const PEEK_NOWAIT: Option<i32> = Some(0x02 | 0x40);
 #[cfg(any(
     target_os = "macos",
     target_os = "ios",
@@ -69,24 +69,7 @@ const PEEK_NOWAIT: i32 = 0x02 | 0x40;
     target_os = "netbsd",
     target_os = "dragonfly"
 ))]
-const PEEK_NOWAIT: i32 = 0x02 | 0x80;
-
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-))]
-fn peek_would_block(sock: &SockRef<'_>) -> bool {
-    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-    matches!(sock.recv_with_flags(&mut byte, PEEK_NOWAIT), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-}
-
-/// Elsewhere: switch to non-blocking for one peek (three system calls).
+const PEEK_NOWAIT: Option<i32> = Some(0x02 | 0x80);
 #[cfg(not(any(
     target_os = "linux",
     target_os = "android",
@@ -97,12 +80,20 @@ fn peek_would_block(sock: &SockRef<'_>) -> bool {
     target_os = "netbsd",
     target_os = "dragonfly"
 )))]
+const PEEK_NOWAIT: Option<i32> = None;
+
 fn peek_would_block(sock: &SockRef<'_>) -> bool {
+    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+    let would_block =
+        |r: io::Result<usize>| matches!(r, Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    if let Some(flags) = PEEK_NOWAIT {
+        return would_block(sock.recv_with_flags(&mut byte, flags));
+    }
+    // Elsewhere: switch to non-blocking for one peek (three system calls).
     if sock.set_nonblocking(true).is_err() {
         return false;
     }
-    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-    let quiet = matches!(sock.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    let quiet = would_block(sock.peek(&mut byte));
     sock.set_nonblocking(false).is_ok() && quiet
 }
 

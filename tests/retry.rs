@@ -348,3 +348,36 @@ fn a_per_call_timeout_overrides_the_configured_one() {
         1
     );
 }
+
+#[test]
+fn a_pipeline_of_writes_is_resent_only_when_declared_idempotent() {
+    let scripts = || {
+        vec![
+            vec![Step::expect("SET"), Step::AcceptThenSilent],
+            vec![Step::expect("SET"), Step::reply("+OK\r\n")],
+        ]
+    };
+    let client_of = |fake: &FakeServer| {
+        Client::builder()
+            .connection_config(bare(fake.port()).read_timeout(Duration::from_millis(100)))
+            .retry(quick_retry(2))
+            .build()
+            .unwrap()
+    };
+    // Not declared: a write whose reply was lost is not sent again.
+    let fake = FakeServer::start(scripts());
+    let e = redisync::pipe()
+        .cmd::<()>(cmd("SET").arg("k").arg(1))
+        .query(&client_of(&fake))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(fake.command_names(), ["SET"]);
+    // Declared idempotent: re-sent on a new connection, and it succeeds.
+    let fake = FakeServer::start(scripts());
+    let ((),) = redisync::pipe()
+        .cmd::<()>(cmd("SET").arg("k").arg(1))
+        .idempotent()
+        .query(&client_of(&fake))
+        .unwrap();
+    assert_eq!(fake.command_names(), ["SET", "SET"]);
+}

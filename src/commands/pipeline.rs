@@ -59,6 +59,7 @@ pub struct Pipeline {
     atomic: bool,
     /// Commands that are not safe to send twice.
     unrepeatable: usize,
+    declared_idempotent: bool,
 }
 
 impl Pipeline {
@@ -86,6 +87,15 @@ impl Pipeline {
     /// aborted `EXEC` (a watched key changed) is [`Error::Watch`].
     pub fn atomic(&mut self) -> &mut Pipeline {
         self.atomic = true;
+        self
+    }
+
+    /// Declares every queued command safe to send again after its replies were lost (the
+    /// caller's opt-in for a pipeline of idempotent writes), so the client's retry policy may
+    /// re-send the whole pipeline after a timeout or a dropped connection. Read-only commands
+    /// need no opt-in; an atomic pipeline is never re-sent once written, whatever this says.
+    pub fn idempotent(&mut self) -> &mut Pipeline {
+        self.declared_idempotent = true;
         self
     }
 
@@ -124,7 +134,7 @@ impl Pipeline {
                 encoded: &self.buf,
                 count: self.count,
                 effects: &self.effects,
-                repeatable: self.unrepeatable == 0,
+                repeatable: self.unrepeatable == 0 || self.declared_idempotent,
             };
             return T::from_value(Value::Array(con.execute_batch(&batch)?));
         }
@@ -191,6 +201,12 @@ impl<L> Pipe<L> {
     /// Runs the commands as one `MULTI`/`EXEC` transaction (see [`Pipeline::atomic`]).
     pub fn atomic(mut self) -> Pipe<L> {
         self.inner.atomic();
+        self
+    }
+
+    /// Declares every command of the pipeline safe to send again (see [`Pipeline::idempotent`]).
+    pub fn idempotent(mut self) -> Pipe<L> {
+        self.inner.idempotent();
         self
     }
 

@@ -53,7 +53,8 @@
 //!   [`scan`] iterators.
 //! - [`pubsub`]: [`pubsub::Subscriber`], a connection of its own for pub/sub that reconnects and
 //!   resubscribes.
-//! - `client`: [`Client`] and [`ClientBuilder`], composing the pool and the commands.
+//! - `client`: [`Client`] and [`ClientBuilder`], composing the pool, the retry policy, health
+//!   checks (an idle connection is PINGed before use) and the commands.
 //!
 //! Retries, health checks and client-side caching build on these next.
 //!

@@ -46,8 +46,8 @@
 //!   broken-connection rule ([`Connection`], [`ConnectionConfig`]).
 //! - [`pool`]: a `parking_lot` mutex-and-condvar pool: probe on checkout, reset or discard on
 //!   return, a reaper thread for idle and old connections ([`PoolConfig`], [`PoolState`]).
-//! - [`retry`]: the [`Backoff`] trait and redis-py's seven backoffs (the `Retry` policy that
-//!   uses them is being built).
+//! - [`retry`]: [`Retry`] (which failures are retried, how often, never re-sending what may
+//!   already have run) and the [`Backoff`] trait with redis-py's seven backoffs.
 //! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`], [`FromValue`], the typed [`Commands`],
 //!   pipelines ([`pipe`], [`Pipeline`]), [`transaction`], [`Script`] and functions, and the
 //!   [`scan`] iterators.
@@ -56,7 +56,7 @@
 //! - `client`: [`Client`] and [`ClientBuilder`], composing the pool, the retry policy, health
 //!   checks (an idle connection is PINGed before use) and the commands.
 //!
-//! Retries, health checks and client-side caching build on these next.
+//! Client-side caching, cluster support and maintenance notifications build on these next.
 //!
 //! ## Timeouts
 //!
@@ -64,10 +64,20 @@
 //! |---|---|---|
 //! | connect | 10 s | name resolution, TCP connect over every address, TLS handshake, `HELLO`/`AUTH`/`SELECT`, together |
 //! | write | 10 s | sending one command or pipeline |
-//! | read | 10 s | receiving one whole reply, from the first read |
+//! | read | 10 s | receiving one whole reply, from when the command was sent; a blocking command (`BLPOP k 30`) adds its own wait |
+//! | pool checkout | 10 s | waiting for a free pooled connection |
 //!
 //! A timeout is [`ErrorKind::Timeout`] and names its [`TimeoutPhase`]. It breaks the connection:
 //! the reply may still arrive, and must not be read as the answer to the next command.
+//! [`Client::with_timeout`] sets the read timeout of one call.
+//!
+//! ## Retries and health checks
+//!
+//! A [`Client`] retries connection errors and timeouts three times by default, with
+//! exponential backoff and jitter, but never re-sends a command that may already have run on
+//! the server unless it is safe to repeat (read-only, or marked idempotent) or the caller opted
+//! in; see [`Retry`]. With `health_check_interval` set, a connection idle longer than that is
+//! PINGed before it carries the next command.
 //!
 //! ## Errors
 //!

@@ -24,16 +24,6 @@ fn quick_retry(retries: u32) -> Retry {
     Retry::new(ConstantBackoff::new(Duration::from_millis(5)), retries)
 }
 
-/// `INFO commandstats` calls of one command.
-fn calls(server: &RedisServer, command: &str) -> u64 {
-    let info = server.raw_command(&["INFO", "commandstats"]);
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().unwrap())
-}
-
 #[test]
 fn a_script_that_outlives_the_timeout_runs_once() {
     let server = RedisServer::start();
@@ -220,7 +210,7 @@ fn blocking_commands_wait_their_own_timeout_and_are_never_reissued() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(3),
         "{took:?}"
     );
-    assert_eq!(calls(&server, "blpop"), 1);
+    assert_eq!(server.command_calls("blpop"), 1);
     // A value pushed while it waits is returned.
     let pusher = Client::open(&server.url()).unwrap();
     let t = std::thread::spawn(move || {
@@ -252,7 +242,7 @@ fn health_checks_ping_idle_connections_only() {
         .build()
         .unwrap();
     // The fixture's own readiness check PINGed once.
-    let baseline = calls(&server, "ping");
+    let baseline = server.command_calls("ping");
     // Continuous load, each command well within the interval of the last: no PING at all.
     let until = Instant::now() + Duration::from_millis(600);
     let mut n = 0;
@@ -262,14 +252,14 @@ fn health_checks_ping_idle_connections_only() {
     }
     assert!(n > 10);
     assert_eq!(
-        calls(&server, "ping"),
+        server.command_calls("ping"),
         baseline,
         "no health check under load"
     );
     // Idle longer than the interval: exactly one PING before the next command.
     std::thread::sleep(Duration::from_millis(250));
     client.get::<i64>("busy").unwrap();
-    assert_eq!(calls(&server, "ping"), baseline + 1);
+    assert_eq!(server.command_calls("ping"), baseline + 1);
     assert_eq!(client.retry_stats().health_checks, 1);
 }
 

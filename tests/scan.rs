@@ -25,16 +25,6 @@ fn connections(server: &RedisServer) -> Vec<Connection> {
         .collect()
 }
 
-/// `calls=` of one command in `INFO commandstats`, read over the fixture's own socket.
-fn calls(server: &RedisServer, command: &str) -> u64 {
-    let info = server.raw_command(&["INFO", "commandstats"]);
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .map(|rest| rest.split(',').next().unwrap().parse().unwrap())
-        .unwrap_or(0)
-}
-
 fn reset_stats(server: &RedisServer) {
     assert_eq!(server.raw_command(&["CONFIG", "RESETSTAT"]), "+OK\r\n");
 }
@@ -84,14 +74,14 @@ fn batches_are_fetched_only_when_needed() {
         reset_stats(&server);
         let mut it = scan::<String, _>(&mut *c, ScanOptions::new().count(100));
         assert_eq!(
-            calls(&server, "scan"),
+            server.command_calls("scan"),
             0,
             "nothing sent before the first next()"
         );
         for _ in 0..20 {
             it.next().unwrap().unwrap();
         }
-        assert_eq!(calls(&server, "scan"), 1);
+        assert_eq!(server.command_calls("scan"), 1);
         assert_eq!(it.count(), 980);
     }
 }
@@ -145,13 +135,13 @@ fn a_larger_count_means_fewer_round_trips() {
     for c in &mut conns {
         reset_stats(&server);
         assert_eq!(distinct(scan(&mut *c, ScanOptions::new())), want);
-        let default_trips = calls(&server, "scan");
+        let default_trips = server.command_calls("scan");
         reset_stats(&server);
         assert_eq!(
             distinct(scan(&mut *c, ScanOptions::new().count(1000))),
             want
         );
-        let big_trips = calls(&server, "scan");
+        let big_trips = server.command_calls("scan");
         // The default COUNT is 10: about 100 calls for 1000 keys.
         assert!(default_trips >= 50, "{default_trips}");
         assert!(big_trips <= 3, "{big_trips}");

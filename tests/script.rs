@@ -29,17 +29,6 @@ fn connections(server: &RedisServer) -> (Vec<Connection>, Client) {
     (conns, Client::open(&server.url()).unwrap())
 }
 
-/// `calls=` of one command in `INFO commandstats` (0 when it was never called), read over the
-/// fixture's own socket so the client under test cannot skew it.
-fn calls(server: &RedisServer, command: &str) -> u64 {
-    let info = server.raw_command(&["INFO", "commandstats"]);
-    let prefix = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .map(|rest| rest.split(',').next().unwrap().parse().unwrap())
-        .unwrap_or(0)
-}
-
 fn reset_scripts(server: &RedisServer) {
     assert_eq!(server.raw_command(&["SCRIPT", "FLUSH"]), "+OK\r\n");
     assert_eq!(server.raw_command(&["CONFIG", "RESETSTAT"]), "+OK\r\n");
@@ -84,12 +73,12 @@ fn first_call_loads_after_noscript_then_evalsha_goes_alone() {
         );
         assert_eq!(run(), want);
         // EVALSHA (NOSCRIPT), SCRIPT LOAD, EVALSHA; never EVAL.
-        assert_eq!(calls(&server, "evalsha"), 2);
-        assert_eq!(calls(&server, "script|load"), 1);
-        assert_eq!(calls(&server, "eval"), 0);
+        assert_eq!(server.command_calls("evalsha"), 2);
+        assert_eq!(server.command_calls("script|load"), 1);
+        assert_eq!(server.command_calls("eval"), 0);
         assert_eq!(run(), want);
-        assert_eq!(calls(&server, "evalsha"), 3);
-        assert_eq!(calls(&server, "script|load"), 1);
+        assert_eq!(server.command_calls("evalsha"), 3);
+        assert_eq!(server.command_calls("script|load"), 1);
     };
     for mut c in conns {
         check(&mut || {
@@ -239,9 +228,9 @@ fn evalsha_ro_refuses_writes_and_runs_reads() {
         // The read-only form loads a missing script too, and sends EVALSHA_RO each time.
         reset_scripts(&server);
         assert_eq!(r().as_deref(), Some("here"));
-        assert_eq!(calls(&server, "evalsha_ro"), 2);
-        assert_eq!(calls(&server, "script|load"), 1);
-        assert_eq!(calls(&server, "evalsha"), 0);
+        assert_eq!(server.command_calls("evalsha_ro"), 2);
+        assert_eq!(server.command_calls("script|load"), 1);
+        assert_eq!(server.command_calls("evalsha"), 0);
     };
     for mut c in conns {
         let w = write.invoke_ro(&mut c, "ro:written", "x");
@@ -306,7 +295,7 @@ fn fcall_runs_functions_of_a_loaded_library() {
     let e = function_load(&mut conns[0], LIBRARY, false).unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
     assert_eq!(function_load(&client, LIBRARY, true).unwrap(), "mylib");
-    assert_eq!(calls(&server, "function|load"), 3);
+    assert_eq!(server.command_calls("function|load"), 3);
 
     for c in &mut conns {
         let v: String = fcall(&mut *c, "setget", "fn:k", "v1").unwrap();
@@ -328,6 +317,6 @@ fn fcall_runs_functions_of_a_loaded_library() {
     );
     assert_eq!(fcall_ro::<i64>(&client, "shape", "a", ()).unwrap(), 100);
     assert_eq!(server.raw_command(&["GET", "fn:k"]), "$2\r\nv1\r\n");
-    assert_eq!(calls(&server, "fcall"), 7);
-    assert_eq!(calls(&server, "fcall_ro"), 5);
+    assert_eq!(server.command_calls("fcall"), 7);
+    assert_eq!(server.command_calls("fcall_ro"), 5);
 }

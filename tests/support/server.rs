@@ -356,6 +356,21 @@ impl RedisServer {
         self.try_raw(auth, args)
     }
 
+    /// How many times `command` (lower case, e.g. `"ping"`) has run on this server, from
+    /// `INFO commandstats` read over the fixture's own socket (0 when it never ran), so a
+    /// client under test cannot skew the count.
+    pub fn command_calls(&self, command: &str) -> u64 {
+        let info = self.raw_command(&["INFO", "commandstats"]);
+        let prefix = format!("cmdstat_{command}:calls=");
+        info.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |n| {
+                n.parse()
+                    .unwrap_or_else(|e| panic!("INFO commandstats: bad count {n:?}: {e}"))
+            })
+    }
+
     /// Kills the server now (SIGKILL: clients see the connection drop, no
     /// goodbye) and reaps it. Ports and paths keep their values, so a client
     /// can be pointed at a dead server. Idempotent.

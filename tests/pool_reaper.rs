@@ -33,9 +33,12 @@ fn the_reaper_stops_with_the_last_client_clone() {
     // A clone still holds the pool: the reaper keeps running.
     assert_eq!(clone.get::<i64>("k").unwrap(), Some(1));
     assert_eq!(reapers(), 1);
-    // A checked-out connection outliving every clone keeps the pool until it is returned.
+    // A checked-out connection outliving every clone keeps the pool until it is returned,
+    // even if the reaper looks in between (the pause makes sure it does).
     let conn = clone.get_connection().unwrap();
     drop(clone);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(reapers(), 1);
     drop(conn);
     wait_until(Duration::from_secs(5), "the reaper to exit", || {
         reapers() == 0

@@ -135,10 +135,12 @@ impl Pool {
     }
 }
 
-impl Drop for Pool {
+impl Drop for Shared {
     fn drop(&mut self) {
-        // Wake the reaper so it notices the pool is gone.
-        reaper::wake(&self.shared);
+        // The last client clone and the last checked-out connection are gone (whichever went
+        // last): wake the reaper so it finds the pool gone and exits now, not after its
+        // interval.
+        reaper::wake(self);
     }
 }
 

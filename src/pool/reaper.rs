@@ -1,7 +1,7 @@
 //! The pool's one background thread: it closes connections idle past `idle_timeout` or older
 //! than `max_lifetime`, and opens connections up to `min_idle`. It holds only a weak reference
 //! to the pool and exits when the last `Client` clone (and every checked-out connection) is
-//! gone; dropping the last clone wakes it so it exits at once.
+//! gone; the last of those going wakes it so it exits at once.
 
 use std::sync::{Arc, Weak};
 use std::thread;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::Execute;
 use super::args::ToArgs;
-use super::flags::{blocking_wait, is_repeatable};
+use super::flags::{blocking_wait, is_repeatable, may_block};
 use super::reply::FromValue;
 use crate::connection::Connection;
 use crate::connection::session::{SessionEffect, classify};
@@ -238,10 +238,11 @@ impl<'a> Request<'a> {
 
 impl<'a> From<&'a Cmd> for Request<'a> {
     fn from(cmd: &'a Cmd) -> Request<'a> {
-        // Only a few names block; look at the arguments only for those.
-        let blocking = match cmd.name().as_bytes().first() {
-            Some(b'B' | b'b' | b'W' | b'w' | b'X' | b'x') => blocking_wait(&cmd.arg_slices()),
-            _ => None,
+        // Only a few names block; split the arguments only for those.
+        let blocking = if may_block(cmd.name().as_bytes()) {
+            blocking_wait(&cmd.arg_slices())
+        } else {
+            None
         };
         Request {
             parts: Parts::Cmd(cmd),

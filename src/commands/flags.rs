@@ -97,12 +97,51 @@ pub(crate) fn is_repeatable(name: &[u8]) -> bool {
         .any(|r| r.len() == name.len() && r.as_bytes().eq_ignore_ascii_case(name))
 }
 
+/// Where a blocking command keeps its timeout.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// The last argument, in seconds.
+    LastSeconds,
+    /// The first argument after the name, in seconds.
+    FirstSeconds,
+    /// The last argument, in milliseconds.
+    LastMillis,
+    /// The argument after `BLOCK`, in milliseconds (absent: the command does not block).
+    AfterBlock,
+}
+
+const BLOCKING: &[(&str, Wait)] = &[
+    ("BLPOP", Wait::LastSeconds),
+    ("BRPOP", Wait::LastSeconds),
+    ("BZPOPMIN", Wait::LastSeconds),
+    ("BZPOPMAX", Wait::LastSeconds),
+    ("BRPOPLPUSH", Wait::LastSeconds),
+    ("BLMOVE", Wait::LastSeconds),
+    ("BLMPOP", Wait::FirstSeconds),
+    ("BZMPOP", Wait::FirstSeconds),
+    ("WAIT", Wait::LastMillis),
+    ("WAITAOF", Wait::LastMillis),
+    ("XREAD", Wait::AfterBlock),
+    ("XREADGROUP", Wait::AfterBlock),
+];
+
+fn wait_rule(name: &[u8]) -> Option<Wait> {
+    BLOCKING
+        .iter()
+        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+        .map(|(_, w)| *w)
+}
+
+/// Whether a command of this name may block on the server (so its arguments are worth
+/// reading with [`blocking_wait`]). Allocates nothing.
+pub(crate) fn may_block(name: &[u8]) -> bool {
+    wait_rule(name).is_some()
+}
+
 /// How long a blocking command may make the server wait before it replies, read from its
 /// arguments (`args[0]` is the name): `Some(None)` for "forever" (a zero timeout), `None` for a
 /// command that does not block.
 pub(crate) fn blocking_wait(args: &[&[u8]]) -> Option<Option<Duration>> {
-    let name = args.first()?;
-    let upper = name.to_ascii_uppercase();
     let seconds = |a: &[u8]| -> Option<Option<Duration>> {
         let v: f64 = std::str::from_utf8(a).ok()?.parse().ok()?;
         if !v.is_finite() || v < 0.0 {
@@ -114,21 +153,14 @@ pub(crate) fn blocking_wait(args: &[&[u8]]) -> Option<Option<Duration>> {
         let v: u64 = std::str::from_utf8(a).ok()?.parse().ok()?;
         Some((v > 0).then(|| Duration::from_millis(v)))
     };
-    match upper.as_slice() {
-        // Timeout last, in seconds.
-        b"BLPOP" | b"BRPOP" | b"BZPOPMIN" | b"BZPOPMAX" | b"BRPOPLPUSH" | b"BLMOVE" => {
-            seconds(args.last()?)
-        }
-        // Timeout first, in seconds.
-        b"BLMPOP" | b"BZMPOP" => seconds(args.get(1)?),
-        // WAIT numreplicas timeout-ms; WAITAOF numlocal numreplicas timeout-ms.
-        b"WAIT" | b"WAITAOF" => millis(args.last()?),
-        // XREAD / XREADGROUP ... BLOCK ms ... STREAMS ...
-        b"XREAD" | b"XREADGROUP" => {
+    match wait_rule(args.first()?)? {
+        Wait::LastSeconds => seconds(args.last()?),
+        Wait::FirstSeconds => seconds(args.get(1)?),
+        Wait::LastMillis => millis(args.last()?),
+        Wait::AfterBlock => {
             let at = args.iter().position(|a| a.eq_ignore_ascii_case(b"BLOCK"))?;
             millis(args.get(at + 1)?)
         }
-        _ => None,
     }
 }
 

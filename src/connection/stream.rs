@@ -17,43 +17,36 @@ pub(crate) enum Stream {
 }
 
 impl Stream {
-    pub(crate) fn set_read_timeout(&self, t: Duration) -> io::Result<()> {
+    /// The OS socket underneath (for TLS, the TCP socket it runs over).
+    fn socket(&self) -> SockRef<'_> {
         match self {
-            Stream::Tcp(s) => s.set_read_timeout(Some(t)),
+            Stream::Tcp(s) => SockRef::from(s),
             #[cfg(unix)]
-            Stream::Unix(s) => s.set_read_timeout(Some(t)),
+            Stream::Unix(s) => SockRef::from(s),
             #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.get_ref().set_read_timeout(Some(t)),
+            Stream::Tls(s) => SockRef::from(s.get_ref()),
         }
     }
 
+    pub(crate) fn set_read_timeout(&self, t: Duration) -> io::Result<()> {
+        self.socket().set_read_timeout(Some(t))
+    }
+
     pub(crate) fn set_write_timeout(&self, t: Duration) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.set_write_timeout(Some(t)),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.set_write_timeout(Some(t)),
-            #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.get_ref().set_write_timeout(Some(t)),
-        }
+        self.socket().set_write_timeout(Some(t))
     }
 
     /// True when nothing is waiting to be read: no decrypted bytes inside TLS, and a
     /// non-blocking peek at the socket finds no data and no end of stream. A closed or reset
     /// socket, or any error, is not quiet.
     pub(crate) fn is_quiet(&self) -> bool {
-        let sock = match self {
-            Stream::Tcp(s) => SockRef::from(s),
-            #[cfg(unix)]
-            Stream::Unix(s) => SockRef::from(s),
-            #[cfg(feature = "tls")]
-            Stream::Tls(s) => {
-                if s.buffered_read_size().unwrap_or(1) > 0 {
-                    return false;
-                }
-                SockRef::from(s.get_ref())
+        #[cfg(feature = "tls")]
+        if let Stream::Tls(s) = self {
+            if s.buffered_read_size().unwrap_or(1) > 0 {
+                return false;
             }
-        };
-        peek_would_block(&sock)
+        }
+        peek_would_block(&self.socket())
     }
 }
 
@@ -109,13 +102,7 @@ impl Stream {
     }
 
     pub(crate) fn shutdown(&self) {
-        let _ = match self {
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-            #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.get_ref().shutdown(std::net::Shutdown::Both),
-        };
+        let _ = self.socket().shutdown(std::net::Shutdown::Both);
     }
 }
 

@@ -280,15 +280,12 @@ impl Execute for WithTimeout<'_> {
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        let read_timeout = self.read_timeout;
-        self.client.with_retry(batch.repeatable, |conn| {
-            let configured = conn.read_timeout();
-            conn.set_read_timeout(read_timeout)?;
-            let r = conn.execute_batch(batch);
-            // A broken connection is discarded anyway; a healthy one gets its setting back.
-            let _ = conn.set_read_timeout(configured);
-            r
-        })
+        let batch = Batch {
+            read_timeout: Some(self.read_timeout),
+            ..*batch
+        };
+        let mut client = self.client;
+        client.execute_batch(&batch)
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Batch<'a> {
     pub(crate) effects: &'a [SessionEffect],
     /// Every command is safe to send again (and the batch is no transaction).
     pub(crate) repeatable: bool,
+    /// A read timeout for each reply instead of the connection's (a per-call override).
+    pub(crate) read_timeout: Option<std::time::Duration>,
 }
 
 impl Execute for Connection {
@@ -77,7 +79,10 @@ impl Execute for Connection {
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
         self.write_with(batch.count, |out| out.extend_from_slice(batch.encoded))?;
         self.apply_effects(batch.effects);
-        self.read_replies(batch.count)
+        match batch.read_timeout {
+            Some(timeout) => self.read_replies_within(batch.count, timeout),
+            None => self.read_replies(batch.count),
+        }
     }
 }
 

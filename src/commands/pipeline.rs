@@ -135,6 +135,7 @@ impl Pipeline {
                 count: self.count,
                 effects: &self.effects,
                 repeatable: self.unrepeatable == 0 || self.declared_idempotent,
+                read_timeout: None,
             };
             return T::from_value(Value::Array(con.execute_batch(&batch)?));
         }
@@ -152,6 +153,7 @@ impl Pipeline {
             count: self.count + 2,
             effects: &effects,
             repeatable: false,
+            read_timeout: None,
         };
         let mut replies = con.execute_batch(&batch)?;
         T::from_value(exec_result(&mut replies)?)

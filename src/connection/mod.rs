@@ -517,9 +517,20 @@ impl Connection {
     /// Reads `n` replies of a pipelined exchange, keeping error replies as values so the stream
     /// stays in step.
     pub(crate) fn read_replies(&mut self, n: usize) -> Result<Vec<Value>> {
+        let timeout = self.read_timeout;
+        self.read_replies_within(n, timeout)
+    }
+
+    /// [`Connection::read_replies`] with each reply under `timeout` instead of the
+    /// connection's read timeout.
+    pub(crate) fn read_replies_within(
+        &mut self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Value>> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            out.push(self.read_reply()?);
+            out.push(self.read_reply_within(None, timeout)?);
         }
         Ok(out)
     }

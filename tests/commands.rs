@@ -3,32 +3,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
+
+use clients::per_protocol;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use redisync::{
-    Commands, Connection, ConnectionConfig, ErrorKind, Protocol, SetOptions, Value, cmd,
-};
+use redisync::{Commands, Connection, ErrorKind, SetOptions, Value, cmd};
 use support::RedisServer;
-
-/// One connection per protocol to the same server (each test uses its own key names).
-fn both(server: &RedisServer) -> Vec<Connection> {
-    [Protocol::Resp2, Protocol::Resp3]
-        .into_iter()
-        .map(|p| {
-            let cfg = ConnectionConfig::new("127.0.0.1", server.port()).protocol(p);
-            let conn = Connection::with_config(&cfg).unwrap();
-            assert_eq!(conn.protocol(), p);
-            conn
-        })
-        .collect()
-}
 
 #[test]
 fn ping_echo_get_set_round_trip_every_payload_type() {
     let server = RedisServer::start();
-    for mut c in both(&server) {
+    for mut c in per_protocol(server.port()) {
         c.ping().unwrap();
         assert_eq!(c.echo::<String>("hi").unwrap(), "hi");
         c.set("s", "text").unwrap();
@@ -60,7 +48,7 @@ fn ping_echo_get_set_round_trip_every_payload_type() {
 #[test]
 fn set_options_cover_conditions_and_expiries() {
     let server = RedisServer::start();
-    for mut c in both(&server) {
+    for mut c in per_protocol(server.port()) {
         c.del("o").unwrap();
         assert!(c.set_options("o", "1", SetOptions::new().nx()).unwrap());
         assert!(!c.set_options("o", "2", SetOptions::new().nx()).unwrap());
@@ -108,7 +96,7 @@ fn set_options_cover_conditions_and_expiries() {
 #[test]
 fn key_commands_return_the_types_redis_fixes() {
     let server = RedisServer::start();
-    for mut c in both(&server) {
+    for mut c in per_protocol(server.port()) {
         c.mset([("k1", "a"), ("k2", "b")]).unwrap();
         assert_eq!(c.exists("k1").unwrap(), 1);
         assert_eq!(c.exists(["k1", "k2", "k1", "nope"]).unwrap(), 3);
@@ -125,7 +113,7 @@ fn key_commands_return_the_types_redis_fixes() {
 #[test]
 fn counters_and_multi_key_commands() {
     let server = RedisServer::start();
-    for mut c in both(&server) {
+    for mut c in per_protocol(server.port()) {
         c.del("n").unwrap();
         assert_eq!(c.incr("n").unwrap(), 1);
         assert_eq!(c.incr_by("n", 41).unwrap(), 42);
@@ -151,7 +139,7 @@ fn counters_and_multi_key_commands() {
 #[test]
 fn aggregate_replies_convert_on_both_protocols() {
     let server = RedisServer::start();
-    for mut c in both(&server) {
+    for mut c in per_protocol(server.port()) {
         cmd("DEL").arg(["h", "set", "z"]).exec(&mut c).unwrap();
         cmd("HSET")
             .arg("h")

@@ -5,7 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
+
+use clients::bare;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,14 +20,6 @@ use support::{BlackholeListener, FakeServer, RedisServer, Step, unused_port};
 
 fn config(server: &RedisServer) -> ConnectionConfig {
     ConnectionConfig::new("127.0.0.1", server.port())
-}
-
-/// A scripted server's connection with no handshake commands at all (RESP2, no library info),
-/// so a script starts straight at the command under test.
-fn bare(fake: &FakeServer) -> ConnectionConfig {
-    ConnectionConfig::new("127.0.0.1", fake.port())
-        .protocol(Protocol::Resp2)
-        .lib_info(false)
 }
 
 #[track_caller]
@@ -352,7 +347,7 @@ fn read_timeout_is_for_the_whole_reply_not_each_read() {
         Step::expect("GET"),
         Step::reply_chunked(&reply, 100, Duration::from_millis(30)),
     ]);
-    let cfg = bare(&fake).read_timeout(Duration::from_millis(250));
+    let cfg = bare(fake.port()).read_timeout(Duration::from_millis(250));
     let mut conn = Connection::with_config(&cfg).unwrap();
     let started = Instant::now();
     let e = conn.get::<Vec<u8>>("k").unwrap_err();
@@ -376,7 +371,7 @@ fn a_reply_in_many_small_pieces_arrives_whole() {
         Step::expect("PING"),
         Step::reply("+PONG\r\n"),
     ]);
-    let cfg = bare(&fake);
+    let cfg = bare(fake.port());
     let mut conn = Connection::with_config(&cfg).unwrap();
     let v: (Vec<u8>, i64, Option<String>) = cmd("MGET").arg("a").query(&mut conn).unwrap();
     assert_eq!((v.0.len(), v.1, v.2), (50_000, 7, None));
@@ -387,7 +382,7 @@ fn a_reply_in_many_small_pieces_arrives_whole() {
 #[test]
 fn write_timeout_bounds_a_send_to_a_server_that_stops_reading() {
     let fake = FakeServer::with_script(vec![Step::AcceptThenSilent]);
-    let cfg = bare(&fake).write_timeout(Duration::from_millis(300));
+    let cfg = bare(fake.port()).write_timeout(Duration::from_millis(300));
     let mut conn = Connection::with_config(&cfg).unwrap();
     let big = vec![b'z'; 64 * 1024 * 1024];
     let started = Instant::now();
@@ -409,7 +404,7 @@ fn server_closing_mid_reply_is_a_connection_error() {
         Step::reply("$10\r\nabc"),
         Step::Close,
     ]);
-    let cfg = bare(&fake);
+    let cfg = bare(fake.port());
     let mut conn = Connection::with_config(&cfg).unwrap();
     let e = conn.get::<String>("k").unwrap_err();
     assert!(matches!(e, Error::Closed), "{e:?}");
@@ -424,7 +419,7 @@ fn malformed_reply_is_a_protocol_error_and_breaks_the_connection() {
         Step::reply("?what\r\n+OK\r\n"),
         Step::AcceptThenSilent,
     ]);
-    let cfg = bare(&fake);
+    let cfg = bare(fake.port());
     let mut conn = Connection::with_config(&cfg).unwrap();
     let e = conn.get::<String>("k").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
@@ -477,7 +472,7 @@ fn an_announced_length_alone_does_not_allocate() {
         Step::reply(&reply),
         Step::AcceptThenSilent,
     ]);
-    let cfg = bare(&fake).read_timeout(Duration::from_millis(300));
+    let cfg = bare(fake.port()).read_timeout(Duration::from_millis(300));
     let mut conn = Connection::with_config(&cfg).unwrap();
     let before = rss_bytes();
     let e = conn.get::<Vec<u8>>("k").unwrap_err();

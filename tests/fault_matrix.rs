@@ -6,6 +6,7 @@
 #![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
 
 use std::collections::HashMap;
@@ -262,11 +263,7 @@ fn loading_then(command: &str, reply: &str) -> (FakeServer, Client) {
         Step::reply(reply),
     ]);
     let client = Client::builder()
-        .connection_config(
-            redisync::ConnectionConfig::new("127.0.0.1", fake.port())
-                .protocol(redisync::Protocol::Resp2)
-                .lib_info(false),
-        )
+        .connection_config(clients::bare(fake.port()))
         .retry(Retry::new(ConstantBackoff::new(BACKOFF), RETRIES))
         .retry_on_error([ErrorKind::BusyLoading])
         .build()

@@ -3,22 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
+
+use clients::bare;
 
 use std::time::{Duration, Instant};
 
-use redisync::{
-    Client, Commands, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, Script, Value,
-    cmd,
-};
+use redisync::{Client, Commands, ConstantBackoff, ErrorKind, Retry, Script, Value, cmd};
 use support::{BlackholeListener, FakeServer, RedisServer, Step, wait_until};
-
-/// A scripted server's connection with no handshake commands (RESP2, no library info).
-fn bare(port: u16) -> ConnectionConfig {
-    ConnectionConfig::new("127.0.0.1", port)
-        .protocol(Protocol::Resp2)
-        .lib_info(false)
-}
 
 fn quick_retry(retries: u32) -> Retry {
     Retry::new(ConstantBackoff::new(Duration::from_millis(5)), retries)

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
+
+use clients::per_protocol;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -12,18 +15,6 @@ use redisync::{
     scan, sscan, zscan,
 };
 use support::{FakeServer, RedisServer, Step};
-
-fn connections(server: &RedisServer) -> Vec<Connection> {
-    [Protocol::Resp2, Protocol::Resp3]
-        .into_iter()
-        .map(|p| {
-            let cfg = ConnectionConfig::new("127.0.0.1", server.port()).protocol(p);
-            let conn = Connection::with_config(&cfg).unwrap();
-            assert_eq!(conn.protocol(), p);
-            conn
-        })
-        .collect()
-}
 
 fn reset_stats(server: &RedisServer) {
     assert_eq!(server.raw_command(&["CONFIG", "RESETSTAT"]), "+OK\r\n");
@@ -50,7 +41,7 @@ fn distinct<T: Eq + std::hash::Hash + std::fmt::Debug>(
 #[test]
 fn scan_returns_each_of_1000_keys_exactly_once() {
     let server = RedisServer::start();
-    let mut conns = connections(&server);
+    let mut conns = per_protocol(server.port());
     let want = fill(&mut conns[0], "key:", 1000);
     for c in &mut conns {
         let got = distinct(scan::<String, _>(&mut *c, ScanOptions::new()));
@@ -68,7 +59,7 @@ fn scan_returns_each_of_1000_keys_exactly_once() {
 #[test]
 fn batches_are_fetched_only_when_needed() {
     let server = RedisServer::start();
-    let mut conns = connections(&server);
+    let mut conns = per_protocol(server.port());
     fill(&mut conns[0], "lazy:", 1000);
     for c in &mut conns {
         reset_stats(&server);
@@ -89,7 +80,10 @@ fn batches_are_fetched_only_when_needed() {
 #[test]
 fn match_and_type_filter() {
     let server = RedisServer::start();
-    let (mut conns, client) = (connections(&server), Client::open(&server.url()).unwrap());
+    let (mut conns, client) = (
+        per_protocol(server.port()),
+        Client::open(&server.url()).unwrap(),
+    );
     let users = fill(&mut conns[0], "user:", 50);
     fill(&mut conns[0], "other:", 50);
     for (key, kind) in [("user:h", "HSET"), ("other:h", "HSET")] {
@@ -130,7 +124,7 @@ fn match_and_type_filter() {
 #[test]
 fn a_larger_count_means_fewer_round_trips() {
     let server = RedisServer::start();
-    let mut conns = connections(&server);
+    let mut conns = per_protocol(server.port());
     let want = fill(&mut conns[0], "c:", 1000);
     for c in &mut conns {
         reset_stats(&server);
@@ -151,7 +145,10 @@ fn a_larger_count_means_fewer_round_trips() {
 #[test]
 fn hscan_sscan_zscan_yield_pairs_members_and_scores() {
     let server = RedisServer::start();
-    let (mut conns, client) = (connections(&server), Client::open(&server.url()).unwrap());
+    let (mut conns, client) = (
+        per_protocol(server.port()),
+        Client::open(&server.url()).unwrap(),
+    );
     // Big enough for hash-table encodings (several batches) and small listpack/intset ones
     // (one batch, whatever COUNT says).
     let big_hash: BTreeMap<String, i64> = (0..300).map(|i| (format!("f{i}"), i * 3)).collect();
@@ -243,7 +240,7 @@ fn hscan_sscan_zscan_yield_pairs_members_and_scores() {
 #[test]
 fn server_and_conversion_errors_end_the_iteration() {
     let server = RedisServer::start();
-    for mut c in connections(&server) {
+    for mut c in per_protocol(server.port()) {
         cmd("SET").arg("str").arg("v").exec(&mut c).unwrap();
         let mut it = hscan::<String, String, _>(&mut c, "str", ScanOptions::new());
         assert_eq!(it.next().unwrap().unwrap_err().kind(), ErrorKind::WrongType);

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clients;
 mod support;
 
 use std::thread;
@@ -17,15 +18,7 @@ use support::{FakeServer, RedisServer, Step, wait_for};
 
 /// A connection for each protocol, plus a client (RESP3 by default) for the same server.
 fn connections(server: &RedisServer) -> (Vec<Connection>, Client) {
-    let conns = [Protocol::Resp2, Protocol::Resp3]
-        .into_iter()
-        .map(|p| {
-            let cfg = ConnectionConfig::new("127.0.0.1", server.port()).protocol(p);
-            let conn = Connection::with_config(&cfg).unwrap();
-            assert_eq!(conn.protocol(), p);
-            conn
-        })
-        .collect();
+    let conns = clients::per_protocol(server.port());
     (conns, Client::open(&server.url()).unwrap())
 }
 

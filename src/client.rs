@@ -70,7 +70,9 @@ impl Client {
     }
 
     /// A connection of the pool for the caller's own use, returned to the pool when dropped.
-    /// Waits up to `pool_timeout` when every connection is in use.
+    /// Waits up to `pool_timeout` when every connection is in use. It has passed the checkout
+    /// probe; commands sent on it directly go without the client's retry policy and health
+    /// check (those wrap the commands called on the client itself).
     ///
     /// # Errors
     /// [`ErrorKind::PoolTimeout`](crate::ErrorKind::PoolTimeout) when none became free in time

@@ -12,6 +12,7 @@ mod pipeline;
 mod reply;
 mod scan;
 mod script;
+pub mod table;
 mod transaction;
 mod typed;
 

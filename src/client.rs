@@ -4,16 +4,17 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use crate::commands::table::Wait;
 use crate::commands::{Batch, Commands, Execute, FromValue, Pipeline, Request, ToArgs};
-use crate::connection::Connection;
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
-use crate::error::{Error, ErrorKind, Result};
+use crate::connection::{ConnectHook, Connection, PushOrigin, PushSink, WriteReport};
+use crate::deadline::Budget;
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
-use crate::resp::Value;
-use crate::retry::{Attempt, Retry, record_attempts};
-use std::time::Instant;
+use crate::resp::{Value, split_command};
+use crate::retry::{Counters, Failure, Retry, run};
 
 /// A Redis client for threaded programs: clone it freely (clones share one connection pool)
 /// and call commands on a shared `&Client` from any thread.
@@ -29,8 +30,16 @@ use std::time::Instant;
 /// ```
 ///
 /// Each command checks a connection out of the pool, sends, reads the reply and returns the
-/// connection. For several commands in a row on one connection (or a transaction), take one
-/// with [`Client::get_connection`].
+/// connection, all under the retry policy. For several commands in a row on one connection
+/// (or a transaction), take one with [`Client::get_connection`].
+///
+/// # How long a call can take
+///
+/// Without a deadline, at most `pool_timeout` to get a connection, then for each of the
+/// `retries + 1` attempts `connect_timeout` (when a new connection is needed) +
+/// `write_timeout` + `read_timeout` (+ a blocking command's own wait), plus the backoff pauses
+/// between attempts. [`Retry::deadline`] and [`Client::with_timeout`] bound all of it together:
+/// the call returns by then, cutting short the attempt in flight (its connection is closed).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -40,8 +49,7 @@ struct Inner {
     pool: Pool,
     retry: Retry,
     health_check_interval: Option<Duration>,
-    retries: AtomicU64,
-    gave_up: AtomicU64,
+    counters: Counters,
     health_checks: AtomicU64,
 }
 
@@ -72,7 +80,8 @@ impl Client {
     /// A connection of the pool for the caller's own use, returned to the pool when dropped.
     /// Waits up to `pool_timeout` when every connection is in use. It has passed the checkout
     /// probe; commands sent on it directly go without the client's retry policy and health
-    /// check (those wrap the commands called on the client itself).
+    /// check (those wrap the commands called on the client itself). Whatever is changed on it
+    /// client-side (timeouts, a push handler) is undone when it goes back.
     ///
     /// # Errors
     /// [`ErrorKind::PoolTimeout`](crate::ErrorKind::PoolTimeout) when none became free in time
@@ -98,12 +107,13 @@ impl Client {
     }
 
     /// How many retries and health checks this client (all its clones) has made. A call that
-    /// gives up returns its last error unchanged; the number of attempts it made is in the
-    /// `warn` log line and counted here.
+    /// gives up returns its last error unchanged; [`retry::last_attempts`](crate::retry::last_attempts)
+    /// says how many attempts it made.
     pub fn retry_stats(&self) -> RetryStats {
+        let c = &self.inner.counters;
         RetryStats {
-            retries: self.inner.retries.load(Ordering::Relaxed),
-            gave_up: self.inner.gave_up.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            gave_up: c.gave_up.load(Ordering::Relaxed),
             health_checks: self.inner.health_checks.load(Ordering::Relaxed),
         }
     }
@@ -128,6 +138,18 @@ impl Client {
         self.inner.pool.config()
     }
 
+    /// Closes every pooled connection: idle ones now, busy ones when they come back (after the
+    /// command they carry). Later commands open new connections. For a server whose address now
+    /// means another machine, or after changing something every connection must pick up.
+    pub fn retire_connections(&self) {
+        self.inner.pool.retire_all();
+    }
+
+    /// How many times [`Client::retire_connections`] has run (the pool's generation).
+    pub fn generation(&self) -> u64 {
+        self.inner.pool.generation()
+    }
+
     /// A pub/sub [`Subscriber`](crate::pubsub::Subscriber) on a connection of its own, opened
     /// now with this client's connection settings. It never comes from the pool: a subscribed
     /// connection can carry no other command, and the subscriber reconnects by itself.
@@ -139,106 +161,160 @@ impl Client {
     }
 }
 
+/// What one call sends, for deciding whether a failed attempt may be repeated.
+#[derive(Clone, Copy)]
+enum Work<'a> {
+    One(&'a Request<'a>),
+    Batch(&'a Batch<'a>),
+}
+
+impl Work<'_> {
+    fn safe_to_repeat(&self) -> bool {
+        match self {
+            Work::One(r) => r.is_repeatable(),
+            Work::Batch(b) => b.repeatable,
+        }
+    }
+
+    /// Whether the server may have run (part of) it, given how the attempt failed.
+    fn may_have_run(&self, error: &Error, report: WriteReport) -> bool {
+        match error {
+            // The server answered: an ordinary command's error reply means it did not run,
+            // but a script's or function's error may come after some of its work.
+            Error::Server(_) => match self {
+                Work::One(r) => r.spec().runs_user_code(),
+                Work::Batch(b) => b.metas.iter().any(|m| m.spec.runs_user_code()),
+            },
+            e if e.breaks_connection() => match self {
+                Work::One(_) => report.complete > 0,
+                Work::Batch(b) => b.may_have_run(report.complete),
+            },
+            _ => false,
+        }
+    }
+
+    /// A blocking command's own wait, which the retry policy's deadline leaves to it.
+    fn wait(&self) -> Wait {
+        let Work::One(r) = self else {
+            return Wait::None;
+        };
+        if r.spec().blocking().is_none() {
+            return Wait::None;
+        }
+        let mut out = Vec::new();
+        match r.encode(&mut out) {
+            Ok(()) => split_command(&out).map_or(Wait::Forever, |a| r.spec().wait_in(&a)),
+            Err(_) => Wait::None,
+        }
+    }
+}
+
 impl Client {
-    /// A connection for one attempt: from the pool, PINGed first when it sat idle longer than
-    /// `health_check_interval` (a connection used more recently costs nothing extra).
-    fn checkout(&self) -> Result<PooledConnection> {
-        let mut conn = self.inner.pool.get()?;
+    /// A connection for one attempt: from the pool within the call's budget, PINGed first when
+    /// it sat idle longer than `health_check_interval` (a connection used more recently costs
+    /// nothing extra).
+    fn checkout(&self, call: Budget) -> Result<PooledConnection> {
+        let mut conn = self.inner.pool.get_within(call)?;
+        conn.set_cap(call);
         if let Some(interval) = self.inner.health_check_interval {
             if conn.idle_for(Instant::now()) > interval {
                 self.inner.health_checks.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = (&mut *conn).ping() {
-                    log::debug!("health check failed, discarding the connection: {e}");
-                    conn.discard();
-                    return Err(e);
+                match (&mut *conn).ping() {
+                    Ok(()) => {}
+                    // Any reply (LOADING, NOAUTH, ...) shows the connection itself works; the
+                    // command will meet the same answer and be handled as usual.
+                    Err(e) if !e.breaks_connection() => {
+                        log::debug!("health check answered {e}; the connection is alive");
+                    }
+                    Err(e) => {
+                        log::debug!("health check failed, discarding the connection: {e}");
+                        conn.discard();
+                        return Err(e);
+                    }
                 }
             }
         }
         Ok(conn)
     }
 
-    /// Runs `attempt` under the retry policy. `repeatable` says whether the request is safe to
-    /// send again after its reply was lost.
-    fn with_retry<T>(
-        &self,
-        repeatable: bool,
-        mut attempt: impl FnMut(&mut PooledConnection) -> Result<T>,
-    ) -> Result<T> {
-        let retry = &self.inner.retry;
-        // The clock is read only when a deadline needs it.
-        let started = retry.deadline_value().map(|_| Instant::now());
-        let mut failures = 0u32;
-        let mut previous = Duration::ZERO;
-        loop {
-            let (result, sent_whole) = match self.checkout() {
-                Ok(mut conn) => {
-                    let r = attempt(&mut conn);
-                    (r, conn.sent_whole_request())
-                }
-                Err(e) => (Err(e), false),
-            };
-            let error = match result {
-                Ok(v) => {
-                    record_attempts(failures + 1);
-                    return Ok(v);
-                }
-                Err(e) => e,
-            };
-            failures += 1;
-            // The reply was lost after the whole request left: the server may have run it.
-            let may_have_run = sent_whole
-                && matches!(
-                    error.kind(),
-                    ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Protocol
-                );
-            let facts = Attempt {
-                failures,
-                elapsed: started.map_or(Duration::ZERO, |s| s.elapsed()),
-                may_have_run,
-                safe_to_repeat: repeatable,
-            };
-            match retry.next_delay(&error, facts, previous) {
-                Some(delay) => {
-                    log::debug!(
-                        "attempt {failures} failed ({}): {error}; retrying in {delay:?}",
-                        error.kind()
-                    );
-                    previous = delay;
-                    self.inner.retries.fetch_add(1, Ordering::Relaxed);
-                    if !delay.is_zero() {
-                        std::thread::sleep(delay);
-                    }
-                }
-                None => {
-                    record_attempts(failures);
-                    if failures > 1 {
-                        self.inner.gave_up.fetch_add(1, Ordering::Relaxed);
-                        log::warn!("giving up after {failures} attempts: {error}");
-                    }
-                    return Err(error);
-                }
-            }
+    /// The budget of a call: the retry policy's deadline (extended by a blocking command's
+    /// own wait), and `limit` (a per-call timeout), whichever ends first.
+    fn call_budget(&self, work: Work<'_>, limit: Option<Duration>) -> Budget {
+        let policy = match self.inner.retry.deadline_value() {
+            Some(d) => match work.wait().extend(d) {
+                Some(total) => Budget::after(total, TimeoutPhase::Call),
+                None => Budget::NONE,
+            },
+            None => Budget::NONE,
+        };
+        match limit {
+            Some(d) => Budget::after(d, TimeoutPhase::Call).min(policy),
+            None => policy,
         }
+    }
+
+    /// Runs `op` on pooled connections under the retry policy, within `call`.
+    fn run<T>(
+        &self,
+        work: Work<'_>,
+        call: Budget,
+        mut op: impl FnMut(&mut PooledConnection) -> Result<T>,
+    ) -> Result<T> {
+        let safe = work.safe_to_repeat();
+        run(&self.inner.retry, call, &self.inner.counters, false, |_| {
+            let mut conn = self.checkout(call)?;
+            op(&mut conn).map_err(|error| Failure {
+                may_have_run: work.may_have_run(&error, conn.last_write()),
+                safe_to_repeat: safe,
+                error,
+            })
+        })
+    }
+
+    fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {
+        let work = Work::One(request);
+        let call = self.call_budget(work, limit);
+        self.run(work, call, |conn| {
+            if let Some(d) = limit {
+                conn.set_read_timeout(d)?;
+            }
+            conn.execute(request)
+        })
+    }
+
+    fn execute_batch_within(
+        &self,
+        batch: &Batch<'_>,
+        limit: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        let work = Work::Batch(batch);
+        let call = self.call_budget(work, limit);
+        let retry = &self.inner.retry;
+        self.run(work, call, |conn| {
+            if let Some(d) = limit {
+                conn.set_read_timeout(d)?;
+            }
+            conn.execute_batch(batch)
+                .and_then(|r| refused(r, batch, retry))
+        })
     }
 }
 
 impl Execute for &Client {
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.with_retry(request.is_repeatable(), |conn| conn.execute(request))
+        self.execute_within(request, None)
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        let retry = &self.inner.retry;
-        self.with_retry(batch.repeatable, |conn| {
-            conn.execute_batch(batch).and_then(|r| refused(r, retry))
-        })
+        self.execute_batch_within(batch, None)
     }
 }
 
 /// A batch whose every reply is a retryable refusal (`LOADING` for each command, say) ran
 /// nothing, so it is safe to send again: it becomes that error for the retry loop. Any other
-/// mix of replies is returned as it is, since some commands ran.
-fn refused(replies: Vec<Value>, retry: &Retry) -> Result<Vec<Value>> {
+/// mix of replies is returned as it is, since some commands ran; so is a batch with a script or
+/// function in it, whose error reply is no proof that it did nothing.
+fn refused(replies: Vec<Value>, batch: &Batch<'_>, retry: &Retry) -> Result<Vec<Value>> {
     let first_refusal = match replies.first() {
         Some(Value::Error(e) | Value::BulkError(e)) if retry.retries_kind(e.kind()) => e.kind(),
         _ => return Ok(replies),
@@ -246,7 +322,7 @@ fn refused(replies: Vec<Value>, retry: &Retry) -> Result<Vec<Value>> {
     let all_refused = replies
         .iter()
         .all(|v| matches!(v, Value::Error(e) | Value::BulkError(e) if e.kind() == first_refusal));
-    if !all_refused {
+    if !all_refused || batch.metas.iter().any(|m| m.spec.runs_user_code()) {
         return Ok(replies);
     }
     match replies.into_iter().next() {
@@ -255,39 +331,49 @@ fn refused(replies: Vec<Value>, retry: &Retry) -> Result<Vec<Value>> {
     }
 }
 
-/// A view of a [`Client`] whose commands use their own read timeout: `client.with_timeout(d)`.
+/// A view of a [`Client`] whose calls each finish within a timeout: `client.with_timeout(d)`.
 #[derive(Debug, Clone, Copy)]
 pub struct WithTimeout<'a> {
     client: &'a Client,
-    read_timeout: Duration,
+    timeout: Duration,
 }
 
 impl Client {
-    /// Runs the commands called on the returned view with `read_timeout` instead of the
-    /// configured one (blocking commands add their own wait to it, as always):
+    /// Calls on the returned view each finish within `timeout`, whatever happens: waiting for
+    /// a pooled connection, connecting, every attempt, every reply and every backoff pause
+    /// together (an attempt still in flight when it runs out is cut short, and its connection
+    /// closed). Within it, a reply may take as long as is left, longer than the configured read
+    /// timeout if `timeout` is longer; a blocking command's own wait does not extend it:
     /// `client.with_timeout(Duration::from_millis(50)).get::<String>("k")`.
-    pub fn with_timeout(&self, read_timeout: Duration) -> WithTimeout<'_> {
+    ///
+    /// A zero `timeout` is refused with [`ErrorKind::InvalidInput`] when the call is made;
+    /// [`Duration::MAX`] means no limit.
+    pub fn with_timeout(&self, timeout: Duration) -> WithTimeout<'_> {
         WithTimeout {
             client: self,
-            read_timeout,
+            timeout,
         }
+    }
+}
+
+impl WithTimeout<'_> {
+    fn check(&self) -> Result<()> {
+        if self.timeout.is_zero() {
+            return Err(Error::invalid("with_timeout", "must be greater than zero"));
+        }
+        Ok(())
     }
 }
 
 impl Execute for WithTimeout<'_> {
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        let request = request.read_timeout(self.read_timeout);
-        let mut client = self.client;
-        client.execute(&request)
+        self.check()?;
+        self.client.execute_within(request, Some(self.timeout))
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        let batch = Batch {
-            read_timeout: Some(self.read_timeout),
-            ..*batch
-        };
-        let mut client = self.client;
-        client.execute_batch(&batch)
+        self.check()?;
+        self.client.execute_batch_within(batch, Some(self.timeout))
     }
 }
 
@@ -345,15 +431,39 @@ impl fmt::Debug for Client {
 ///     .build()?;
 /// # Ok::<(), redisync::Error>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[must_use = "call .build() to make the client"]
 pub struct ClientBuilder {
-    url: Option<String>,
+    /// A secret as a whole: the password may be in it.
+    url: Option<Secret>,
     edits: Vec<Edit>,
     pool: PoolConfig,
     retry: Option<Retry>,
     retry_on: Vec<ErrorKind>,
     health_check_interval: Option<Duration>,
+    hooks: Vec<ConnectHook>,
+    push_sink: Option<PushSink>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field(
+                "url",
+                &self
+                    .url
+                    .as_ref()
+                    .map(|u| crate::connection::redacted_url(u.expose())),
+            )
+            .field("edits", &self.edits)
+            .field("pool", &self.pool)
+            .field("retry", &self.retry)
+            .field("retry_on", &self.retry_on)
+            .field("health_check_interval", &self.health_check_interval)
+            .field("on_connect_hooks", &self.hooks.len())
+            .field("on_push", &self.push_sink.is_some())
+            .finish()
+    }
 }
 
 /// A connection setting applied after the URL is parsed, so that builder calls win over the
@@ -383,7 +493,7 @@ impl ClientBuilder {
 
     /// The server URL (default `redis://127.0.0.1:6379`); see [`ConnectionConfig::from_url`].
     pub fn url(mut self, url: &str) -> ClientBuilder {
-        self.url = Some(url.to_string());
+        self.url = Some(Secret::new(url));
         self
     }
     /// A TCP address instead of a URL.
@@ -484,10 +594,55 @@ impl ClientBuilder {
         self
     }
     /// PING a pooled connection that sat idle longer than this before it carries the next
-    /// command (default: off). A failed PING discards the connection, and the command goes on
-    /// under the retry policy with a new one.
+    /// command (default: off). A PING that gets no answer (a timeout, a closed connection)
+    /// discards the connection, and the command goes on under the retry policy with a new one;
+    /// any reply, even an error such as `LOADING`, shows the connection works.
     pub fn health_check_interval(mut self, interval: Duration) -> ClientBuilder {
         self.health_check_interval = Some(interval);
+        self
+    }
+
+    /// Runs `hook` on every connection the pool opens, after the handshake and inside the
+    /// connect timeout (`CLIENT TRACKING ON`, `CLIENT NO-EVICT ON`, `READONLY`, ...). What the
+    /// hook's commands do to the session is the connection's normal state: a connection is
+    /// reset to it, not to a bare handshake, when it goes back to the pool. A hook that fails
+    /// fails the connect (and the call that needed it, under the retry policy); it must leave no
+    /// reply unread and no transaction open. Hooks run in the order they were added.
+    ///
+    /// ```no_run
+    /// use redisync::{cmd, Client};
+    /// let client = Client::builder()
+    ///     .url("redis://127.0.0.1")
+    ///     .on_connect(|conn| cmd("CLIENT").arg("NO-EVICT").arg("ON").exec(conn))
+    ///     .build()?;
+    /// # Ok::<(), redisync::Error>(())
+    /// ```
+    pub fn on_connect(
+        mut self,
+        hook: impl Fn(&mut Connection) -> Result<()> + Send + Sync + 'static,
+    ) -> ClientBuilder {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Where push frames from pooled connections go (RESP3 only): those that arrive before a
+    /// reply on a busy connection (unless the connection has a handler of its own), and those
+    /// found waiting on an idle one, at checkout or, with
+    /// [`push_interval`](ClientBuilder::push_interval), by a periodic pass. It is called on
+    /// the thread that read the frame, with no lock held. Without one, such frames are logged
+    /// at debug level (their kind and size) and dropped.
+    pub fn on_push(
+        mut self,
+        sink: impl Fn(PushOrigin, Value) + Send + Sync + 'static,
+    ) -> ClientBuilder {
+        self.push_sink = Some(Arc::new(sink));
+        self
+    }
+
+    /// How often the pool's reaper reads push frames waiting on idle connections (default
+    /// none: they are read at the connection's next checkout).
+    pub fn push_interval(mut self, interval: Duration) -> ClientBuilder {
+        self.pool.push_interval = Some(interval);
         self
     }
 
@@ -499,7 +654,7 @@ impl ClientBuilder {
     /// setting.
     pub fn build(self) -> Result<Client> {
         let mut cfg = match &self.url {
-            Some(url) => ConnectionConfig::from_url(url)?,
+            Some(url) => ConnectionConfig::from_url(url.expose())?,
             None => ConnectionConfig::new("127.0.0.1", crate::connection::config::DEFAULT_PORT),
         };
         for e in self.edits {
@@ -545,14 +700,19 @@ impl ClientBuilder {
                 "must be greater than zero (leave it unset to turn health checks off)",
             ));
         }
-        let pool = Pool::new(self.pool, cfg)?;
+        if self.pool.push_interval == Some(Duration::ZERO) {
+            return Err(Error::invalid(
+                "push_interval",
+                "must be greater than zero (leave it unset to read pushes at checkout only)",
+            ));
+        }
+        let pool = Pool::new(self.pool, cfg, self.hooks, self.push_sink)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,
                 retry,
                 health_check_interval: self.health_check_interval,
-                retries: AtomicU64::new(0),
-                gave_up: AtomicU64::new(0),
+                counters: Counters::default(),
                 health_checks: AtomicU64::new(0),
             }),
         })

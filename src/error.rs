@@ -125,6 +125,11 @@ pub enum TimeoutPhase {
     Read,
     /// Sending a command.
     Write,
+    /// The deadline of a whole call ([`Retry::deadline`](crate::Retry::deadline) or
+    /// [`Client::with_timeout`](crate::Client::with_timeout)) passed, in whatever step it was.
+    Call,
+    /// Waiting for a free connection of the pool.
+    Pool,
 }
 
 impl fmt::Display for TimeoutPhase {
@@ -133,6 +138,8 @@ impl fmt::Display for TimeoutPhase {
             TimeoutPhase::Connect => "connect",
             TimeoutPhase::Read => "read",
             TimeoutPhase::Write => "write",
+            TimeoutPhase::Call => "call",
+            TimeoutPhase::Pool => "pool checkout",
         })
     }
 }

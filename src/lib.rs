@@ -118,6 +118,7 @@
 mod client;
 pub mod commands;
 mod connection;
+mod deadline;
 pub mod error;
 pub mod pool;
 pub mod pubsub;
@@ -128,8 +129,8 @@ pub mod testing;
 
 pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
 pub use commands::{
-    Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions, ToArg, ToArgs,
-    cmd, pipe, transaction, transaction_with,
+    ArgWriter, Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions,
+    ToArg, ToArgs, cmd, pipe, transaction, transaction_with,
 };
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
@@ -137,7 +138,8 @@ pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,
 };
-pub use connection::{Connection, PushHandler};
+pub use connection::{ConnectHook, Connection, PushHandler, PushOrigin, PushSink};
+pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
 pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;

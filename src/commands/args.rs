@@ -1,23 +1,211 @@
-//! Turning Rust values into command arguments, written straight into the connection's buffer.
+//! Turning Rust values into command arguments, written straight into the connection's buffer
+//! through an [`ArgWriter`], which takes whole arguments only and counts them, so the count a
+//! command announces can never disagree with what follows it.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::io::Write as _;
 
-use crate::resp::write_bulk;
-use crate::resp::{format_decimal, write_decimal};
+use crate::commands::table::CommandSpec;
+use crate::error::{Error, Result};
+use crate::resp::{format_decimal, write_bulk, write_decimal};
+
+/// Where arguments go: each call writes exactly one whole argument (a RESP bulk string) and
+/// counts it.
+///
+/// Implementations of [`ToArg`] and [`ToArgs`] receive one; there is no way to write raw bytes
+/// through it, so no implementation can make a command's header disagree with its body.
+///
+/// ```
+/// use redisync::{ArgWriter, ToArgs};
+/// struct Point { x: i64, y: i64 }
+/// impl ToArgs for Point {
+///     fn write_args(&self, out: &mut ArgWriter<'_>) {
+///         out.arg_int(self.x);
+///         out.arg_int(self.y);
+///     }
+/// }
+/// assert_eq!(Point { x: 1, y: 2 }.arg_count(), 2);
+/// ```
+pub struct ArgWriter<'a> {
+    /// `None`: only counting.
+    out: Option<&'a mut Vec<u8>>,
+    count: usize,
+    /// A [`ToArg`] that wrote other than one argument: how many it wrote.
+    misuse: Option<usize>,
+}
+
+impl<'a> ArgWriter<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> ArgWriter<'a> {
+        ArgWriter {
+            out: Some(out),
+            count: 0,
+            misuse: None,
+        }
+    }
+
+    fn counting() -> ArgWriter<'static> {
+        ArgWriter {
+            out: None,
+            count: 0,
+            misuse: None,
+        }
+    }
+
+    /// Writes one argument: any bytes, binary-safe.
+    #[inline]
+    pub fn arg(&mut self, bytes: &[u8]) {
+        self.count += 1;
+        if let Some(out) = &mut self.out {
+            write_bulk(out, bytes);
+        }
+    }
+
+    /// Writes one argument: a signed integer in decimal.
+    #[inline]
+    pub fn arg_int(&mut self, n: i64) {
+        self.decimal(n < 0, n.unsigned_abs());
+    }
+
+    /// Writes one argument: an unsigned integer in decimal.
+    #[inline]
+    pub fn arg_uint(&mut self, n: u64) {
+        self.decimal(false, n);
+    }
+
+    /// Writes one argument formatted by `format_args!`, without allocating for short ones:
+    /// `out.arg_fmt(format_args!("{id}:{field}"))`.
+    pub fn arg_fmt(&mut self, text: fmt::Arguments<'_>) {
+        if self.out.is_none() {
+            self.count += 1;
+            return;
+        }
+        let mut buf = [0u8; 64];
+        let mut cursor = &mut buf[..];
+        if cursor.write_fmt(text).is_ok() {
+            let len = 64 - cursor.len();
+            self.arg(&buf[..len]);
+        } else {
+            self.arg(text.to_string().as_bytes());
+        }
+    }
+
+    /// How many arguments have been written.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    #[inline]
+    fn decimal(&mut self, negative: bool, abs: u64) {
+        self.count += 1;
+        let Some(out) = &mut self.out else {
+            return;
+        };
+        let mut buf = [0u8; 20];
+        let digits = format_decimal(&mut buf, abs);
+        out.push(b'$');
+        write_decimal(out, (digits.len() + usize::from(negative)) as i64);
+        out.extend_from_slice(b"\r\n");
+        if negative {
+            out.push(b'-');
+        }
+        out.extend_from_slice(digits);
+        out.extend_from_slice(b"\r\n");
+    }
+
+    /// Arguments encoded earlier by an `ArgWriter` (so `count` is exact), copied in.
+    pub(crate) fn encoded(&mut self, bytes: &[u8], count: usize) {
+        self.count += count;
+        if let Some(out) = &mut self.out {
+            out.extend_from_slice(bytes);
+        }
+    }
+
+    /// Writes `value`, which must be exactly one argument; a [`ToArg`] that writes some other
+    /// number is recorded, and the command is refused before anything is sent.
+    #[inline]
+    pub(crate) fn one<T: ToArg + ?Sized>(&mut self, value: &T) {
+        let before = self.count;
+        value.write_arg(self);
+        let wrote = self.count - before;
+        if wrote != 1 && self.misuse.is_none() {
+            self.misuse = Some(wrote);
+        }
+    }
+}
+
+impl fmt::Debug for ArgWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArgWriter")
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+/// Encodes one whole command: `*N`, the command's name from its table entry (the container
+/// first for a subcommand), then `args`. On error nothing is left in `out`.
+#[inline]
+pub(crate) fn encode_command<A: ToArgs + ?Sized>(
+    out: &mut Vec<u8>,
+    spec: &CommandSpec,
+    args: &A,
+) -> Result<()> {
+    encode_with(out, |w| {
+        if let Some(container) = spec.container {
+            w.arg(container.as_bytes());
+        }
+        w.arg(spec.name.as_bytes());
+        args.write_args(w);
+    })
+}
+
+/// Encodes one command whose every argument, its name included, `write` writes.
+#[inline]
+pub(crate) fn encode_with(out: &mut Vec<u8>, write: impl FnOnce(&mut ArgWriter<'_>)) -> Result<()> {
+    let at = out.len();
+    // Room for `*N\r\n` with one digit; more digits move the body up once, at the end.
+    out.extend_from_slice(b"*0\r\n");
+    let mut w = ArgWriter::new(out);
+    write(&mut w);
+    let (count, misuse) = (w.count, w.misuse);
+    if let Some(n) = misuse {
+        out.truncate(at);
+        return Err(Error::invalid(
+            "argument",
+            format!("a ToArg value wrote {n} arguments; it must write exactly one"),
+        ));
+    }
+    if count == 0 {
+        out.truncate(at);
+        return Err(Error::invalid("command", "no command name"));
+    }
+    if count < 10 {
+        out[at + 1] = b'0' + count as u8;
+    } else {
+        let mut head = Vec::with_capacity(24);
+        head.push(b'*');
+        write_decimal(&mut head, count as i64);
+        head.extend_from_slice(b"\r\n");
+        out.splice(at..at + 4, head);
+    }
+    Ok(())
+}
 
 /// A value that is exactly one argument: a key, a field, a value.
 ///
 /// Implemented for strings, byte slices and vectors, integers, floats and `bool` (`1`/`0`).
 /// `u8` is deliberately not an argument on its own, so that `Vec<u8>` and `&[u8]` are always
-/// one binary-safe argument.
+/// one binary-safe argument. An implementation must write exactly one argument: one that
+/// writes none or several makes the command fail with
+/// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before anything is sent.
 pub trait ToArg {
-    /// Writes this argument as one RESP bulk string (use [`write_bulk`]).
-    fn write_arg(&self, out: &mut Vec<u8>);
+    /// Writes this value as one argument.
+    fn write_arg(&self, out: &mut ArgWriter<'_>);
 }
 
 /// Zero or more arguments: any [`ToArg`], and slices, vectors, arrays, sets, maps (key then
-/// value), tuples and `Option` of them.
+/// value), tuples (up to 12) and `Option` of them.
 ///
 /// ```
 /// use redisync::ToArgs;
@@ -26,94 +214,37 @@ pub trait ToArg {
 /// assert_eq!(None::<&str>.arg_count(), 0);
 /// ```
 pub trait ToArgs {
-    /// How many arguments [`ToArgs::write_args`] writes.
-    fn arg_count(&self) -> usize;
-    /// Writes each argument as a RESP bulk string.
-    fn write_args(&self, out: &mut Vec<u8>);
+    /// Writes each argument.
+    fn write_args(&self, out: &mut ArgWriter<'_>);
+
+    /// How many arguments [`ToArgs::write_args`] writes (it is run once, counting only).
+    fn arg_count(&self) -> usize {
+        let mut w = ArgWriter::counting();
+        self.write_args(&mut w);
+        w.count
+    }
 }
 
-/// Presents one [`ToArg`] as [`ToArgs`], for building requests from typed parameters.
+/// Presents one [`ToArg`] as [`ToArgs`], checking that it writes exactly one argument.
 pub(crate) struct One<T>(pub(crate) T);
 
 impl<T: ToArg> ToArgs for One<T> {
     #[inline]
-    fn arg_count(&self) -> usize {
-        1
-    }
-    #[inline]
-    fn write_args(&self, out: &mut Vec<u8>) {
-        self.0.write_arg(out)
-    }
-}
-
-/// A command name encoded as a bulk string at compile time (`const { Name::new("GET") }`), so
-/// typed commands spend nothing on formatting their own name.
-pub(crate) struct Name {
-    bulk: [u8; 32],
-    len: usize,
-}
-
-impl Name {
-    /// Encodes `name`; names longer than 16 bytes do not fit (none of Redis's do).
-    pub(crate) const fn new(name: &str) -> Name {
-        let bytes = name.as_bytes();
-        assert!(
-            !bytes.is_empty() && bytes.len() <= 16,
-            "command name length"
-        );
-        let mut bulk = [0u8; 32];
-        bulk[0] = b'$';
-        let mut i = 1;
-        if bytes.len() >= 10 {
-            bulk[i] = b'0' + (bytes.len() / 10) as u8;
-            i += 1;
-        }
-        bulk[i] = b'0' + (bytes.len() % 10) as u8;
-        bulk[i + 1] = b'\r';
-        bulk[i + 2] = b'\n';
-        i += 3;
-        let mut j = 0;
-        while j < bytes.len() {
-            bulk[i + j] = bytes[j];
-            j += 1;
-        }
-        bulk[i + j] = b'\r';
-        bulk[i + j + 1] = b'\n';
-        Name {
-            bulk,
-            len: i + j + 2,
-        }
-    }
-}
-
-impl ToArgs for Name {
-    #[inline]
-    fn arg_count(&self) -> usize {
-        1
-    }
-    #[inline]
-    fn write_args(&self, out: &mut Vec<u8>) {
-        // A fixed-size copy, then trimmed: cheaper than a variable-length one for a few bytes.
-        let at = out.len();
-        out.extend_from_slice(&self.bulk);
-        out.truncate(at + self.len);
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
+        out.one(&self.0)
     }
 }
 
 impl<T: ToArg + ?Sized> ToArg for &T {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
         (**self).write_arg(out)
     }
 }
 
 impl<T: ToArgs + ?Sized> ToArgs for &T {
     #[inline]
-    fn arg_count(&self) -> usize {
-        (**self).arg_count()
-    }
-    #[inline]
-    fn write_args(&self, out: &mut Vec<u8>) {
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
         (**self).write_args(out)
     }
 }
@@ -123,65 +254,63 @@ macro_rules! one_arg {
     ($($t:ty),* $(,)?) => {$(
         impl ToArgs for $t {
             #[inline]
-            fn arg_count(&self) -> usize { 1 }
-            #[inline]
-            fn write_args(&self, out: &mut Vec<u8>) { self.write_arg(out) }
+            fn write_args(&self, out: &mut ArgWriter<'_>) { out.one(self) }
         }
     )*};
 }
 
 impl ToArg for str {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self.as_bytes())
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self.as_bytes())
     }
 }
 impl ToArg for String {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self.as_bytes())
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self.as_bytes())
     }
 }
 impl ToArg for [u8] {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self)
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self)
     }
 }
 impl ToArg for Vec<u8> {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self)
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self)
     }
 }
 impl<const N: usize> ToArg for [u8; N] {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self)
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self)
     }
 }
 impl ToArg for Cow<'_, str> {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self.as_bytes())
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self.as_bytes())
     }
 }
 impl ToArg for Cow<'_, [u8]> {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, self)
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(self)
     }
 }
 impl ToArg for bool {
     #[inline]
-    fn write_arg(&self, out: &mut Vec<u8>) {
-        write_bulk(out, if *self { b"1" } else { b"0" })
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg(if *self { b"1" } else { b"0" })
     }
 }
 impl ToArg for char {
-    fn write_arg(&self, out: &mut Vec<u8>) {
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
         let mut buf = [0u8; 4];
-        write_bulk(out, self.encode_utf8(&mut buf).as_bytes())
+        out.arg(self.encode_utf8(&mut buf).as_bytes())
     }
 }
 
@@ -198,66 +327,71 @@ one_arg!(
 
 impl<const N: usize> ToArgs for [u8; N] {
     #[inline]
-    fn arg_count(&self) -> usize {
-        1
-    }
-    #[inline]
-    fn write_args(&self, out: &mut Vec<u8>) {
-        self.write_arg(out)
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
+        out.one(self)
     }
 }
 
-/// Writes an integer as a bulk string without allocating.
-#[inline]
-fn write_int_arg(out: &mut Vec<u8>, negative: bool, abs: u64) {
-    let mut buf = [0u8; 20];
-    let digits = format_decimal(&mut buf, abs);
-    out.push(b'$');
-    write_decimal(out, (digits.len() + usize::from(negative)) as i64);
-    out.extend_from_slice(b"\r\n");
-    if negative {
-        out.push(b'-');
-    }
-    out.extend_from_slice(digits);
-    out.extend_from_slice(b"\r\n");
-}
-
-macro_rules! int_arg {
+macro_rules! signed_arg {
     ($($t:ty),* $(,)?) => {$(
         impl ToArg for $t {
             #[inline]
-            #[allow(unused_comparisons)]
-            fn write_arg(&self, out: &mut Vec<u8>) {
-                write_int_arg(out, *self < 0, (*self as i128).unsigned_abs() as u64)
+            fn write_arg(&self, out: &mut ArgWriter<'_>) {
+                out.arg_int(i64::from(*self))
             }
         }
         one_arg!($t);
     )*};
 }
-int_arg!(i8, i16, i32, i64, isize, u16, u32, u64, usize);
+signed_arg!(i8, i16, i32, i64);
 
-macro_rules! wide_int_arg {
+macro_rules! unsigned_arg {
     ($($t:ty),* $(,)?) => {$(
         impl ToArg for $t {
-            fn write_arg(&self, out: &mut Vec<u8>) {
-                write_bulk(out, self.to_string().as_bytes())
+            #[inline]
+            fn write_arg(&self, out: &mut ArgWriter<'_>) {
+                out.arg_uint(u64::from(*self))
             }
         }
         one_arg!($t);
     )*};
 }
-wide_int_arg!(i128, u128);
+unsigned_arg!(u16, u32, u64);
+
+impl ToArg for isize {
+    #[inline]
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg_int(*self as i64)
+    }
+}
+impl ToArg for usize {
+    #[inline]
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg_uint(*self as u64)
+    }
+}
+impl ToArg for i128 {
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg_fmt(format_args!("{self}"))
+    }
+}
+impl ToArg for u128 {
+    fn write_arg(&self, out: &mut ArgWriter<'_>) {
+        out.arg_fmt(format_args!("{self}"))
+    }
+}
+one_arg!(isize, usize, i128, u128);
 
 macro_rules! float_arg {
     ($($t:ty),* $(,)?) => {$(
         impl ToArg for $t {
             /// Shortest text that reads back as the same number; infinities as `inf`/`-inf`,
             /// which Redis accepts for scores and increments.
-            fn write_arg(&self, out: &mut Vec<u8>) {
+            fn write_arg(&self, out: &mut ArgWriter<'_>) {
                 if self.is_infinite() {
-                    write_bulk(out, if *self > 0.0 { b"inf" } else { b"-inf" })
+                    out.arg(if *self > 0.0 { b"inf" } else { b"-inf" })
                 } else {
-                    write_bulk(out, self.to_string().as_bytes())
+                    out.arg_fmt(format_args!("{self}"))
                 }
             }
         }
@@ -267,10 +401,7 @@ macro_rules! float_arg {
 float_arg!(f32, f64);
 
 impl<T: ToArgs> ToArgs for Option<T> {
-    fn arg_count(&self) -> usize {
-        self.as_ref().map_or(0, ToArgs::arg_count)
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
         if let Some(v) = self {
             v.write_args(out)
         }
@@ -282,10 +413,7 @@ impl<T: ToArgs> ToArgs for Option<T> {
 macro_rules! iter_args {
     ($(impl[$($g:tt)*] $ty:ty;)*) => {$(
         impl<$($g)*> ToArgs for $ty {
-            fn arg_count(&self) -> usize {
-                self.iter().map(|item| item.arg_count()).sum()
-            }
-            fn write_args(&self, out: &mut Vec<u8>) {
+            fn write_args(&self, out: &mut ArgWriter<'_>) {
                 for item in self.iter() {
                     item.write_args(out)
                 }
@@ -307,23 +435,15 @@ iter_args! {
 /// No arguments at all: `script.invoke(con, (), ())` for a script without keys or arguments.
 impl ToArgs for () {
     #[inline]
-    fn arg_count(&self) -> usize {
-        0
-    }
-    #[inline]
-    fn write_args(&self, _out: &mut Vec<u8>) {}
+    fn write_args(&self, _out: &mut ArgWriter<'_>) {}
 }
 
 macro_rules! tuple_args {
     ($($name:ident)+) => {
         impl<$($name: ToArgs),+> ToArgs for ($($name,)+) {
             #[allow(non_snake_case)]
-            fn arg_count(&self) -> usize {
-                let ($($name,)+) = self;
-                0 $(+ $name.arg_count())+
-            }
-            #[allow(non_snake_case)]
-            fn write_args(&self, out: &mut Vec<u8>) {
+            #[inline]
+            fn write_args(&self, out: &mut ArgWriter<'_>) {
                 let ($($name,)+) = self;
                 $($name.write_args(out);)+
             }
@@ -336,6 +456,64 @@ tuple_args!(A B C);
 tuple_args!(A B C D);
 tuple_args!(A B C D E);
 tuple_args!(A B C D E F);
+tuple_args!(A B C D E F G);
+tuple_args!(A B C D E F G H);
+tuple_args!(A B C D E F G H I);
+tuple_args!(A B C D E F G H I J);
+tuple_args!(A B C D E F G H I J K);
+tuple_args!(A B C D E F G H I J K L);
+
+/// Arguments already written as RESP bulk strings, and exactly how many.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Encoded {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl Encoded {
+    /// Appends `args`.
+    pub(crate) fn push(&mut self, args: &dyn ToArgs) -> Result<()> {
+        let at = self.bytes.len();
+        let mut w = ArgWriter::new(&mut self.bytes);
+        args.write_args(&mut w);
+        let (count, misuse) = (w.count, w.misuse);
+        if let Some(n) = misuse {
+            self.bytes.truncate(at);
+            return Err(Error::invalid(
+                "argument",
+                format!("a ToArg value wrote {n} arguments; it must write exactly one"),
+            ));
+        }
+        self.count += count;
+        Ok(())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+}
+
+impl ToArgs for Encoded {
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
+        out.encoded(&self.bytes, self.count)
+    }
+    fn arg_count(&self) -> usize {
+        self.count
+    }
+}
+
+impl fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Counts only: arguments can be secrets.
+        f.debug_struct("Encoded")
+            .field("args", &self.count)
+            .finish()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -343,7 +521,9 @@ mod tests {
 
     fn encode(a: &dyn ToArgs) -> Vec<u8> {
         let mut out = Vec::new();
-        a.write_args(&mut out);
+        let mut w = ArgWriter::new(&mut out);
+        a.write_args(&mut w);
+        assert_eq!(w.count(), a.arg_count());
         out
     }
 
@@ -355,20 +535,56 @@ mod tests {
         assert_eq!(encode(&0u64), b"$1\r\n0\r\n");
         assert_eq!(encode(&u64::MAX), b"$20\r\n18446744073709551615\r\n");
         assert_eq!(encode(&i64::MIN), b"$20\r\n-9223372036854775808\r\n");
+        assert_eq!(
+            encode(&u128::MAX),
+            format!("$39\r\n{}\r\n", u128::MAX).as_bytes()
+        );
         assert_eq!(encode(&1.5f64), b"$3\r\n1.5\r\n");
+        assert_eq!(encode(&1e300f64).len(), 301 + 8);
         assert_eq!(encode(&f64::NEG_INFINITY), b"$4\r\n-inf\r\n");
         assert_eq!(encode(&true), b"$1\r\n1\r\n");
         assert_eq!(encode(&Some("x")), b"$1\r\nx\r\n");
         assert_eq!(encode(&None::<i32>), b"");
         assert_eq!(encode(&[("a", 1)]), b"$1\r\na\r\n$1\r\n1\r\n");
         let m: BTreeMap<&str, &str> = [("k", "v")].into();
-        assert_eq!(
-            (m.arg_count(), encode(&m)),
-            (2, b"$1\r\nk\r\n$1\r\nv\r\n".to_vec())
-        );
+        assert_eq!(encode(&m), b"$1\r\nk\r\n$1\r\nv\r\n".to_vec());
         assert_eq!(b"raw".arg_count(), 1);
-        for name in ["GET", "CLIENT", "ZRANGEBYSCORE", "A"] {
-            assert_eq!(encode(&Name::new(name)), encode(&name), "{name}");
+        let twelve = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, "twelve");
+        assert_eq!(twelve.arg_count(), 12);
+    }
+
+    #[test]
+    fn the_header_counts_what_was_written() {
+        let mut out = Vec::new();
+        encode_with(&mut out, |w| {
+            for i in 0..12 {
+                w.arg_int(i);
+            }
+        })
+        .unwrap();
+        assert!(out.starts_with(b"*12\r\n$1\r\n0\r\n"), "{out:?}");
+        assert_eq!(crate::resp::split_command(&out).unwrap().len(), 12);
+        out.clear();
+        encode_with(&mut out, |w| w.arg(b"PING")).unwrap();
+        assert_eq!(out, b"*1\r\n$4\r\nPING\r\n");
+    }
+
+    #[test]
+    fn a_to_arg_that_writes_two_arguments_is_refused_and_leaves_nothing() {
+        struct Two;
+        impl ToArg for Two {
+            fn write_arg(&self, out: &mut ArgWriter<'_>) {
+                out.arg(b"a");
+                out.arg(b"b");
+            }
         }
+        let mut out = b"earlier".to_vec();
+        let e = encode_with(&mut out, |w| {
+            w.arg(b"GET");
+            One(&Two).write_args(w);
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(out, b"earlier");
     }
 }

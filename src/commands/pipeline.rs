@@ -9,11 +9,14 @@
 
 use std::marker::PhantomData;
 
+use std::fmt;
+
 use super::cmd::{Cmd, Request};
 use super::reply::FromValue;
+use super::table::spec;
 use super::typed::Commands;
 use super::{Batch, Execute};
-use crate::connection::session::SessionEffect;
+use crate::connection::Meta;
 use crate::error::{Error, Result, ServerError};
 use crate::resp::Value;
 
@@ -51,15 +54,17 @@ pub fn pipe() -> Pipe<()> {
 /// let counts: Vec<i64> = p.query(&mut conn)?;
 /// # Ok::<(), redisync::Error>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Pipeline {
     buf: Vec<u8>,
-    count: usize,
-    effects: Vec<SessionEffect>,
+    /// Each queued command's table entry and where its bytes end.
+    metas: Vec<Meta>,
     atomic: bool,
     /// Commands that are not safe to send twice.
     unrepeatable: usize,
     declared_idempotent: bool,
+    /// A command that could not be encoded: the pipeline is refused when sent.
+    invalid: Option<String>,
 }
 
 impl Pipeline {
@@ -75,10 +80,18 @@ impl Pipeline {
     }
 
     fn push(&mut self, request: &Request<'_>) {
-        request.encode(&mut self.buf);
-        self.count += 1;
-        self.effects.extend(request.effect());
-        self.unrepeatable += usize::from(!request.is_repeatable());
+        match request.encode(&mut self.buf) {
+            Ok(()) => {
+                self.metas.push(Meta {
+                    spec: request.spec(),
+                    end: self.buf.len(),
+                });
+                self.unrepeatable += usize::from(!request.is_repeatable());
+            }
+            Err(e) => {
+                self.invalid.get_or_insert(e.to_string());
+            }
+        }
     }
 
     /// Wraps the commands in `MULTI` ... `EXEC`, so they run as one transaction. The replies are
@@ -92,8 +105,13 @@ impl Pipeline {
 
     /// Declares every queued command safe to send again after its replies were lost (the
     /// caller's opt-in for a pipeline of idempotent writes), so the client's retry policy may
-    /// re-send the whole pipeline after a timeout or a dropped connection. Read-only commands
-    /// need no opt-in; an atomic pipeline is never re-sent once written, whatever this says.
+    /// re-send the whole pipeline after a timeout or a dropped connection.
+    ///
+    /// Without it, a pipeline is sent again only if nothing in it can have run yet (the
+    /// connection failed before any command of it was written whole; for an atomic one, before
+    /// `EXEC` was), or if every command in it is safe to repeat by the command table (it
+    /// changes nothing). An atomic pipeline is never re-sent once `EXEC` was written, whatever
+    /// this says.
     pub fn idempotent(&mut self) -> &mut Pipeline {
         self.declared_idempotent = true;
         self
@@ -106,20 +124,20 @@ impl Pipeline {
 
     /// How many commands are queued.
     pub fn len(&self) -> usize {
-        self.count
+        self.metas.len()
     }
 
     /// Whether no command is queued.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.metas.is_empty()
     }
 
     /// Removes every queued command (keeping the atomic setting and the buffer's memory).
     pub fn clear(&mut self) {
         self.buf.clear();
-        self.count = 0;
-        self.effects.clear();
+        self.metas.clear();
         self.unrepeatable = 0;
+        self.invalid = None;
     }
 
     /// Sends every command with one write and converts the list of replies: into a tuple, a
@@ -129,31 +147,43 @@ impl Pipeline {
     /// Connection errors and timeouts; in atomic mode, `ExecAbort` and `Watch` as described at
     /// [`Pipeline::atomic`]; a conversion error, or the first error reply, when converting.
     pub fn query<T: FromValue>(&self, mut con: impl Execute) -> Result<T> {
+        if let Some(e) = &self.invalid {
+            return Err(Error::invalid("pipeline", e.clone()));
+        }
+        let repeatable = self.unrepeatable == 0 || self.declared_idempotent;
         if !self.atomic {
             let batch = Batch {
                 encoded: &self.buf,
-                count: self.count,
-                effects: &self.effects,
-                repeatable: self.unrepeatable == 0 || self.declared_idempotent,
-                read_timeout: None,
+                metas: &self.metas,
+                atomic: false,
+                repeatable,
             };
             return T::from_value(Value::Array(con.execute_batch(&batch)?));
         }
-        let mut encoded = Vec::with_capacity(self.buf.len() + 32);
-        encoded.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n");
+        const MULTI: &[u8] = b"*1\r\n$5\r\nMULTI\r\n";
+        const EXEC: &[u8] = b"*1\r\n$4\r\nEXEC\r\n";
+        let mut encoded = Vec::with_capacity(self.buf.len() + MULTI.len() + EXEC.len());
+        encoded.extend_from_slice(MULTI);
         encoded.extend_from_slice(&self.buf);
-        encoded.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
-        let mut effects = Vec::with_capacity(self.effects.len() + 2);
-        effects.push(SessionEffect::Multi);
-        effects.extend_from_slice(&self.effects);
-        effects.push(SessionEffect::EndTransaction);
-        // A transaction is never re-sent once written: EXEC may have run.
+        encoded.extend_from_slice(EXEC);
+        let mut metas = Vec::with_capacity(self.metas.len() + 2);
+        metas.push(Meta {
+            spec: &spec::MULTI,
+            end: MULTI.len(),
+        });
+        metas.extend(self.metas.iter().map(|m| Meta {
+            spec: m.spec,
+            end: m.end + MULTI.len(),
+        }));
+        metas.push(Meta {
+            spec: &spec::EXEC,
+            end: encoded.len(),
+        });
         let batch = Batch {
             encoded: &encoded,
-            count: self.count + 2,
-            effects: &effects,
-            repeatable: false,
-            read_timeout: None,
+            metas: &metas,
+            atomic: true,
+            repeatable,
         };
         let mut replies = con.execute_batch(&batch)?;
         T::from_value(exec_result(&mut replies)?)
@@ -183,6 +213,27 @@ fn exec_result(replies: &mut Vec<Value>) -> Result<Value> {
     }
 }
 
+impl fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Command names only: arguments can be secrets (`CONFIG SET requirepass ...`).
+        f.debug_struct("Pipeline")
+            .field("commands", &Names(&self.metas))
+            .field("atomic", &self.atomic)
+            .finish()
+    }
+}
+
+/// Command names of a pipeline, for `Debug`.
+struct Names<'a>(&'a [Meta]);
+
+impl fmt::Debug for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|m| m.spec.full_name()))
+            .finish()
+    }
+}
+
 impl Commands for &mut Pipeline {
     type Output<T: FromValue> = Self;
 
@@ -193,7 +244,7 @@ impl Commands for &mut Pipeline {
 }
 
 /// A typed pipeline from [`pipe()`]: `L` is the tuple of reply types queued so far.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pipe<L> {
     inner: Pipeline,
     types: PhantomData<fn() -> L>,
@@ -243,6 +294,12 @@ impl<L: Append> Commands for Pipe<L> {
             inner: self.inner,
             types: PhantomData,
         }
+    }
+}
+
+impl<L> fmt::Debug for Pipe<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pipe").field(&self.inner).finish()
     }
 }
 

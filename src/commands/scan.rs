@@ -10,10 +10,10 @@ use std::iter::FusedIterator;
 use std::marker::PhantomData;
 
 use super::Execute;
-use super::args::{One, ToArg, ToArgs};
+use super::args::{ArgWriter, Encoded, One, ToArg, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
-use super::script::Encoded;
+use super::table::{CommandSpec, spec};
 use crate::error::{Error, ProtocolError, Result};
 use crate::resp::Value;
 
@@ -85,13 +85,7 @@ impl ScanOptions {
 
 impl ToArgs for ScanOptions {
     /// `MATCH`, `COUNT` and `TYPE`, each with its value, for those that are set.
-    fn arg_count(&self) -> usize {
-        2 * (usize::from(self.pattern.is_some())
-            + usize::from(self.count.is_some())
-            + usize::from(self.kind.is_some()))
-    }
-
-    fn write_args(&self, out: &mut Vec<u8>) {
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
         self.pattern.as_ref().map(|p| ("MATCH", p)).write_args(out);
         self.count.map(|n| ("COUNT", n)).write_args(out);
         self.kind.as_ref().map(|t| ("TYPE", t)).write_args(out);
@@ -118,7 +112,7 @@ impl ToArgs for ScanOptions {
 /// # Ok::<(), redisync::Error>(())
 /// ```
 pub fn scan<T: FromValue, E: Execute>(con: E, options: ScanOptions) -> ScanIter<E, T> {
-    ScanIter::new(con, "SCAN", None, options, false)
+    ScanIter::new(con, &spec::SCAN, Ok(None), options, false)
 }
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT n]`: the hash's `(field, value)` pairs.
@@ -137,7 +131,7 @@ pub fn hscan<F: FromValue, V: FromValue, E: Execute>(
     key: impl ToArg,
     options: ScanOptions,
 ) -> ScanIter<E, (F, V)> {
-    ScanIter::new(con, "HSCAN", Some(encode_key(&key)), options, true)
+    ScanIter::new(con, &spec::HSCAN, encode_key(&key), options, true)
 }
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT n]`: the set's members.
@@ -146,7 +140,7 @@ pub fn sscan<T: FromValue, E: Execute>(
     key: impl ToArg,
     options: ScanOptions,
 ) -> ScanIter<E, T> {
-    ScanIter::new(con, "SSCAN", Some(encode_key(&key)), options, false)
+    ScanIter::new(con, &spec::SSCAN, encode_key(&key), options, false)
 }
 
 /// `ZSCAN key cursor [MATCH pattern] [COUNT n]`: the sorted set's `(member, score)` pairs.
@@ -155,13 +149,13 @@ pub fn zscan<M: FromValue, E: Execute>(
     key: impl ToArg,
     options: ScanOptions,
 ) -> ScanIter<E, (M, f64)> {
-    ScanIter::new(con, "ZSCAN", Some(encode_key(&key)), options, true)
+    ScanIter::new(con, &spec::ZSCAN, encode_key(&key), options, true)
 }
 
-fn encode_key(key: &dyn ToArg) -> Encoded {
+fn encode_key(key: &dyn ToArg) -> Result<Option<Encoded>> {
     let mut encoded = Encoded::default();
-    encoded.push(&One(key));
-    encoded
+    encoded.push(&One(key))?;
+    Ok(Some(encoded))
 }
 
 /// An iterator over a `SCAN`-family command's elements, made by [`scan`], [`hscan`],
@@ -195,6 +189,7 @@ fn encode_key(key: &dyn ToArg) -> Encoded {
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ScanIter<E, T> {
     con: E,
+    spec: &'static CommandSpec,
     command: &'static str,
     key: Option<Encoded>,
     options: ScanOptions,
@@ -213,14 +208,20 @@ pub struct ScanIter<E, T> {
 impl<E: Execute, T: FromValue> ScanIter<E, T> {
     fn new(
         con: E,
-        command: &'static str,
-        key: Option<Encoded>,
+        spec: &'static CommandSpec,
+        key: Result<Option<Encoded>>,
         options: ScanOptions,
         pairs: bool,
     ) -> ScanIter<E, T> {
-        let pending = options.check(command).err();
+        let command = spec.name();
+        let (key, key_error) = match key {
+            Ok(k) => (k, None),
+            Err(e) => (None, Some(e)),
+        };
+        let pending = key_error.or_else(|| options.check(command).err());
         ScanIter {
             con,
+            spec,
             command,
             key,
             finished: pending.is_some(),
@@ -237,8 +238,8 @@ impl<E: Execute, T: FromValue> ScanIter<E, T> {
 
     /// Sends the next command and takes its batch and cursor.
     fn fetch(&mut self) -> Result<()> {
-        let request = (self.command, &self.key, self.cursor, &self.options);
-        let reply = self.con.execute(&Request::new(&request))?;
+        let request = (&self.key, self.cursor, &self.options);
+        let reply = self.con.execute(&Request::new(self.spec, &request))?;
         let (next, items) = parse_reply(self.command, reply)?;
         if self.pairs && items.len() % 2 != 0 {
             return Err(unexpected(format!(
@@ -432,7 +433,7 @@ mod tests {
             .kind("hash")
             .max_empty_batches(9);
         let mut out = Vec::new();
-        o.write_args(&mut out);
+        o.write_args(&mut ArgWriter::new(&mut out));
         assert_eq!(o.arg_count(), 6);
         assert_eq!(
             out,

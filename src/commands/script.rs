@@ -19,18 +19,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::Execute;
-use super::args::{Name, One, ToArg, ToArgs};
+use super::args::{Encoded, One, ToArg, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
+use super::table::{CommandSpec, spec};
 use crate::error::{Error, ErrorKind, ProtocolError, Result};
 use crate::resp::Value;
-
-/// A command name, encoded at compile time.
-macro_rules! name {
-    ($name:literal) => {
-        const { Name::new($name) }
-    };
-}
 
 /// A Lua script, with the SHA1 of its source computed once.
 ///
@@ -133,11 +127,9 @@ impl Script {
     /// Connection errors, a compile error in the script, or a server whose SHA1 of the source
     /// differs from [`Script::sha`].
     pub fn load(&self, mut con: impl Execute) -> Result<()> {
-        let sha: String = FromValue::from_value(con.execute(&Request::new(&(
-            name!("SCRIPT"),
-            name!("LOAD"),
-            &*self.code,
-        )))?)?;
+        let sha: String = FromValue::from_value(
+            con.execute(&Request::new(&spec::SCRIPT_LOAD, &(&*self.code,)))?,
+        )?;
         if sha.eq_ignore_ascii_case(&self.sha) {
             Ok(())
         } else {
@@ -171,13 +163,13 @@ impl Script {
         keys: &dyn ToArgs,
         args: &dyn ToArgs,
     ) -> Result<Value> {
-        let name = if read_only {
-            name!("EVALSHA_RO")
+        let spec = if read_only {
+            &spec::EVALSHA_RO
         } else {
-            name!("EVALSHA")
+            &spec::EVALSHA
         };
-        let request = (name, self.sha.as_str(), keys.arg_count(), keys, args);
-        con.execute(&Request::new(&request))
+        let request = (self.sha.as_str(), keys.arg_count(), keys, args);
+        con.execute(&Request::new(spec, &request))
     }
 }
 
@@ -205,6 +197,8 @@ pub struct ScriptInvocation<'a> {
     script: &'a Script,
     keys: Encoded,
     args: Encoded,
+    /// A key or argument that could not be encoded: the call is refused.
+    invalid: Option<String>,
 }
 
 impl<'a> ScriptInvocation<'a> {
@@ -213,19 +207,31 @@ impl<'a> ScriptInvocation<'a> {
             script,
             keys: Encoded::default(),
             args: Encoded::default(),
+            invalid: None,
         }
     }
 
     /// Adds a key (or several). Keys are sent before arguments whatever the order of calls.
     pub fn key(&mut self, key: impl ToArgs) -> &mut ScriptInvocation<'a> {
-        self.keys.push(&key);
+        if let Err(e) = self.keys.push(&key) {
+            self.invalid.get_or_insert(e.to_string());
+        }
         self
     }
 
     /// Adds an argument (or several).
     pub fn arg(&mut self, arg: impl ToArgs) -> &mut ScriptInvocation<'a> {
-        self.args.push(&arg);
+        if let Err(e) = self.args.push(&arg) {
+            self.invalid.get_or_insert(e.to_string());
+        }
         self
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.invalid {
+            Some(why) => Err(Error::invalid("script argument", why.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Runs the script, as [`Script::invoke`].
@@ -233,6 +239,7 @@ impl<'a> ScriptInvocation<'a> {
     /// # Errors
     /// As [`Script::invoke`].
     pub fn invoke<T: FromValue>(&self, con: impl Execute) -> Result<T> {
+        self.check()?;
         self.script.invoke(con, &self.keys, &self.args)
     }
 
@@ -241,6 +248,7 @@ impl<'a> ScriptInvocation<'a> {
     /// # Errors
     /// As [`Script::invoke_ro`].
     pub fn invoke_ro<T: FromValue>(&self, con: impl Execute) -> Result<T> {
+        self.check()?;
         self.script.invoke_ro(con, &self.keys, &self.args)
     }
 }
@@ -250,32 +258,9 @@ impl fmt::Debug for ScriptInvocation<'_> {
         // Counts only: arguments can be secrets.
         f.debug_struct("ScriptInvocation")
             .field("sha", &self.script.sha)
-            .field("keys", &self.keys.count)
-            .field("args", &self.args.count)
+            .field("keys", &self.keys.count())
+            .field("args", &self.args.count())
             .finish()
-    }
-}
-
-/// Arguments already written as RESP bulk strings, and how many.
-#[derive(Clone, Default)]
-pub(crate) struct Encoded {
-    bytes: Vec<u8>,
-    count: usize,
-}
-
-impl Encoded {
-    pub(crate) fn push(&mut self, args: &dyn ToArgs) {
-        self.count += args.arg_count();
-        args.write_args(&mut self.bytes);
-    }
-}
-
-impl ToArgs for Encoded {
-    fn arg_count(&self) -> usize {
-        self.count
-    }
-    fn write_args(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.bytes)
     }
 }
 
@@ -301,7 +286,7 @@ pub fn fcall<T: FromValue>(
     keys: impl ToArgs,
     args: impl ToArgs,
 ) -> Result<T> {
-    call_function(con, const { Name::new("FCALL") }, function, keys, args)
+    call_function(con, &spec::FCALL, function, keys, args)
 }
 
 /// `FCALL_RO` (Redis 7.0+): calls a function registered with the `no-writes` flag; the server
@@ -315,19 +300,19 @@ pub fn fcall_ro<T: FromValue>(
     keys: impl ToArgs,
     args: impl ToArgs,
 ) -> Result<T> {
-    call_function(con, const { Name::new("FCALL_RO") }, function, keys, args)
+    call_function(con, &spec::FCALL_RO, function, keys, args)
 }
 
 /// `FCALL`/`FCALL_RO function numkeys keys... args...`.
 fn call_function<T: FromValue>(
     mut con: impl Execute,
-    command: Name,
+    command: &'static CommandSpec,
     function: impl ToArg,
     keys: impl ToArgs,
     args: impl ToArgs,
 ) -> Result<T> {
-    let request = (command, One(&function), keys.arg_count(), &keys, &args);
-    T::from_value(con.execute(&Request::new(&request))?)
+    let request = (One(&function), keys.arg_count(), &keys, &args);
+    T::from_value(con.execute(&Request::new(command, &request))?)
 }
 
 /// `FUNCTION LOAD [REPLACE] code` (Redis 7.0+): loads a library (its source starts with
@@ -338,9 +323,8 @@ fn call_function<T: FromValue>(
 /// Connection errors, a compile error, or (without `replace`) `ERR Library '...' already
 /// exists`.
 pub fn function_load(mut con: impl Execute, code: &str, replace: bool) -> Result<String> {
-    let replace = replace.then_some(name!("REPLACE"));
-    let request = (name!("FUNCTION"), name!("LOAD"), replace, code);
-    String::from_value(con.execute(&Request::new(&request))?)
+    let replace = replace.then_some("REPLACE");
+    String::from_value(con.execute(&Request::new(&spec::FUNCTION_LOAD, &(replace, code)))?)
 }
 
 /// The SHA-1 digest of `data` (FIPS 180-4). Used only to name scripts, as Redis does; not for
@@ -480,14 +464,10 @@ mod tests {
         let mut inv = s.arg("x");
         inv.key(["k1", "k2"]).arg(7);
         let mut out = Vec::new();
-        let args = (
-            name!("EVALSHA"),
-            s.sha(),
-            inv.keys.arg_count(),
-            &inv.keys,
-            &inv.args,
-        );
-        Request::new(&args).encode(&mut out);
+        let args = (s.sha(), inv.keys.arg_count(), &inv.keys, &inv.args);
+        Request::new(&spec::EVALSHA, &args)
+            .encode(&mut out)
+            .unwrap();
         let text = String::from_utf8(out).unwrap_or_default();
         let want = format!(
             "*7\r\n$7\r\nEVALSHA\r\n$40\r\n{}\r\n$1\r\n2\r\n$2\r\nk1\r\n$2\r\nk2\r\n$1\r\nx\r\n$1\r\n7\r\n",

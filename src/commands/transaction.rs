@@ -11,6 +11,7 @@ use super::typed::Commands;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::resp::Value;
+use crate::retry::{Backoff, FullJitterBackoff};
 
 /// How many times [`transaction`] runs its closure before giving up on conflicts: 10.
 pub const DEFAULT_TRANSACTION_ATTEMPTS: u32 = 10;
@@ -99,11 +100,13 @@ fn lost_while_watching(e: Error) -> Error {
     }
 }
 
-/// A short random pause, growing with the attempt, so that competing writers spread out
-/// instead of colliding again in lockstep.
+/// A short random pause, growing with the attempt (full jitter from 1 ms doubling up to
+/// 50 ms, the retry layer's backoff), so that competing writers spread out instead of colliding
+/// again in lockstep.
 fn pause(attempt: u32) {
-    let cap_us = (1000u64 << attempt.min(6)).min(50_000);
-    std::thread::sleep(Duration::from_micros(rand::random_range(0..=cap_us)));
+    let backoff = FullJitterBackoff::new(Duration::from_millis(1), Duration::from_millis(50))
+        .unwrap_or_default();
+    std::thread::sleep(backoff.delay(attempt, Duration::ZERO));
 }
 
 /// The connection while keys are watched: unwatches on every way out, panics included.

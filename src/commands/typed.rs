@@ -1,18 +1,11 @@
 //! One method per Redis command.
 
 use super::Execute;
-use super::args::{Name, One, ToArg, ToArgs};
+use super::args::{ArgWriter, One, ToArg, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
-use crate::connection::session::SessionEffect;
+use super::table::spec;
 use crate::error::Result;
-
-/// A command name, encoded at compile time.
-macro_rules! name {
-    ($name:literal) => {
-        const { Name::new($name) }
-    };
-}
 
 /// Typed Redis commands, one method per command.
 ///
@@ -36,25 +29,25 @@ pub trait Commands: Sized {
     /// `PING`: checks the connection.
     /// <https://redis.io/commands/ping>
     fn ping(self) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("PING"),)).repeatable())
+        self.run(&Request::new(&spec::PING, &()))
     }
 
     /// `ECHO message`: the server sends the message back.
     /// <https://redis.io/commands/echo>
     fn echo<T: FromValue>(self, message: impl ToArg) -> Self::Output<T> {
-        self.run(&Request::new(&(name!("ECHO"), One(&message))).repeatable())
+        self.run(&Request::new(&spec::ECHO, &(One(&message))))
     }
 
     /// `GET key`: the value, or `None` when the key does not exist.
     /// <https://redis.io/commands/get>
     fn get<T: FromValue>(self, key: impl ToArg) -> Self::Output<Option<T>> {
-        self.run(&Request::new(&(name!("GET"), One(&key))).repeatable())
+        self.run(&Request::new(&spec::GET, &(One(&key))))
     }
 
     /// `SET key value`.
     /// <https://redis.io/commands/set>
     fn set(self, key: impl ToArg, value: impl ToArg) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("SET"), One(&key), One(&value))).repeatable())
+        self.run(&Request::new(&spec::SET, &(One(&key), One(&value))))
     }
 
     /// `SET key value [NX|XX] [EX|PX|EXAT|PXAT|KEEPTTL]`: returns whether the value was set
@@ -66,12 +59,10 @@ pub trait Commands: Sized {
         value: impl ToArg,
         options: SetOptions,
     ) -> Self::Output<bool> {
-        self.run(&Request::new(&(
-            name!("SET"),
-            One(&key),
-            One(&value),
-            &options,
-        )))
+        self.run(&Request::new(
+            &spec::SET,
+            &(One(&key), One(&value), &options),
+        ))
     }
 
     /// `SET key value ... GET`: sets the value and returns the old one (`None` if the key did not
@@ -83,81 +74,72 @@ pub trait Commands: Sized {
         value: impl ToArg,
         options: SetOptions,
     ) -> Self::Output<Option<T>> {
-        self.run(&Request::new(&(
-            name!("SET"),
-            One(&key),
-            One(&value),
-            &options,
-            name!("GET"),
-        )))
+        self.run(&Request::new(
+            &spec::SET,
+            &(One(&key), One(&value), &options, "GET"),
+        ))
     }
 
     /// `DEL key [key ...]`: how many of the keys existed and were removed.
     /// <https://redis.io/commands/del>
     fn del(self, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(&(name!("DEL"), &keys)))
+        self.run(&Request::new(&spec::DEL, &(&keys)))
     }
 
     /// `EXISTS key [key ...]`: how many of the keys exist (a key named twice counts twice).
     /// <https://redis.io/commands/exists>
     fn exists(self, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(&(name!("EXISTS"), &keys)).repeatable())
+        self.run(&Request::new(&spec::EXISTS, &(&keys)))
     }
 
     /// `EXPIRE key seconds`: whether the timeout was set (`false` when the key does not exist).
     /// A zero or negative time deletes the key.
     /// <https://redis.io/commands/expire>
     fn expire(self, key: impl ToArg, seconds: i64) -> Self::Output<bool> {
-        self.run(&Request::new(&(name!("EXPIRE"), One(&key), &seconds)))
+        self.run(&Request::new(&spec::EXPIRE, &(One(&key), &seconds)))
     }
 
     /// `TTL key`: seconds to live; `-1` when the key has no expiry, `-2` when it does not exist.
     /// <https://redis.io/commands/ttl>
     fn ttl(self, key: impl ToArg) -> Self::Output<i64> {
-        self.run(&Request::new(&(name!("TTL"), One(&key))).repeatable())
+        self.run(&Request::new(&spec::TTL, &(One(&key))))
     }
 
     /// `INCR key`: the value after adding one.
     /// <https://redis.io/commands/incr>
     fn incr(self, key: impl ToArg) -> Self::Output<i64> {
-        self.run(&Request::new(&(name!("INCR"), One(&key))))
+        self.run(&Request::new(&spec::INCR, &(One(&key))))
     }
 
     /// `INCRBY key delta`: the value after adding `delta`.
     /// <https://redis.io/commands/incrby>
     fn incr_by(self, key: impl ToArg, delta: i64) -> Self::Output<i64> {
-        self.run(&Request::new(&(name!("INCRBY"), One(&key), &delta)))
+        self.run(&Request::new(&spec::INCRBY, &(One(&key), &delta)))
     }
 
     /// `MGET key [key ...]`: each key's value, `None` where a key does not exist.
     /// <https://redis.io/commands/mget>
     fn mget<T: FromValue>(self, keys: impl ToArgs) -> Self::Output<Vec<Option<T>>> {
-        self.run(&Request::new(&(name!("MGET"), &keys)).repeatable())
+        self.run(&Request::new(&spec::MGET, &(&keys)))
     }
 
     /// `MSET key value [key value ...]`, from pairs: `conn.mset(&[("a", 1), ("b", 2)])`.
     /// <https://redis.io/commands/mset>
     fn mset(self, pairs: impl ToArgs) -> Self::Output<()> {
-        self.run(&Request::new(&(name!("MSET"), &pairs)).repeatable())
+        self.run(&Request::new(&spec::MSET, &(&pairs)))
     }
 
     /// `WATCH key [key ...]`: make the next `EXEC` on this connection fail if any of the keys
     /// changes first. Mostly used through [`transaction`](crate::transaction).
     /// <https://redis.io/commands/watch>
     fn watch(self, keys: impl ToArgs) -> Self::Output<()> {
-        self.run(&Request::with_effect(
-            &(name!("WATCH"), &keys),
-            SessionEffect::Watch,
-        ))
+        self.run(&Request::new(&spec::WATCH, &keys))
     }
 
     /// `UNWATCH`: forget every watched key.
     /// <https://redis.io/commands/unwatch>
     fn unwatch(self) -> Self::Output<()> {
-        self.run(&Request::with_effect(
-            &(name!("UNWATCH"),),
-            SessionEffect::Unwatch,
-        ))
+        self.run(&Request::new(&spec::UNWATCH, &()))
     }
 }
 
@@ -226,16 +208,7 @@ impl SetOptions {
 }
 
 impl ToArgs for SetOptions {
-    fn arg_count(&self) -> usize {
-        let expiry = match self.expiry {
-            Some(("KEEPTTL", _)) => 1,
-            Some(_) => 2,
-            None => 0,
-        };
-        usize::from(self.condition.is_some()) + expiry
-    }
-
-    fn write_args(&self, out: &mut Vec<u8>) {
+    fn write_args(&self, out: &mut ArgWriter<'_>) {
         self.condition.write_args(out);
         match self.expiry {
             Some(("KEEPTTL", _)) => "KEEPTTL".write_args(out),
@@ -251,8 +224,11 @@ mod tests {
 
     fn encode(o: &SetOptions) -> String {
         let mut out = Vec::new();
-        o.write_args(&mut out);
-        assert_eq!(out.iter().filter(|b| **b == b'$').count(), o.arg_count());
+        let mut w = ArgWriter::new(&mut out);
+        o.write_args(&mut w);
+        let n = w.count();
+        assert_eq!(out.iter().filter(|b| **b == b'$').count(), n);
+        assert_eq!(n, o.arg_count());
         String::from_utf8(out).unwrap().replace("\r\n", " ")
     }
 

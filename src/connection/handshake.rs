@@ -1,10 +1,10 @@
 //! The commands that open a session: `HELLO` (or `AUTH` on RESP2), `CLIENT SETNAME`, `SELECT`,
-//! `CLIENT SETINFO`. They run under the connect deadline (the caller maps their timeouts).
-
-use std::time::{Duration, Instant};
+//! `CLIENT SETINFO`. They go through the one write path like any command, under the connect
+//! budget the connection was given.
 
 use super::config::{ConnectionConfig, Protocol};
-use super::{Connection, reply_to_result};
+use super::{Connection, Meta, reply_to_result};
+use crate::commands::table::{CommandSpec, spec};
 use crate::error::{Error, ErrorKind, ProtocolError, Result, ServerError};
 use crate::resp::{Value, write_bulk, write_command_header};
 
@@ -15,19 +15,30 @@ fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
-/// One command, one reply (an error reply kept as a value).
-fn exchange(conn: &mut Connection, args: &[&[u8]], deadline: Deadline) -> Result<Value> {
-    conn.limit_to(deadline.0, deadline.1)?;
-    conn.write_with(1, |out| encode(out, args))?;
-    conn.read_reply()
+/// One command, one reply; an error reply comes back as `Err(Error::Server)`.
+fn exchange(conn: &mut Connection, spec: &'static CommandSpec, args: &[&[u8]]) -> Result<Value> {
+    conn.exchange(spec, |out| {
+        encode(out, args);
+        Ok(())
+    })
+    .map_err(|e| mismatch(conn, e))
 }
 
-/// The connect deadline and the configured connect timeout (for the error message).
-#[derive(Clone, Copy)]
-struct Deadline(Instant, Duration);
+/// A server that answers the first command with a TLS record speaks TLS: say so, instead of
+/// a protocol error that looks like a broken server (and would be retried).
+fn mismatch(conn: &Connection, e: Error) -> Error {
+    match e {
+        Error::Protocol(ProtocolError::UnknownType(0x15 | 0x16)) => {
+            Error::tls(std::io::Error::other(format!(
+                "{} answered with TLS: use a rediss:// URL (or the server's plain port)",
+                conn.addr
+            )))
+        }
+        e => e,
+    }
+}
 
-pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig, deadline: Instant) -> Result<()> {
-    let deadline = Deadline(deadline, cfg.connect_timeout);
+pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig) -> Result<()> {
     let password = cfg.password.as_ref().map(|p| p.expose().as_bytes());
     let user = cfg.username.as_deref().unwrap_or("default").as_bytes();
     let mut named = false;
@@ -40,16 +51,17 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig, deadline: Insta
         if let Some(name) = &cfg.client_name {
             args.extend_from_slice(&[b"SETNAME", name.as_bytes()]);
         }
-        match exchange(conn, &args, deadline)? {
-            Value::Map(_) | Value::Array(_) => {
+        match exchange(conn, &spec::HELLO, &args) {
+            Ok(Value::Map(_) | Value::Array(_)) => {
                 conn.set_protocol(Protocol::Resp3);
                 named = true;
             }
-            Value::Error(e) | Value::BulkError(e) if hello_unsupported(&e) => {
+            Ok(other) => return Err(unexpected("HELLO", &other)),
+            Err(Error::Server(e)) if hello_unsupported(&e) => {
                 log::debug!("server has no RESP3 ({e}); falling back to RESP2");
             }
-            Value::Error(e) | Value::BulkError(e) => return Err(auth_or_server(e)),
-            other => return Err(unexpected("HELLO", &other)),
+            Err(Error::Server(e)) => return Err(auth_or_server(e)),
+            Err(e) => return Err(e),
         }
     }
 
@@ -57,13 +69,14 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig, deadline: Insta
         if let Some(pass) = password {
             // Without a user name, the one-argument form works on every server version.
             let reply = match &cfg.username {
-                Some(u) => exchange(conn, &[b"AUTH", u.as_bytes(), pass], deadline)?,
-                None => exchange(conn, &[b"AUTH", pass], deadline)?,
+                Some(u) => exchange(conn, &spec::AUTH, &[b"AUTH", u.as_bytes(), pass]),
+                None => exchange(conn, &spec::AUTH, &[b"AUTH", pass]),
             };
             match reply {
-                Value::Okay => {}
-                Value::Error(e) | Value::BulkError(e) => return Err(Error::Auth(e)),
-                other => return Err(unexpected("AUTH", &other)),
+                Ok(Value::Okay) => {}
+                Ok(other) => return Err(unexpected("AUTH", &other)),
+                Err(Error::Server(e)) => return Err(Error::Auth(e)),
+                Err(e) => return Err(e),
             }
         }
     }
@@ -71,32 +84,46 @@ pub(super) fn run(conn: &mut Connection, cfg: &ConnectionConfig, deadline: Insta
     // The rest goes in one round trip.
     let db = cfg.db.to_string();
     let version = env!("CARGO_PKG_VERSION");
-    let mut steps: Vec<(Step, Vec<&[u8]>)> = Vec::with_capacity(4);
+    let mut steps: Vec<(Step, &'static CommandSpec, Vec<&[u8]>)> = Vec::with_capacity(4);
     if let (false, Some(name)) = (named, &cfg.client_name) {
-        steps.push((Step::SetName, vec![b"CLIENT", b"SETNAME", name.as_bytes()]));
+        steps.push((
+            Step::SetName,
+            &spec::CLIENT_SETNAME,
+            vec![b"CLIENT", b"SETNAME", name.as_bytes()],
+        ));
     }
     if cfg.db != 0 {
-        steps.push((Step::Select, vec![b"SELECT", db.as_bytes()]));
+        steps.push((Step::Select, &spec::SELECT, vec![b"SELECT", db.as_bytes()]));
     }
     if cfg.lib_info {
-        steps.push((
-            Step::LibInfo,
-            vec![b"CLIENT", b"SETINFO", b"LIB-NAME", b"redisync"],
-        ));
-        steps.push((
-            Step::LibInfo,
-            vec![b"CLIENT", b"SETINFO", b"LIB-VER", version.as_bytes()],
-        ));
-    }
-    conn.limit_to(deadline.0, deadline.1)?;
-    conn.write_with(steps.len(), |out| {
-        for (_, args) in &steps {
-            encode(out, args);
+        for (field, value) in [
+            (&b"LIB-NAME"[..], &b"redisync"[..]),
+            (b"LIB-VER", version.as_bytes()),
+        ] {
+            steps.push((
+                Step::LibInfo,
+                &spec::CLIENT_SETINFO,
+                vec![b"CLIENT", b"SETINFO", field, value],
+            ));
         }
-    })?;
-    // Read every reply before judging any, so the stream stays in step even when one failed.
-    let replies = conn.read_replies(steps.len())?;
-    for ((step, _), reply) in steps.into_iter().zip(replies) {
+    }
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let mut encoded = Vec::new();
+    let mut metas = Vec::with_capacity(steps.len());
+    for (_, spec, args) in &steps {
+        encode(&mut encoded, args);
+        metas.push(Meta {
+            spec,
+            end: encoded.len(),
+        });
+    }
+    // Every reply is read before any is judged, so the stream stays in step when one failed.
+    let replies = conn
+        .exchange_batch(&metas, &encoded)
+        .map_err(|e| mismatch(conn, e))?;
+    for ((step, _, _), reply) in steps.into_iter().zip(replies) {
         match (step, reply_to_result(reply)) {
             (_, Ok(_)) => {}
             // Servers before 7.2 have no CLIENT SETINFO; the library name is only a courtesy.

@@ -1,5 +1,6 @@
-//! One connection to one server: a socket, its buffers, its deadlines, and the rule that a
-//! connection whose byte stream can no longer be trusted is never used again.
+//! One connection to one server: a socket, its buffers, its deadlines, the one write path every
+//! command byte goes through, and the rule that a connection whose byte stream can no longer be
+//! trusted is never used again.
 
 pub mod config;
 mod handshake;
@@ -9,15 +10,22 @@ mod stream;
 mod tls;
 mod url;
 
+pub(crate) use url::redacted as redacted_url;
+
+use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use self::config::{Address, ConnectionConfig, Protocol};
-use self::session::{Session, SessionEffect};
-use self::stream::Stream;
+use self::session::Session;
+use self::stream::{Stream, Timed, is_timeout};
+use crate::commands::table::{CommandSpec, SessionEffect, Wait};
+use crate::deadline::Budget;
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
-use crate::resp::{Decoder, Value};
+use crate::resp::{Decoder, Value, split_command};
 
 /// The first read buffer; it grows (doubling) only when one reply does not fit.
 const INITIAL_READ_BUFFER: usize = 16 * 1024;
@@ -25,8 +33,33 @@ const INITIAL_READ_BUFFER: usize = 16 * 1024;
 /// pin its memory for the life of a pooled connection.
 const MAX_IDLE_READ_BUFFER: usize = 1024 * 1024;
 
-/// A handler for RESP3 push frames that arrive while a reply is awaited.
+/// A handler for RESP3 push frames that arrive on one connection while a reply is awaited.
 pub type PushHandler = Box<dyn FnMut(Value) + Send>;
+
+/// Where push frames from a pool's connections go when the connection has no handler of its
+/// own: one sink for the whole pool, fed from busy connections (pushes that arrive before a
+/// reply) and idle ones (read at checkout, or by the pool's periodic pass).
+pub type PushSink = Arc<dyn Fn(PushOrigin, Value) + Send + Sync>;
+
+/// Extra commands run on every connection a client's pool opens, after the handshake and
+/// inside the connect deadline; see
+/// [`ClientBuilder::on_connect`](crate::ClientBuilder::on_connect).
+pub type ConnectHook = Arc<dyn Fn(&mut Connection) -> Result<()> + Send + Sync>;
+
+/// Which connection a push frame came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PushOrigin {
+    connection: u64,
+}
+
+impl PushOrigin {
+    /// The connection's number, unique in this process ([`Connection::id`]).
+    pub fn connection_id(&self) -> u64 {
+        self.connection
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One connection to a Redis server.
 ///
@@ -44,13 +77,24 @@ pub type PushHandler = Box<dyn FnMut(Value) + Send>;
 /// # Deadlines and broken connections
 ///
 /// Opening is bounded by the connect timeout (resolution, every address, the TLS handshake and
-/// the handshake commands together). Sending a command is bounded by the write timeout, and
-/// receiving its whole reply by the read timeout, measured from the first read.
+/// the handshake commands together). Sending a command (or a pipeline) is bounded by the write
+/// timeout, and receiving all of its replies by the read timeout, both counted from when the
+/// command was sent; a blocking command adds its own wait. The bound holds for every system
+/// call, TLS's own included.
 ///
 /// Any I/O error, timeout or protocol error in the middle of an exchange marks the connection
 /// broken: from then on every call fails at once with [`Error::Broken`], and the socket is shut
 /// down. A late reply can therefore never be read as the answer to a later command. Error
 /// *replies* from the server (`-ERR ...`) leave the connection healthy.
+///
+/// # One write path
+///
+/// Every command reaches the socket through one function, which refuses to start an exchange
+/// while replies to earlier [`Connection::send`] calls are unread, refuses the commands that
+/// would change how many replies the server sends (`SUBSCRIBE`, `MONITOR`, `CLIENT REPLY`:
+/// [`SessionEffect::Refused`](crate::commands::table::SessionEffect::Refused)), records what
+/// each command does to the session (applied when its reply confirms it), and how far the
+/// write got.
 pub struct Connection {
     stream: Stream,
     rbuf: Vec<u8>,
@@ -60,19 +104,109 @@ pub struct Connection {
     decoder: Decoder,
     broken: Option<ErrorKind>,
     protocol: Protocol,
+    /// Replies owed for commands already written.
     pending: usize,
+    /// Commands whose replies must be looked at when they arrive (a session effect to
+    /// confirm, a blocking wait for `recv`), oldest first.
+    owed: VecDeque<Owed>,
+    /// Replies read so far: the sequence number of the next reply.
+    replies_read: u64,
     read_timeout: Duration,
     write_timeout: Duration,
-    socket_read_timeout: Duration,
-    socket_write_timeout: Duration,
+    baseline: Baseline,
+    /// The budget of the current call (or of the connect), bounding every wait in it.
+    cap: Budget,
     push_handler: Option<PushHandler>,
+    push_sink: Option<PushSink>,
+    /// The frame being decoded started with `>`: a push, not a reply.
+    mid_push: bool,
     session: Session,
-    /// Whether the last request's bytes all left (so the server may have run it).
-    sent_whole: bool,
-    /// When the last reply arrived (for health checks).
+    last_write: WriteReport,
+    /// When the last exchange was sent (for health checks and idle expiry).
     last_used: Instant,
     db: u32,
     addr: Address,
+    id: u64,
+}
+
+/// The client-side settings a connection starts with, which a pool restores on check-in.
+#[derive(Debug, Clone, Copy)]
+struct Baseline {
+    read_timeout: Duration,
+    write_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Owed {
+    seq: u64,
+    effect: SessionEffect,
+    wait: Wait,
+}
+
+/// How a frame is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// An exchange: refused while replies to earlier sends are owed.
+    Exchange,
+    /// [`Connection::send`]: may follow other sends; [`Connection::recv`] reads the replies.
+    Queue,
+    /// A subscriber's commands: their answers are pushes read as frames, nothing is owed.
+    Untracked,
+}
+
+/// One command of a frame of several, as the write path sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Meta {
+    pub(crate) spec: &'static CommandSpec,
+    /// Where the command's bytes end in the frame.
+    pub(crate) end: usize,
+}
+
+/// The commands of one frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Metas<'a> {
+    /// A single command: the whole frame.
+    One(&'static CommandSpec),
+    /// Several, each with where it ends.
+    Many(&'a [Meta]),
+}
+
+impl Metas<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Metas::One(_) => 1,
+            Metas::Many(m) => m.len(),
+        }
+    }
+
+    /// Each command's entry and the end of its bytes (`frame_len` for a single one).
+    fn each(&self, frame_len: usize) -> impl Iterator<Item = (&'static CommandSpec, usize)> + '_ {
+        let one = match self {
+            Metas::One(spec) => Some((*spec, frame_len)),
+            Metas::Many(_) => None,
+        };
+        let many = match self {
+            Metas::One(_) => &[][..],
+            Metas::Many(m) => m,
+        };
+        one.into_iter().chain(many.iter().map(|m| (m.spec, m.end)))
+    }
+}
+
+/// How far the last write got: of its `commands`, how many left whole (so the server may
+/// have run them even if no reply comes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WriteReport {
+    pub(crate) commands: usize,
+    pub(crate) complete: usize,
+}
+
+/// A frame on its way: when its last byte left, and how long the server may hold the replies
+/// back on purpose (its blocking commands' waits together).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sent {
+    at: Instant,
+    wait: Wait,
 }
 
 impl Connection {
@@ -84,15 +218,25 @@ impl Connection {
     /// Connects with these settings and runs the handshake (`HELLO`/`AUTH`, `SELECT`, client
     /// name and library info), all under the connect timeout.
     pub fn with_config(cfg: &ConnectionConfig) -> Result<Connection> {
-        let deadline = Instant::now() + cfg.connect_timeout;
-        let t = cfg.connect_timeout;
+        Connection::connect(cfg, &[], Budget::NONE, None)
+    }
+
+    /// Connects, runs the handshake and then `hooks`, all within the connect timeout and
+    /// `call` (the budget of the call that needs the connection), whichever ends first.
+    pub(crate) fn connect(
+        cfg: &ConnectionConfig,
+        hooks: &[ConnectHook],
+        call: Budget,
+        push_sink: Option<PushSink>,
+    ) -> Result<Connection> {
+        let budget = Budget::after(cfg.connect_timeout, TimeoutPhase::Connect).min(call);
         let stream = match &cfg.address {
             Address::Tcp { host, port } => {
-                let addrs = socket::resolve(host, *port, deadline, t)?;
-                let tcp = socket::connect_tcp(&addrs, deadline, t, cfg.keepalive)?;
+                let addrs = socket::resolve(host, *port, budget)?;
+                let tcp = socket::connect_tcp(&addrs, budget, cfg.keepalive)?;
                 match &cfg.tls {
-                    Some(tls) => tls::wrap(tcp, host, tls, deadline, t)?,
-                    None => Stream::Tcp(tcp),
+                    Some(tls) => tls::wrap(tcp, host, tls, budget)?,
+                    None => Stream::Tcp(Timed::new(tcp)),
                 }
             }
             #[cfg(unix)]
@@ -100,7 +244,7 @@ impl Connection {
                 if cfg.tls.is_some() {
                     return Err(Error::invalid("TLS", "not available over a Unix socket"));
                 }
-                Stream::Unix(socket::connect_unix(path, deadline, t)?)
+                Stream::Unix(Timed::new(socket::connect_unix(path, budget)?))
             }
             #[cfg(not(unix))]
             Address::Unix(_) => {
@@ -117,26 +261,39 @@ impl Connection {
             broken: None,
             protocol: Protocol::Resp2,
             pending: 0,
-            read_timeout: cfg.read_timeout,
-            write_timeout: cfg.write_timeout,
-            socket_read_timeout: Duration::ZERO,
-            socket_write_timeout: Duration::ZERO,
+            owed: VecDeque::new(),
+            replies_read: 0,
+            // Inside the connect, only the connect budget bounds each exchange.
+            read_timeout: Duration::MAX,
+            write_timeout: Duration::MAX,
+            baseline: Baseline {
+                read_timeout: cfg.read_timeout,
+                write_timeout: cfg.write_timeout,
+            },
+            cap: budget,
             push_handler: None,
+            push_sink,
+            mid_push: false,
             session: Session::default(),
-            sent_whole: false,
+            last_write: WriteReport::default(),
             last_used: Instant::now(),
             db: cfg.db,
             addr: cfg.address.clone(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         };
-        // The handshake runs under what is left of the connect deadline (each exchange gets the
-        // time remaining when it starts); its timeouts are connect timeouts.
-        match handshake::run(&mut conn, cfg, deadline) {
-            Ok(()) => {}
-            Err(Error::Timeout { .. }) => return Err(Error::timeout(TimeoutPhase::Connect, t)),
-            Err(e) => return Err(e),
+        handshake::run(&mut conn, cfg)?;
+        for hook in hooks {
+            hook(&mut conn)?;
+            if conn.pending > 0 || conn.session.multi || conn.session.watching {
+                return Err(Error::invalid(
+                    "on_connect hook",
+                    "it must leave no reply unread and no transaction or watch open",
+                ));
+            }
         }
-        conn.read_timeout = cfg.read_timeout;
-        conn.write_timeout = cfg.write_timeout;
+        // What the handshake and the hooks did is this connection's normal state.
+        conn.session.set_baseline();
+        conn.restore();
         log::debug!("connected to {} over {}", conn.addr, conn.stream.kind());
         Ok(conn)
     }
@@ -157,6 +314,12 @@ impl Connection {
         &self.addr
     }
 
+    /// This connection's number, unique in the process (push frames from a pool say which
+    /// connection they came from by it).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Whether an earlier error made this connection unusable.
     pub fn is_broken(&self) -> bool {
         self.broken.is_some()
@@ -168,40 +331,49 @@ impl Connection {
         self.pending
     }
 
-    /// The read timeout for each reply.
+    /// The read timeout: how long all the replies of one command or pipeline may take, from
+    /// when it was sent.
     pub fn read_timeout(&self) -> Duration {
         self.read_timeout
     }
 
-    /// Changes the read timeout for later replies.
+    /// The write timeout: how long sending one command or pipeline may take.
+    pub fn write_timeout(&self) -> Duration {
+        self.write_timeout
+    }
+
+    /// Changes the read timeout for later commands ([`Duration::MAX`]: no limit). On a pooled
+    /// connection this lasts until it goes back to the pool, which restores the configured one.
     ///
     /// # Errors
     /// A zero duration is invalid input.
     pub fn set_read_timeout(&mut self, timeout: Duration) -> Result<()> {
-        if timeout.is_zero() {
-            return Err(Error::invalid("read timeout", "must be greater than zero"));
-        }
-        self.read_timeout = timeout;
+        self.read_timeout = positive("read timeout", timeout)?;
         Ok(())
     }
 
-    /// Changes the write timeout for later commands.
+    /// Changes the write timeout for later commands ([`Duration::MAX`]: no limit). On a pooled
+    /// connection this lasts until it goes back to the pool.
     ///
     /// # Errors
     /// A zero duration is invalid input.
     pub fn set_write_timeout(&mut self, timeout: Duration) -> Result<()> {
-        if timeout.is_zero() {
-            return Err(Error::invalid("write timeout", "must be greater than zero"));
-        }
-        self.write_timeout = timeout;
+        self.write_timeout = positive("write timeout", timeout)?;
         Ok(())
     }
 
     /// Sets the handler for RESP3 push frames (invalidations, pub/sub messages) that arrive
-    /// while a reply is awaited. Without a handler they are logged at debug level and dropped;
-    /// they are never returned as a reply.
+    /// while a reply is awaited. Without one they go to the pool's push handler (if the
+    /// client has one) or are logged at debug level and dropped; they are never returned as a
+    /// reply. On a pooled connection the handler is removed when it goes back to the pool.
     pub fn set_push_handler(&mut self, handler: impl FnMut(Value) + Send + 'static) {
         self.push_handler = Some(Box::new(handler));
+    }
+
+    /// Whether keys are watched on this connection (a `WATCH` not yet ended by `EXEC`,
+    /// `DISCARD` or `UNWATCH`), as the server's replies confirmed.
+    pub fn is_watching(&self) -> bool {
+        self.session.watching
     }
 
     /// Refuses work on a broken connection.
@@ -224,125 +396,242 @@ impl Connection {
         e
     }
 
-    /// Encodes requests into the write buffer with `encode`, then sends them all with one write
-    /// (as far as the OS allows) under the write timeout. `replies` is how many replies the
-    /// server will owe for them.
-    pub(crate) fn write_with(
+    /// The one write path: every command byte that reaches the socket goes through here.
+    ///
+    /// It refuses an exchange while replies are owed (a [`Mode::Queue`] send excepted) and
+    /// the commands the table refuses on an ordinary connection, before writing anything;
+    /// encodes the frame with `encode`; writes it under the write timeout and the call's
+    /// budget, recording how many commands left whole; and notes, for each command, the
+    /// session effect its reply must confirm and how long it may block.
+    pub(crate) fn write_frame(
         &mut self,
-        replies: usize,
-        encode: impl FnOnce(&mut Vec<u8>),
-    ) -> Result<()> {
-        self.write_at(replies, encode, Instant::now()).map(drop)
-    }
-
-    /// [`Connection::write_with`] with the clock already read at `start`. Returns the instant
-    /// the reply's deadline counts from: `start` when one write sent everything (the usual
-    /// case, so a round trip reads the clock once), otherwise the moment the last byte left.
-    #[inline]
-    fn write_at(
-        &mut self,
-        replies: usize,
-        encode: impl FnOnce(&mut Vec<u8>),
-        start: Instant,
-    ) -> Result<Instant> {
+        mode: Mode,
+        metas: Metas<'_>,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Sent> {
         self.check()?;
-        self.sent_whole = false;
-        self.wbuf.clear();
-        encode(&mut self.wbuf);
-        match self.flush_wbuf(start) {
-            Ok(sent) => {
-                self.sent_whole = true;
-                self.pending += replies;
-                Ok(sent)
-            }
-            Err(e) => Err(self.fail(e)),
+        if mode == Mode::Exchange && self.pending > 0 {
+            return Err(Error::invalid(
+                "command",
+                "replies to earlier send() calls are still unread; recv() them first",
+            ));
         }
-    }
-
-    #[inline]
-    fn flush_wbuf(&mut self, start: Instant) -> Result<Instant> {
-        let timeout = self.write_timeout;
-        let mut written = 0;
-        let mut writes = 0;
-        while written < self.wbuf.len() {
-            // The first write is bounded by the socket timeout itself; later ones by what is
-            // left of the whole budget.
-            let limit = if writes == 0 {
-                timeout
-            } else {
-                left_of(start, timeout).ok_or_else(|| write_timeout(timeout))?
-            };
-            writes += 1;
-            if self.socket_write_timeout != limit {
-                self.stream.set_write_timeout(limit).map_err(Error::Io)?;
-                self.socket_write_timeout = limit;
+        if mode != Mode::Untracked {
+            for (spec, _) in metas.each(0) {
+                if let SessionEffect::Refused(why) = spec.session {
+                    return Err(Error::invalid(spec.full_name(), why));
+                }
             }
-            match self.stream.write(&self.wbuf[written..]) {
-                Ok(0) => return Err(Error::Closed),
-                Ok(n) => written += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if socket::is_timeout(&e) => return Err(write_timeout(timeout)),
-                Err(e) => return Err(Error::Io(e)),
+        }
+        let n = metas.len();
+        self.last_write = WriteReport {
+            commands: n,
+            complete: 0,
+        };
+        self.wbuf.clear();
+        encode(&mut self.wbuf)?;
+        let start = Instant::now();
+        let budget =
+            Budget::from_start(start, self.write_timeout, TimeoutPhase::Write).min(self.cap);
+        let done = match self.flush(budget, start) {
+            Ok(done) => done,
+            Err((e, written)) => {
+                self.last_write.complete = metas
+                    .each(self.wbuf.len())
+                    .take_while(|(_, end)| *end <= written)
+                    .count();
+                return Err(self.fail(e));
             }
+        };
+        self.last_write.complete = n;
+        let mut wait = Wait::None;
+        if mode != Mode::Untracked {
+            let first_seq = self.replies_read + self.pending as u64;
+            let mut begin = 0;
+            for (seq, (spec, end)) in (first_seq..).zip(metas.each(self.wbuf.len())) {
+                let w = match spec.blocking {
+                    Some(_) => command_wait(spec, self.wbuf.get(begin..end).unwrap_or(&[])),
+                    None => Wait::None,
+                };
+                if spec.session != SessionEffect::None || w != Wait::None {
+                    self.owed.push_back(Owed {
+                        seq,
+                        effect: spec.session,
+                        wait: w,
+                    });
+                }
+                wait = wait.then(w);
+                begin = end;
+            }
+            self.pending += n;
         }
         if self.wbuf.capacity() > MAX_IDLE_READ_BUFFER {
             self.wbuf = Vec::with_capacity(1024);
         }
+        Ok(Sent { at: done, wait })
+    }
+
+    /// Writes the whole write buffer under `budget`. Returns when the last byte left (`start`
+    /// when one write sent everything, the usual case, so a round trip reads the clock once),
+    /// or the error and how many bytes had left.
+    #[inline]
+    fn flush(
+        &mut self,
+        budget: Budget,
+        start: Instant,
+    ) -> std::result::Result<Instant, (Error, usize)> {
+        self.stream
+            .arm_write(budget.deadline, budget.deadline.remaining_at(start));
+        let mut written = 0;
+        let mut writes = 0u32;
+        while written < self.wbuf.len() {
+            match self.stream.write(&self.wbuf[written..]) {
+                Ok(0) => return Err((Error::Closed, written)),
+                Ok(n) => {
+                    written += n;
+                    writes += 1;
+                }
+                Err(e) if is_timeout(&e) => return Err((budget.timeout(), written)),
+                Err(e) => return Err((Error::Io(e), written)),
+            }
+        }
         Ok(if writes <= 1 { start } else { Instant::now() })
     }
 
-    /// Reads the next reply (pushes go to the push handler), under the read timeout.
-    pub(crate) fn read_reply(&mut self) -> Result<Value> {
-        self.read_reply_from(None)
-    }
-
-    /// Reads the next reply. Its deadline counts from `start`, or, when that is `None`, from
-    /// the first time the socket has to be read: a reply already in the buffer (the usual case
-    /// inside a pipeline) costs no clock read at all.
+    /// The budget for the replies of a frame: the read timeout from when it was sent, plus
+    /// its blocking waits, within the call's budget. Also the first read's timeout, known
+    /// without reading the clock again.
     #[inline]
-    fn read_reply_from(&mut self, start: Option<Instant>) -> Result<Value> {
-        let timeout = self.read_timeout;
-        self.read_reply_within(start, timeout)
-    }
-
-    #[inline]
-    fn read_reply_within(&mut self, start: Option<Instant>, timeout: Duration) -> Result<Value> {
-        self.check()?;
-        let mut clock = ReadClock {
-            timeout,
-            start,
-            reads: 0,
+    fn reply_budget(&self, sent: Sent) -> (Budget, Option<Duration>) {
+        let own = match sent.wait.extend(self.read_timeout) {
+            Some(after) => Budget::from_start(sent.at, after, TimeoutPhase::Read),
+            None => Budget::NONE,
         };
+        let budget = own.min(self.cap);
+        (budget, budget.deadline.remaining_at(sent.at))
+    }
+
+    /// Sends one command and reads its reply, turning an error reply into an error.
+    #[inline]
+    pub(crate) fn exchange(
+        &mut self,
+        spec: &'static CommandSpec,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Value> {
+        let sent = self.write_frame(Mode::Exchange, Metas::One(spec), encode)?;
+        let (budget, mut first) = self.reply_budget(sent);
+        let reply = self.read_reply(&budget, &mut first)?;
+        self.last_used = sent.at;
+        reply_to_result(reply)
+    }
+
+    /// Sends an encoded frame of several commands with one write and reads all their
+    /// replies under one deadline, keeping error replies as values so the stream stays in
+    /// step.
+    pub(crate) fn exchange_batch(&mut self, metas: &[Meta], encoded: &[u8]) -> Result<Vec<Value>> {
+        let sent = self.write_frame(Mode::Exchange, Metas::Many(metas), |out| {
+            out.extend_from_slice(encoded);
+            Ok(())
+        })?;
+        let (budget, mut first) = self.reply_budget(sent);
+        let mut replies = Vec::with_capacity(metas.len());
+        for _ in 0..metas.len() {
+            replies.push(self.read_reply(&budget, &mut first)?);
+        }
+        self.last_used = sent.at;
+        Ok(replies)
+    }
+
+    /// Sends a command whose reply a later [`Connection::read_queued`] reads.
+    pub(crate) fn queue(
+        &mut self,
+        spec: &'static CommandSpec,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let sent = self.write_frame(Mode::Queue, Metas::One(spec), encode)?;
+        self.last_used = sent.at;
+        Ok(())
+    }
+
+    /// Reads the oldest owed reply, under the read timeout from now (plus the command's own
+    /// wait when it blocks).
+    pub(crate) fn read_queued(&mut self) -> Result<Value> {
+        if self.pending == 0 {
+            return Err(Error::invalid(
+                "recv",
+                "no reply is owed: send() a command first",
+            ));
+        }
+        let wait = match self.owed.front() {
+            Some(o) if o.seq == self.replies_read => o.wait,
+            _ => Wait::None,
+        };
+        let sent = Sent {
+            at: Instant::now(),
+            wait,
+        };
+        let (budget, mut first) = self.reply_budget(sent);
+        self.read_reply(&budget, &mut first)
+    }
+
+    /// Reads the next reply under `budget` (pushes go to the handlers), and confirms what
+    /// its command did to the session.
+    #[inline]
+    fn read_reply(&mut self, budget: &Budget, first: &mut Option<Duration>) -> Result<Value> {
+        self.check()?;
         loop {
-            let value = match self.read_value(&mut clock) {
+            let value = match self.read_value(budget, first) {
                 Ok(v) => v,
                 Err(e) => return Err(self.fail(e)),
             };
-            match value {
-                Value::Push(_) if self.protocol == Protocol::Resp3 => self.on_push(value),
-                v => {
-                    self.pending = self.pending.saturating_sub(1);
-                    return Ok(v);
+            if matches!(value, Value::Push(_)) && self.protocol == Protocol::Resp3 {
+                self.on_push(value);
+                continue;
+            }
+            self.pending = self.pending.saturating_sub(1);
+            let seq = self.replies_read;
+            self.replies_read += 1;
+            if let Some(owed) = self.owed.front() {
+                if owed.seq == seq {
+                    let effect = owed.effect;
+                    self.owed.pop_front();
+                    self.session.confirm(effect, &value);
                 }
             }
+            return Ok(value);
         }
     }
 
     fn on_push(&mut self, value: Value) {
-        match &mut self.push_handler {
-            Some(handler) => handler(value),
-            None => log::debug!("dropping push frame with no handler: {value:?}"),
+        if let Some(handler) = &mut self.push_handler {
+            handler(value);
+        } else if let Some(sink) = &self.push_sink {
+            sink(
+                PushOrigin {
+                    connection: self.id,
+                },
+                value,
+            );
+        } else {
+            log::debug!(
+                "dropping a push frame with no handler: {}",
+                describe_push(&value)
+            );
         }
     }
 
-    /// Reads one whole value, whatever it is, within the clock's budget.
+    /// Reads one whole value, whatever it is, within `budget`.
     #[inline]
-    fn read_value(&mut self, clock: &mut ReadClock) -> Result<Value> {
+    fn read_value(&mut self, budget: &Budget, first: &mut Option<Duration>) -> Result<Value> {
         loop {
             if self.rstart < self.rend {
+                if !self.decoder.is_mid_value() {
+                    self.mid_push = self.rbuf[self.rstart] == b'>';
+                }
                 let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
                 self.rstart += used;
                 if let Some(v) = value {
+                    self.mid_push = false;
                     if self.rstart == self.rend {
                         self.rstart = 0;
                         self.rend = 0;
@@ -353,96 +642,58 @@ impl Connection {
                     return Ok(v);
                 }
             }
-            let limit = clock.next_limit()?;
-            self.fill(limit, clock.timeout)?;
+            self.stream.arm_read(budget.deadline, first.take());
+            self.fill(budget)?;
         }
     }
 
-    /// Reads more bytes into the buffer, making room first.
-    #[inline]
-    fn fill(&mut self, limit: Duration, timeout: Duration) -> Result<()> {
+    /// Makes room in the read buffer (compacting, then doubling).
+    fn make_room(&mut self) {
+        if self.rend < self.rbuf.len() {
+            return;
+        }
+        if self.rstart > 0 {
+            self.rbuf.copy_within(self.rstart..self.rend, 0);
+            self.rend -= self.rstart;
+            self.rstart = 0;
+        }
         if self.rend == self.rbuf.len() {
-            if self.rstart > 0 {
-                self.rbuf.copy_within(self.rstart..self.rend, 0);
-                self.rend -= self.rstart;
-                self.rstart = 0;
+            // Grow by doubling, so the zero-fill is amortized and the buffer never grows past
+            // twice what has actually arrived, whatever length a header announced (and never
+            // past what the value being decoded is known to need).
+            let mut want = self.rbuf.len().saturating_mul(2);
+            let needed = self.decoder.bytes_needed();
+            if needed > self.rbuf.len() {
+                want = want.min(needed);
             }
-            if self.rend == self.rbuf.len() {
-                // Grow by doubling, so the zero-fill is amortized and the buffer never grows
-                // past twice what has actually arrived, whatever length a header announced
-                // (and never past what the value being decoded is known to need).
-                let mut want = self.rbuf.len() * 2;
-                let needed = self.decoder.bytes_needed();
-                if needed > self.rbuf.len() {
-                    want = want.min(needed);
-                }
-                self.rbuf.resize(want, 0);
-            }
-        }
-        if self.socket_read_timeout != limit {
-            self.stream.set_read_timeout(limit).map_err(Error::Io)?;
-            self.socket_read_timeout = limit;
-        }
-        loop {
-            match self.stream.read(&mut self.rbuf[self.rend..]) {
-                Ok(0) => return Err(Error::Closed),
-                Ok(n) => {
-                    self.rend += n;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if socket::is_timeout(&e) => return Err(read_timeout(timeout)),
-                Err(e) => return Err(Error::Io(e)),
-            }
+            self.rbuf.resize(want, 0);
         }
     }
 
-    /// Sends one request and reads its reply, turning an error reply into an error. `effect`
-    /// is what the request does to the session, recorded once it has been sent.
-    pub(crate) fn round_trip(
-        &mut self,
-        encode: impl FnOnce(&mut Vec<u8>),
-        effect: Option<SessionEffect>,
-    ) -> Result<Value> {
-        let timeout = self.read_timeout;
-        self.round_trip_within(encode, effect, timeout)
+    /// Reads more bytes into the buffer under the armed deadline.
+    #[inline]
+    fn fill(&mut self, budget: &Budget) -> Result<()> {
+        self.make_room();
+        match self.stream.read(&mut self.rbuf[self.rend..]) {
+            Ok(0) => Err(Error::Closed),
+            Ok(n) => {
+                self.rend += n;
+                Ok(())
+            }
+            Err(e) if is_timeout(&e) => Err(budget.timeout()),
+            Err(e) => Err(Error::Io(e)),
+        }
     }
 
-    /// [`Connection::round_trip`] with this reply's own read timeout (a blocking command's).
-    pub(crate) fn round_trip_within(
-        &mut self,
-        encode: impl FnOnce(&mut Vec<u8>),
-        effect: Option<SessionEffect>,
-        read_timeout: Duration,
-    ) -> Result<Value> {
-        self.check()?;
-        if self.pending > 0 {
-            return Err(Error::invalid(
-                "command",
-                "replies to earlier send() calls are still unread; recv() them first",
-            ));
-        }
-        let sent = self.write_at(1, encode, Instant::now())?;
-        if let Some(effect) = effect {
-            self.session.apply(effect);
-        }
-        let reply = self.read_reply_within(Some(sent), read_timeout)?;
-        self.last_used = sent;
-        reply_to_result(reply)
-    }
-
-    /// For subscribers: the next frame of any kind, pushes included (the push handler is not
-    /// called), waiting at most `wait`. A wait that ends before a whole frame arrived returns
-    /// `Ok(None)` and leaves the connection usable: the decoder keeps any partial frame and
-    /// the next call continues it.
+    /// For subscribers: the next frame of any kind, pushes included (no handler is called),
+    /// waiting at most `wait` ([`Duration::MAX`]: no limit). A wait that ends before a whole
+    /// frame arrived returns `Ok(None)` and leaves the connection usable: the decoder keeps
+    /// any partial frame and the next call continues it.
     pub(crate) fn next_frame(&mut self, wait: Duration) -> Result<Option<Value>> {
         self.check()?;
-        let mut clock = ReadClock {
-            timeout: wait,
-            start: None,
-            reads: 0,
-        };
-        match self.read_value(&mut clock) {
+        let budget = Budget::after(wait, TimeoutPhase::Read);
+        let mut first = budget.deadline.remaining();
+        match self.read_value(&budget, &mut first) {
             Ok(v) => Ok(Some(v)),
             Err(Error::Timeout {
                 phase: TimeoutPhase::Read,
@@ -452,42 +703,94 @@ impl Connection {
         }
     }
 
-    /// Sends commands whose replies the caller reads itself with [`Connection::next_frame`]
-    /// (subscribe and unsubscribe, whose answers are pushes): no reply is counted as owed.
-    pub(crate) fn write_untracked(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-        self.write_with(0, encode)
+    /// Sends commands whose answers the caller reads itself with [`Connection::next_frame`]
+    /// (a subscriber's `SUBSCRIBE` and `UNSUBSCRIBE`, answered by pushes): nothing is owed.
+    pub(crate) fn write_untracked(
+        &mut self,
+        spec: &'static CommandSpec,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_frame(Mode::Untracked, Metas::One(spec), encode)
+            .map(drop)
     }
 
-    /// Whether every byte of the last request was written: if so, the server may have run it
-    /// even when its reply never came.
-    pub(crate) fn sent_whole_request(&self) -> bool {
-        self.sent_whole
+    /// How far the last write got.
+    pub(crate) fn last_write(&self) -> WriteReport {
+        self.last_write
     }
 
-    /// How long since the last reply to a command arrived (or since the connection opened).
+    /// Bounds every wait of the calls that follow by `budget` too (a call's deadline), until
+    /// [`Connection::restore`].
+    pub(crate) fn set_cap(&mut self, budget: Budget) {
+        self.cap = budget;
+    }
+
+    /// How long since the last exchange was sent (or since the connection opened).
     pub(crate) fn idle_for(&self, now: Instant) -> Duration {
         now.saturating_duration_since(self.last_used)
     }
 
-    /// Records what sent commands did to the session.
-    pub(crate) fn apply_effects(&mut self, effects: &[SessionEffect]) {
-        for e in effects {
-            self.session.apply(*e);
+    /// Whether the connection can carry a new caller's command right now: not broken, no
+    /// reply owed, and nothing but push frames waiting to be read (those are handed to the
+    /// handlers, without blocking). Costs one non-blocking peek when nothing is waiting.
+    pub(crate) fn ready(&mut self) -> bool {
+        if self.broken.is_some() || self.pending > 0 {
+            return false;
+        }
+        if self.rstart == self.rend && !self.decoder.is_mid_value() && self.stream.is_quiet() {
+            return true;
+        }
+        self.drain_pushes()
+    }
+
+    /// Reads what is waiting on an idle connection without blocking and hands every push
+    /// frame in it to the handlers. False when anything else is there (a reply nobody asked
+    /// for, the end of the stream, an error): then the connection must be closed. A push
+    /// frame only partly arrived is kept for the next read.
+    pub(crate) fn drain_pushes(&mut self) -> bool {
+        if self.broken.is_some() || self.pending > 0 || self.protocol != Protocol::Resp3 {
+            return false;
+        }
+        loop {
+            while self.rstart < self.rend {
+                if !self.decoder.is_mid_value() {
+                    self.mid_push = self.rbuf[self.rstart] == b'>';
+                    if !self.mid_push {
+                        return false;
+                    }
+                }
+                match self.decoder.decode(&self.rbuf[self.rstart..self.rend]) {
+                    Ok((used, value)) => {
+                        self.rstart += used;
+                        match value {
+                            Some(v @ Value::Push(_)) => self.on_push(v),
+                            Some(_) => return false,
+                            None => break,
+                        }
+                    }
+                    Err(_) => return false,
+                }
+            }
+            if self.rstart == self.rend {
+                self.rstart = 0;
+                self.rend = 0;
+            }
+            self.make_room();
+            match self.stream.read_available(&mut self.rbuf[self.rend..]) {
+                Ok(0) => return !self.decoder.is_mid_value() || self.mid_push,
+                Ok(n) => self.rend += n,
+                Err(_) => return false,
+            }
         }
     }
 
-    /// Whether the connection can carry a new caller's command right now: not broken, no reply
-    /// owed, nothing buffered, and nothing (not even end of stream) waiting on the socket. The
-    /// socket check is one non-blocking peek.
-    pub(crate) fn probe(&self) -> bool {
-        if self.broken.is_some()
-            || self.pending > 0
-            || self.rstart < self.rend
-            || self.decoder.is_mid_value()
-        {
-            return false;
-        }
-        self.stream.is_quiet()
+    /// Puts the client-side settings back as the connection started with them (timeouts,
+    /// push handler, call budget), for the next user of a pooled connection.
+    pub(crate) fn restore(&mut self) {
+        self.read_timeout = self.baseline.read_timeout;
+        self.write_timeout = self.baseline.write_timeout;
+        self.push_handler = None;
+        self.cap = Budget::NONE;
     }
 
     /// Undoes a transaction or watch left open (`DISCARD` or `UNWATCH`, one round trip); false
@@ -499,58 +802,53 @@ impl Connection {
         if self.session.dirty || self.broken.is_some() || self.pending > 0 {
             return false;
         }
-        let (word, effect): (&[u8], _) = if self.session.multi {
-            (b"DISCARD", SessionEffect::EndTransaction)
+        let spec = if self.session.multi {
+            &crate::commands::table::spec::DISCARD
         } else {
-            (b"UNWATCH", SessionEffect::Unwatch)
+            &crate::commands::table::spec::UNWATCH
         };
-        let reply = self.round_trip(
-            |out| {
-                crate::resp::write_command_header(out, 1);
-                crate::resp::write_bulk(out, word);
-            },
-            Some(effect),
-        );
+        let reply = self.exchange(spec, |out| {
+            crate::resp::write_command_header(out, 1);
+            crate::resp::write_bulk(out, spec.name.as_bytes());
+            Ok(())
+        });
         matches!(reply, Ok(Value::Okay)) && self.session.is_clean()
-    }
-
-    /// Reads `n` replies of a pipelined exchange, keeping error replies as values so the stream
-    /// stays in step.
-    pub(crate) fn read_replies(&mut self, n: usize) -> Result<Vec<Value>> {
-        let timeout = self.read_timeout;
-        self.read_replies_within(n, timeout)
-    }
-
-    /// [`Connection::read_replies`] with each reply under `timeout` instead of the
-    /// connection's read timeout.
-    pub(crate) fn read_replies_within(
-        &mut self,
-        n: usize,
-        timeout: Duration,
-    ) -> Result<Vec<Value>> {
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.read_reply_within(None, timeout)?);
-        }
-        Ok(out)
-    }
-
-    /// Limits the next exchange to the time left before `deadline`.
-    pub(crate) fn limit_to(&mut self, deadline: Instant, connect_timeout: Duration) -> Result<()> {
-        let left = socket::remaining(deadline, connect_timeout)?;
-        self.read_timeout = left;
-        self.write_timeout = left;
-        Ok(())
-    }
-
-    /// Whether keys are watched on this connection (a `WATCH` not yet ended by `EXEC`,
-    /// `DISCARD` or `UNWATCH`).
-    pub fn is_watching(&self) -> bool {
-        self.session.watching
     }
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {
         self.protocol = p;
+    }
+}
+
+fn positive(what: &str, d: Duration) -> Result<Duration> {
+    if d.is_zero() {
+        return Err(Error::invalid(what, "must be greater than zero"));
+    }
+    Ok(d)
+}
+
+/// The wait of one encoded blocking command.
+fn command_wait(spec: &CommandSpec, encoded: &[u8]) -> Wait {
+    match split_command(encoded) {
+        Some(args) => spec.wait_in(&args),
+        // Our own encoding always splits; if not, assume the worst case.
+        None => Wait::Forever,
+    }
+}
+
+/// A push frame's kind and size, for logs (never its payload: it may hold keys or messages).
+fn describe_push(v: &Value) -> String {
+    match v {
+        Value::Push(items) => {
+            let kind = match items.first() {
+                Some(Value::BulkString(s) | Value::SimpleString(s)) if s.len() <= 32 => {
+                    String::from_utf8_lossy(s).into_owned()
+                }
+                _ => "?".into(),
+            };
+            format!("{kind} ({} elements)", items.len())
+        }
+        other => other.type_name().to_string(),
     }
 }
 
@@ -563,50 +861,10 @@ pub(crate) fn reply_to_result(v: Value) -> Result<Value> {
     }
 }
 
-/// The budget for one reply: the first read is bounded by the socket timeout itself, later
-/// ones by what is left of the whole budget.
-struct ReadClock {
-    timeout: Duration,
-    start: Option<Instant>,
-    reads: u32,
-}
-
-impl ReadClock {
-    #[inline]
-    fn next_limit(&mut self) -> Result<Duration> {
-        self.reads += 1;
-        let start = match self.start {
-            Some(s) => s,
-            None => {
-                let now = Instant::now();
-                self.start = Some(now);
-                now
-            }
-        };
-        if self.reads == 1 {
-            return Ok(self.timeout);
-        }
-        left_of(start, self.timeout).ok_or_else(|| read_timeout(self.timeout))
-    }
-}
-
-fn left_of(start: Instant, timeout: Duration) -> Option<Duration> {
-    timeout
-        .checked_sub(start.elapsed())
-        .filter(|d| !d.is_zero())
-}
-
-fn read_timeout(after: Duration) -> Error {
-    Error::timeout(TimeoutPhase::Read, after)
-}
-
-fn write_timeout(after: Duration) -> Error {
-    Error::timeout(TimeoutPhase::Write, after)
-}
-
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
+            .field("id", &self.id)
             .field("addr", &format_args!("{}", self.addr))
             .field("transport", &self.stream.kind())
             .field("protocol", &self.protocol)

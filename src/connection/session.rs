@@ -1,112 +1,147 @@
 //! What a connection's commands did to its server-side session, so a pool never hands the next
-//! caller a connection inside a transaction, watching keys, subscribed, or switched to another
-//! database or user.
+//! caller a connection inside a transaction, watching keys, or switched to another database or
+//! user. Each effect comes from the command table and is applied when the reply confirms it.
 
-/// The effect of one command on the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SessionEffect {
-    /// `MULTI`: commands are queued until `EXEC` or `DISCARD`.
-    Multi,
-    /// `EXEC` or `DISCARD`: the transaction ends and every watch is dropped.
-    EndTransaction,
-    /// `WATCH`.
-    Watch,
-    /// `UNWATCH`.
-    Unwatch,
-    /// A change no cheap command undoes for certain (`SELECT`, `AUTH`, `HELLO`, `SUBSCRIBE`,
-    /// `MONITOR`, `CLIENT REPLY`, `RESET`, `READONLY`, ...): the connection must not be reused.
-    Dirty,
-}
+use crate::commands::table::SessionEffect;
+use crate::resp::Value;
 
-/// What the connection's session looks like now.
+/// What the connection's session looks like now, compared with how the handshake (and the
+/// connection-init hooks) left it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Session {
     pub(crate) multi: bool,
     pub(crate) watching: bool,
+    /// Changed in a way no cheap command undoes: the connection must be closed, not reused.
     pub(crate) dirty: bool,
+    /// A command queued inside the open transaction will make the session dirty if `EXEC`
+    /// runs it.
+    queued_dirty: bool,
 }
 
 impl Session {
-    pub(crate) fn apply(&mut self, effect: SessionEffect) {
+    /// Applies what a command does, now that its reply arrived.
+    pub(crate) fn confirm(&mut self, effect: SessionEffect, reply: &Value) {
+        let error = match reply {
+            Value::Error(e) | Value::BulkError(e) => Some(e),
+            _ => None,
+        };
+        // Inside MULTI, a command's reply is QUEUED and its effect waits for EXEC.
+        let queued = self.multi && matches!(reply, Value::SimpleString(s) if s == b"QUEUED");
         match effect {
-            SessionEffect::Multi => self.multi = true,
-            SessionEffect::EndTransaction => {
-                self.multi = false;
-                self.watching = false;
+            SessionEffect::None | SessionEffect::Refused(_) => {}
+            SessionEffect::Multi => {
+                if error.is_none() {
+                    self.multi = true;
+                }
             }
-            SessionEffect::Watch => self.watching = true,
-            SessionEffect::Unwatch => self.watching = false,
-            SessionEffect::Dirty => self.dirty = true,
+            SessionEffect::Exec | SessionEffect::Discard => match error {
+                None if matches!(reply, Value::Array(_) | Value::Nil | Value::Okay) => {
+                    let ran = effect == SessionEffect::Exec && self.queued_dirty;
+                    self.end_transaction();
+                    self.dirty |= ran;
+                }
+                // A transaction whose queueing failed was discarded, watches and all.
+                Some(e) if e.code() == "EXECABORT" => self.end_transaction(),
+                // `EXEC without MULTI`, `DISCARD without MULTI`: nothing changed on the server
+                // (a WATCH stays in force).
+                Some(e) if e.message().contains("without MULTI") => {}
+                // Anything else leaves the session in a state this side cannot know.
+                _ => self.dirty = true,
+            },
+            SessionEffect::Watch => {
+                if error.is_none() && !queued {
+                    self.watching = true;
+                }
+            }
+            SessionEffect::Unwatch => {
+                if error.is_none() && !queued {
+                    self.watching = false;
+                }
+            }
+            SessionEffect::Dirty => {
+                if queued {
+                    self.queued_dirty = true;
+                } else if error.is_none() {
+                    self.dirty = true;
+                }
+            }
         }
+    }
+
+    fn end_transaction(&mut self) {
+        self.multi = false;
+        self.watching = false;
+        self.queued_dirty = false;
     }
 
     /// True when the session is as the handshake left it.
     pub(crate) fn is_clean(&self) -> bool {
         !self.multi && !self.watching && !self.dirty
     }
-}
 
-/// The effect of a command, from its name and (for `CLIENT`) its subcommand.
-pub(crate) fn classify(name: &[u8], subcommand: Option<&[u8]>) -> Option<SessionEffect> {
-    let upper = |s: &[u8]| -> [u8; 16] {
-        let mut out = [0u8; 16];
-        for (o, b) in out.iter_mut().zip(s) {
-            *o = b.to_ascii_uppercase();
-        }
-        out
-    };
-    if name.len() > 16 {
-        return None;
+    /// Takes the session as it is now for the baseline (after the handshake and the init
+    /// hooks, whose effects are the connection's normal state).
+    pub(crate) fn set_baseline(&mut self) {
+        *self = Session::default();
     }
-    let n = upper(name);
-    let n = &n[..name.len()];
-    Some(match n {
-        b"MULTI" => SessionEffect::Multi,
-        b"EXEC" | b"DISCARD" => SessionEffect::EndTransaction,
-        b"WATCH" => SessionEffect::Watch,
-        b"UNWATCH" => SessionEffect::Unwatch,
-        b"SELECT" | b"AUTH" | b"HELLO" | b"SUBSCRIBE" | b"PSUBSCRIBE" | b"SSUBSCRIBE"
-        | b"MONITOR" | b"RESET" | b"READONLY" | b"READWRITE" | b"QUIT" | b"SYNC" | b"PSYNC"
-        | b"REPLCONF" => SessionEffect::Dirty,
-        b"CLIENT" => {
-            let sub = subcommand?;
-            if sub.len() > 16 {
-                return None;
-            }
-            let s = upper(sub);
-            match &s[..sub.len()] {
-                b"REPLY" | b"TRACKING" | b"SETNAME" | b"CACHING" | b"NO-EVICT" | b"NO-TOUCH"
-                | b"SETINFO" => SessionEffect::Dirty,
-                _ => return None,
-            }
-        }
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ServerError;
+
+    fn err(text: &str) -> Value {
+        Value::Error(Box::new(ServerError::parse(text.as_bytes())))
+    }
+    fn queued() -> Value {
+        Value::SimpleString(b"QUEUED".to_vec())
+    }
 
     #[test]
-    fn commands_that_change_the_session_are_recognised_in_any_case() {
-        assert_eq!(classify(b"multi", None), Some(SessionEffect::Multi));
-        assert_eq!(classify(b"Exec", None), Some(SessionEffect::EndTransaction));
-        assert_eq!(classify(b"WATCH", None), Some(SessionEffect::Watch));
-        assert_eq!(classify(b"select", None), Some(SessionEffect::Dirty));
-        assert_eq!(
-            classify(b"client", Some(b"reply")),
-            Some(SessionEffect::Dirty)
-        );
-        assert_eq!(classify(b"CLIENT", Some(b"ID")), None);
-        assert_eq!(classify(b"CLIENT", None), None);
-        assert_eq!(classify(b"GET", None), None);
-        assert_eq!(classify(b"AVERYLONGCOMMANDNAMEINDEED", None), None);
+    fn effects_apply_only_when_the_reply_confirms_them() {
         let mut s = Session::default();
-        s.apply(SessionEffect::Watch);
-        s.apply(SessionEffect::Multi);
-        assert!(!s.is_clean());
-        s.apply(SessionEffect::EndTransaction);
+        s.confirm(SessionEffect::Watch, &Value::Okay);
+        assert!(s.watching);
+        // EXEC without MULTI fails and leaves the server watching: so do we.
+        s.confirm(SessionEffect::Exec, &err("ERR EXEC without MULTI"));
+        assert!(s.watching && !s.dirty);
+        s.confirm(SessionEffect::Multi, &Value::Okay);
+        s.confirm(
+            SessionEffect::Multi,
+            &err("ERR MULTI calls can not be nested"),
+        );
+        assert!(s.multi);
+        s.confirm(SessionEffect::Exec, &Value::Nil);
         assert!(s.is_clean());
+        // A failed SELECT changes nothing; a good one makes the session dirty.
+        s.confirm(SessionEffect::Dirty, &err("ERR DB index is out of range"));
+        assert!(s.is_clean());
+        s.confirm(SessionEffect::Dirty, &Value::Okay);
+        assert!(s.dirty);
+    }
+
+    #[test]
+    fn queued_effects_wait_for_exec() {
+        let mut s = Session::default();
+        s.confirm(SessionEffect::Multi, &Value::Okay);
+        s.confirm(SessionEffect::Dirty, &queued());
+        assert!(!s.dirty);
+        s.confirm(SessionEffect::Discard, &Value::Okay);
+        assert!(s.is_clean());
+        s.confirm(SessionEffect::Multi, &Value::Okay);
+        s.confirm(SessionEffect::Dirty, &queued());
+        s.confirm(SessionEffect::Exec, &Value::Array(vec![Value::Okay]));
+        assert!(s.dirty && !s.multi);
+        let mut s = Session::default();
+        s.confirm(SessionEffect::Multi, &Value::Okay);
+        s.confirm(SessionEffect::Dirty, &queued());
+        s.confirm(SessionEffect::Exec, &err("EXECABORT Transaction discarded"));
+        assert!(s.is_clean());
+        // An EXEC failing for an unknown reason leaves an unknown state.
+        let mut s = Session::default();
+        s.confirm(SessionEffect::Multi, &Value::Okay);
+        s.confirm(SessionEffect::Exec, &err("ERR something new"));
+        assert!(s.dirty);
     }
 }

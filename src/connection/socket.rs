@@ -3,29 +3,21 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol as SockProtocol, SockAddr, Socket, TcpKeepalive, Type};
 
-use crate::error::{Error, Result, TimeoutPhase};
+use super::stream::is_timeout;
+use crate::deadline::Budget;
+use crate::error::{Error, Result};
 
-/// Time left until `deadline`, or a connect timeout error if none is left.
-pub(crate) fn remaining(deadline: Instant, timeout: Duration) -> Result<Duration> {
-    match deadline.checked_duration_since(Instant::now()) {
-        Some(left) if !left.is_zero() => Ok(left),
-        _ => Err(Error::timeout(TimeoutPhase::Connect, timeout)),
-    }
-}
+/// The longest keepalive idle time the OS settings take (seconds in a C int).
+const MAX_KEEPALIVE: Duration = Duration::from_secs(i32::MAX as u64);
 
 /// Resolves `host:port`. IP literals need no lookup. A name is looked up on a short-lived helper
 /// thread, because the system resolver has no timeout of its own: the caller stops waiting at
 /// the deadline (the thread finishes its lookup and exits by itself).
-pub(crate) fn resolve(
-    host: &str,
-    port: u16,
-    deadline: Instant,
-    timeout: Duration,
-) -> Result<Vec<SocketAddr>> {
+pub(crate) fn resolve(host: &str, port: u16, budget: Budget) -> Result<Vec<SocketAddr>> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -43,8 +35,11 @@ pub(crate) fn resolve(
             host: host.to_string(),
             source: e,
         })?;
-    let left = remaining(deadline, timeout)?;
-    match rx.recv_timeout(left) {
+    let got = match budget.remaining()? {
+        Some(left) => rx.recv_timeout(left),
+        None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+    };
+    match got {
         Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
         Ok(Ok(_)) => Err(Error::Resolve {
             host: host.to_string(),
@@ -54,7 +49,7 @@ pub(crate) fn resolve(
             host: host.to_string(),
             source: e,
         }),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::timeout(TimeoutPhase::Connect, timeout)),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(budget.timeout()),
         Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::Resolve {
             host: host.to_string(),
             source: io::Error::other("resolver thread failed"),
@@ -67,15 +62,15 @@ pub(crate) fn resolve(
 /// gets all that remains.
 pub(crate) fn connect_tcp(
     addrs: &[SocketAddr],
-    deadline: Instant,
-    timeout: Duration,
+    budget: Budget,
     keepalive: Option<Duration>,
 ) -> Result<TcpStream> {
     let mut last_err = None;
     for (i, addr) in addrs.iter().enumerate() {
-        let left = remaining(deadline, timeout)?;
-        let share = left / (addrs.len() - i) as u32;
-        match connect_one(addr, share.max(Duration::from_millis(1))) {
+        let share = budget
+            .remaining()?
+            .map(|left| left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX));
+        match connect_one(addr, share.map(|s| s.max(Duration::from_millis(1)))) {
             Ok(socket) => {
                 configure(&socket, keepalive).map_err(|source| Error::Connect {
                     addr: addr.to_string(),
@@ -90,7 +85,7 @@ pub(crate) fn connect_tcp(
         }
     }
     match last_err {
-        Some((_, e)) if is_timeout(&e) => Err(Error::timeout(TimeoutPhase::Connect, timeout)),
+        Some((_, e)) if is_timeout(&e) => Err(budget.timeout()),
         Some((addr, source)) => Err(Error::Connect {
             addr: addr.to_string(),
             source,
@@ -99,13 +94,16 @@ pub(crate) fn connect_tcp(
     }
 }
 
-fn connect_one(addr: &SocketAddr, timeout: Duration) -> io::Result<Socket> {
+fn connect_one(addr: &SocketAddr, timeout: Option<Duration>) -> io::Result<Socket> {
     let socket = Socket::new(
         Domain::for_address(*addr),
         Type::STREAM,
         Some(SockProtocol::TCP),
     )?;
-    socket.connect_timeout(&SockAddr::from(*addr), timeout)?;
+    match timeout {
+        Some(t) => socket.connect_timeout(&SockAddr::from(*addr), t)?,
+        None => socket.connect(&SockAddr::from(*addr))?,
+    }
     Ok(socket)
 }
 
@@ -116,7 +114,7 @@ fn configure(socket: &Socket, keepalive: Option<Duration>) -> io::Result<()> {
     socket.set_tcp_nodelay(true)?;
     if let Some(idle) = keepalive {
         let params = TcpKeepalive::new()
-            .with_time(idle)
+            .with_time(idle.clamp(Duration::from_secs(1), MAX_KEEPALIVE))
             .with_interval(Duration::from_secs(5));
         #[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
         let params = params.with_retries(3);
@@ -125,24 +123,16 @@ fn configure(socket: &Socket, keepalive: Option<Duration>) -> io::Result<()> {
     Ok(())
 }
 
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
 /// Connects to a Unix socket under the deadline.
 #[cfg(unix)]
 pub(crate) fn connect_unix(
     path: &std::path::Path,
-    deadline: Instant,
-    timeout: Duration,
+    budget: Budget,
 ) -> Result<std::os::unix::net::UnixStream> {
-    let left = remaining(deadline, timeout)?;
+    let left = budget.remaining()?;
     let to_err = |source: io::Error| {
         if is_timeout(&source) {
-            Error::timeout(TimeoutPhase::Connect, timeout)
+            budget.timeout()
         } else {
             Error::Connect {
                 addr: format!("unix:{}", path.display()),
@@ -152,6 +142,9 @@ pub(crate) fn connect_unix(
     };
     let addr = SockAddr::unix(path).map_err(to_err)?;
     let socket = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(to_err)?;
-    socket.connect_timeout(&addr, left).map_err(to_err)?;
+    match left {
+        Some(t) => socket.connect_timeout(&addr, t).map_err(to_err)?,
+        None => socket.connect(&addr).map_err(to_err)?,
+    }
     Ok(socket.into())
 }

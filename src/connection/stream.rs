@@ -1,39 +1,238 @@
-//! The byte stream under a connection: TCP, Unix socket or TLS.
+//! The byte stream under a connection: TCP, Unix socket or TLS, every read and write of it
+//! bounded by a deadline.
+//!
+//! The bound lives in [`Timed`], the layer right above the OS socket, so it holds for every
+//! system call whoever makes it: the connection's own reads, and the reads and writes TLS makes
+//! for one record (a peer that trickles one byte per read cannot stretch a TLS read past its
+//! deadline, because the time left is set on the socket before each of them).
 
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::TcpStream;
+#[cfg(unix)]
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use socket2::SockRef;
 
-/// One transport. Timeouts are set on the socket underneath, so they also bound TLS records.
+use crate::deadline::Deadline;
+
+/// One transport.
 pub(crate) enum Stream {
-    Tcp(TcpStream),
+    Tcp(Timed<TcpStream>),
     #[cfg(unix)]
-    Unix(std::os::unix::net::UnixStream),
+    Unix(Timed<std::os::unix::net::UnixStream>),
     #[cfg(feature = "tls")]
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Tls(Box<native_tls::TlsStream<Timed<TcpStream>>>),
 }
 
-impl Stream {
-    /// The OS socket underneath (for TLS, the TCP socket it runs over).
-    fn socket(&self) -> SockRef<'_> {
-        match self {
-            Stream::Tcp(s) => SockRef::from(s),
-            #[cfg(unix)]
-            Stream::Unix(s) => SockRef::from(s),
-            #[cfg(feature = "tls")]
-            Stream::Tls(s) => SockRef::from(s.get_ref()),
+/// The bound on one direction of a socket: a deadline, an optional first timeout already
+/// computed by the caller (so the usual single read of a reply reads no clock), and the
+/// timeout the socket has now (so it is set only when it changes).
+#[derive(Debug, Default)]
+struct Bound {
+    deadline: Deadline,
+    first: Option<Duration>,
+    /// `Some(t)`: the socket's timeout is `t` (`None` there: blocking without limit).
+    set: Option<Option<Duration>>,
+}
+
+impl Bound {
+    /// The timeout for the next system call, or `Err` when the deadline has passed.
+    #[inline]
+    fn next(&mut self) -> io::Result<Option<Duration>> {
+        let left = match self.first.take() {
+            Some(first) => Some(first),
+            None => self.deadline.remaining(),
+        };
+        match left {
+            // A socket timeout under a microsecond would round to "no timeout".
+            Some(t) if t < Duration::from_micros(1) => {
+                Err(io::Error::from(io::ErrorKind::TimedOut))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
+/// A socket whose every read and write is bounded by the deadline armed before it.
+pub(crate) struct Timed<S> {
+    io: S,
+    read: Bound,
+    write: Bound,
+}
+
+#[cfg(unix)]
+fn sock<S: AsFd>(s: &S) -> SockRef<'_> {
+    SockRef::from(s)
+}
+
+#[cfg(not(unix))]
+fn sock(s: &TcpStream) -> SockRef<'_> {
+    SockRef::from(s)
+}
+
+impl<S> Timed<S> {
+    pub(crate) fn new(io: S) -> Timed<S> {
+        Timed {
+            io,
+            read: Bound::default(),
+            write: Bound::default(),
         }
     }
 
-    pub(crate) fn set_read_timeout(&self, t: Duration) -> io::Result<()> {
-        self.socket().set_read_timeout(Some(t))
+    /// Bounds reads and writes by `deadline` (the TLS handshake, before there is a `Stream`).
+    pub(crate) fn arm(&mut self, deadline: Deadline) {
+        self.read.deadline = deadline;
+        self.write.deadline = deadline;
+    }
+}
+
+#[cfg(unix)]
+impl<S: Read + AsFd> Read for Timed<S> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        timed_read(&mut self.io, &mut self.read, buf)
+    }
+}
+
+#[cfg(unix)]
+impl<S: Write + AsFd> Write for Timed<S> {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        timed_write(&mut self.io, &mut self.write, buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
+    }
+}
+
+#[cfg(not(unix))]
+impl Read for Timed<TcpStream> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        timed_read(&mut self.io, &mut self.read, buf)
+    }
+}
+
+#[cfg(not(unix))]
+impl Write for Timed<TcpStream> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        timed_write(&mut self.io, &mut self.write, buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
+    }
+}
+
+/// Setting a socket's timeouts, for the transports [`Timed`] wraps.
+trait TimedSock {
+    fn set_read(&self, t: Option<Duration>) -> io::Result<()>;
+    fn set_write(&self, t: Option<Duration>) -> io::Result<()>;
+}
+
+#[cfg(unix)]
+impl<S: AsFd> TimedSock for S {
+    fn set_read(&self, t: Option<Duration>) -> io::Result<()> {
+        sock(self).set_read_timeout(t)
+    }
+    fn set_write(&self, t: Option<Duration>) -> io::Result<()> {
+        sock(self).set_write_timeout(t)
+    }
+}
+
+#[cfg(not(unix))]
+impl TimedSock for TcpStream {
+    fn set_read(&self, t: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(t)
+    }
+    fn set_write(&self, t: Option<Duration>) -> io::Result<()> {
+        self.set_write_timeout(t)
+    }
+}
+
+/// One read or write under `bound`: the time left is set on the socket first (when it
+/// changed), and a socket timeout that fires before the deadline (after an earlier, shorter
+/// one) only makes it wait for the rest.
+#[inline]
+fn timed<S: TimedSock, T>(
+    io: &mut S,
+    bound: &mut Bound,
+    set: fn(&S, Option<Duration>) -> io::Result<()>,
+    mut op: impl FnMut(&mut S) -> io::Result<T>,
+) -> io::Result<T> {
+    loop {
+        let t = bound.next()?;
+        if bound.set != Some(t) {
+            set(io, t)?;
+            bound.set = Some(t);
+        }
+        match op(io) {
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+#[inline]
+fn timed_read<S: Read + TimedSock>(io: &mut S, b: &mut Bound, buf: &mut [u8]) -> io::Result<usize> {
+    timed(io, b, S::set_read, |io| io.read(buf))
+}
+
+#[inline]
+fn timed_write<S: Write + TimedSock>(io: &mut S, b: &mut Bound, buf: &[u8]) -> io::Result<usize> {
+    timed(io, b, S::set_write, |io| io.write(buf))
+}
+
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl Stream {
+    fn timed_parts(&mut self) -> (&mut Bound, &mut Bound) {
+        match self {
+            Stream::Tcp(s) => (&mut s.read, &mut s.write),
+            #[cfg(unix)]
+            Stream::Unix(s) => (&mut s.read, &mut s.write),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let t = s.get_mut();
+                (&mut t.read, &mut t.write)
+            }
+        }
     }
 
-    pub(crate) fn set_write_timeout(&self, t: Duration) -> io::Result<()> {
-        self.socket().set_write_timeout(Some(t))
+    /// Bounds the reads that follow by `deadline`; the first system call waits at most
+    /// `first` when given (the caller computed it without reading the clock again).
+    #[inline]
+    pub(crate) fn arm_read(&mut self, deadline: Deadline, first: Option<Duration>) {
+        let (r, _) = self.timed_parts();
+        r.deadline = deadline;
+        r.first = first;
+    }
+
+    /// Bounds the writes that follow by `deadline` (and the reads too, which TLS may make
+    /// while writing; the reads of a reply are armed again before they start).
+    #[inline]
+    pub(crate) fn arm_write(&mut self, deadline: Deadline, first: Option<Duration>) {
+        let (r, w) = self.timed_parts();
+        w.deadline = deadline;
+        w.first = first;
+        r.deadline = deadline;
+        r.first = None;
+    }
+
+    /// The OS socket underneath (for TLS, the TCP socket it runs over).
+    fn socket(&self) -> SockRef<'_> {
+        match self {
+            Stream::Tcp(s) => SockRef::from(&s.io),
+            #[cfg(unix)]
+            Stream::Unix(s) => SockRef::from(&s.io),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => SockRef::from(&s.get_ref().io),
+        }
     }
 
     /// True when nothing is waiting to be read: no decrypted bytes inside TLS, and a
@@ -47,6 +246,46 @@ impl Stream {
             }
         }
         peek_would_block(&self.socket())
+    }
+
+    /// Reads whatever is already there without waiting: `Ok(0)` when nothing is (the socket
+    /// is left blocking again either way). End of stream is an error.
+    pub(crate) fn read_available(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(feature = "tls")]
+        if let Stream::Tls(s) = self {
+            if s.buffered_read_size().unwrap_or(0) == 0 && peek_would_block(&self.socket()) {
+                return Ok(0);
+            }
+        }
+        self.socket().set_nonblocking(true)?;
+        let r = match self {
+            Stream::Tcp(s) => s.io.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.io.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.read(buf),
+        };
+        self.socket().set_nonblocking(false)?;
+        match r {
+            Ok(0) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Stream::Tcp(_) => "tcp",
+            #[cfg(unix)]
+            Stream::Unix(_) => "unix",
+            #[cfg(feature = "tls")]
+            Stream::Tls(_) => "tls",
+        }
+    }
+
+    pub(crate) fn shutdown(&self) {
+        let _ = self.socket().shutdown(std::net::Shutdown::Both);
     }
 }
 
@@ -88,22 +327,6 @@ fn peek_would_block(sock: &SockRef<'_>) -> bool {
     }
     let quiet = would_block(sock.peek(&mut byte));
     sock.set_nonblocking(false).is_ok() && quiet
-}
-
-impl Stream {
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Stream::Tcp(_) => "tcp",
-            #[cfg(unix)]
-            Stream::Unix(_) => "unix",
-            #[cfg(feature = "tls")]
-            Stream::Tls(_) => "tls",
-        }
-    }
-
-    pub(crate) fn shutdown(&self) {
-        let _ = self.socket().shutdown(std::net::Shutdown::Both);
-    }
 }
 
 impl Read for Stream {

@@ -1,46 +1,56 @@
 //! TLS through native-tls, with the handshake under the connect deadline.
 
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
 
 use super::config::TlsConfig;
 use super::stream::Stream;
+use crate::deadline::Budget;
 use crate::error::{Error, Result};
 
-/// Wraps `tcp` in TLS. The socket's timeouts are set to the time left before each handshake
-/// step, and a step that would block past the deadline ends the handshake with a connect
-/// timeout: a server that accepts TCP and then says nothing cannot hold the caller.
+/// Wraps `tcp` in TLS, the handshake under `budget`: every read and write it makes is bounded
+/// by what is left, so a server that accepts TCP and then says nothing cannot hold the caller.
+///
+/// A handshake that runs out of time is checked once more, cheaply: if the same address
+/// answers a plain `PING` like a Redis server, it speaks plain RESP, not TLS, and the error
+/// says so (a configuration mistake, not retried) instead of being a timeout (retried).
 #[cfg(feature = "tls")]
-pub(crate) fn wrap(
-    tcp: TcpStream,
-    host: &str,
-    cfg: &TlsConfig,
-    deadline: Instant,
-    timeout: Duration,
-) -> Result<Stream> {
-    use super::socket::remaining;
+pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) -> Result<Stream> {
+    use super::stream::Timed;
     use native_tls::HandshakeError;
 
     let connector = connector(cfg)?;
     let name = cfg.server_name.as_deref().unwrap_or(host);
-    let set_timeouts = |tcp: &TcpStream| -> Result<()> {
-        let left = remaining(deadline, timeout)?;
-        tcp.set_read_timeout(Some(left)).map_err(Error::Io)?;
-        tcp.set_write_timeout(Some(left)).map_err(Error::Io)
-    };
-    set_timeouts(&tcp)?;
-    let mut attempt = connector.connect(name, tcp);
-    loop {
-        match attempt {
-            Ok(stream) => return Ok(Stream::Tls(Box::new(stream))),
-            Err(HandshakeError::Failure(e)) => return Err(Error::tls(e)),
-            Err(HandshakeError::WouldBlock(mid)) => {
-                // A blocking socket reports its timeout as WouldBlock here.
-                set_timeouts(mid.get_ref())?;
-                attempt = mid.handshake();
+    let peer = tcp.peer_addr().ok();
+    let mut timed = Timed::new(tcp);
+    timed.arm(budget.deadline);
+    match connector.connect(name, timed) {
+        Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
+        Err(HandshakeError::Failure(e)) if !budget.deadline.has_passed() => Err(Error::tls(e)),
+        Err(_) => match peer {
+            Some(addr) if speaks_plain_resp(addr) => {
+                Err(Error::tls(std::io::Error::other(format!(
+                    "no TLS handshake from {addr}, which answers plain RESP: \
+                     use a redis:// URL (or point rediss:// at the server's TLS port)"
+                ))))
             }
-        }
+            _ => Err(budget.timeout()),
+        },
     }
+}
+
+/// Whether `addr` answers an inline `PING` with a RESP reply, within a short fixed time.
+#[cfg(feature = "tls")]
+fn speaks_plain_resp(addr: std::net::SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    const PROBE: std::time::Duration = std::time::Duration::from_millis(300);
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, PROBE) else {
+        return false;
+    };
+    let mut reply = [0u8; 8];
+    s.set_read_timeout(Some(PROBE)).is_ok()
+        && s.set_write_timeout(Some(PROBE)).is_ok()
+        && s.write_all(b"PING\r\n").is_ok()
+        && matches!(s.read(&mut reply), Ok(n) if n > 0 && matches!(reply[0], b'+' | b'-'))
 }
 
 #[cfg(feature = "tls")]
@@ -114,8 +124,7 @@ pub(crate) fn wrap(
     _tcp: TcpStream,
     _host: &str,
     _cfg: &TlsConfig,
-    _deadline: Instant,
-    _timeout: Duration,
+    _budget: Budget,
 ) -> Result<Stream> {
     Err(Error::invalid(
         "TLS",

@@ -31,6 +31,11 @@ pub struct PoolConfig {
     /// Connections older than this are closed when next returned or found idle (default
     /// `None`: no limit).
     pub max_lifetime: Option<Duration>,
+    /// How often the reaper reads push frames waiting on idle connections and hands them to
+    /// the client's push handler (default `None`: pushes on an idle connection are read when
+    /// it is next checked out). A feature that needs pushes delivered while the program is
+    /// idle (server-assisted caching, maintenance notifications) sets this.
+    pub push_interval: Option<Duration>,
 }
 
 impl Default for PoolConfig {
@@ -41,6 +46,7 @@ impl Default for PoolConfig {
             min_idle: 0,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             max_lifetime: None,
+            push_interval: None,
         }
     }
 }

@@ -1,12 +1,15 @@
 //! A pool of connections behind a `parking_lot` mutex and condition variable.
 //!
 //! Checkout takes the most recently returned idle connection (LIFO keeps a few connections
-//! warm and lets the rest age out), probes it with one non-blocking peek (a connection the
-//! server closed, or one with unread bytes, is discarded, never handed out), and otherwise opens
-//! a new connection if the pool is below its limit, or waits up to `pool_timeout`. Return puts a
-//! connection back only if it is healthy, owes no reply, and its session is as the handshake
-//! left it (an open transaction or watch is undone first). No lock is held during network I/O or
-//! while a connection is closed.
+//! warm and lets the rest age out) and probes it with one non-blocking peek: push frames
+//! waiting on it are handed to the pool's push sink, and a connection the server closed, or
+//! with any other unread bytes, is discarded, never handed out. Otherwise it opens a new
+//! connection if the pool is below its limit (the handshake and the connect hooks inside the
+//! connect deadline), or waits up to `pool_timeout`. Return puts a connection back only if it is
+//! healthy, owes no reply, belongs to the current generation and its session is as the
+//! handshake left it (an open transaction or watch is undone first); its client-side settings
+//! (timeouts, push handler) are restored. No lock is held during network I/O or while a
+//! connection is closed.
 
 pub mod config;
 mod reaper;
@@ -20,9 +23,10 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 pub use self::config::PoolConfig;
-use crate::connection::Connection;
 use crate::connection::config::ConnectionConfig;
-use crate::error::{Error, ErrorKind, Result};
+use crate::connection::{ConnectHook, Connection, PushSink};
+use crate::deadline::Budget;
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 
 /// A snapshot of a pool's size and history, from [`Client::pool_state`](crate::Client::pool_state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +56,12 @@ pub(crate) struct Pool {
 pub(crate) struct Shared {
     config: PoolConfig,
     connect: ConnectionConfig,
+    hooks: Vec<ConnectHook>,
+    push_sink: Option<PushSink>,
+    /// Connections of older generations are closed at their next checkout or return.
+    generation: AtomicU64,
+    /// Since when the server has been unreachable, for logging the edges of an outage once.
+    down_since: Mutex<Option<Instant>>,
     state: Mutex<State>,
     available: Condvar,
     waits: AtomicU64,
@@ -74,12 +84,18 @@ struct State {
 struct Idle {
     conn: Box<Connection>,
     created: Instant,
+    generation: u64,
 }
 
 impl Pool {
     /// A pool that opens connections with `connect`; it opens none until asked (or the reaper
     /// tops up `min_idle`).
-    pub(crate) fn new(config: PoolConfig, connect: ConnectionConfig) -> Result<Pool> {
+    pub(crate) fn new(
+        config: PoolConfig,
+        connect: ConnectionConfig,
+        hooks: Vec<ConnectHook>,
+        push_sink: Option<PushSink>,
+    ) -> Result<Pool> {
         if config.max_connections == 0 {
             return Err(Error::invalid("max_connections", "must be at least 1"));
         }
@@ -100,6 +116,10 @@ impl Pool {
             }),
             config,
             connect,
+            hooks,
+            push_sink,
+            generation: AtomicU64::new(0),
+            down_since: Mutex::new(None),
             available: Condvar::new(),
             waits: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
@@ -114,12 +134,41 @@ impl Pool {
 
     /// A connection, waiting up to the configured `pool_timeout`.
     pub(crate) fn get(&self) -> Result<PooledConnection> {
-        self.get_timeout(self.shared.config.pool_timeout)
+        self.get_within(Budget::NONE)
     }
 
     /// A connection, waiting up to `wait` for one to be free.
     pub(crate) fn get_timeout(&self, wait: Duration) -> Result<PooledConnection> {
-        Shared::checkout(&self.shared, wait)
+        Shared::checkout(&self.shared, wait, Budget::NONE)
+    }
+
+    /// A connection for a call whose whole budget is `call`: the wait for a free one ends at
+    /// `pool_timeout` or with the call's budget, and so does opening a new one.
+    pub(crate) fn get_within(&self, call: Budget) -> Result<PooledConnection> {
+        Shared::checkout(&self.shared, self.shared.config.pool_timeout, call)
+    }
+
+    /// Retires every connection at once: idle ones are closed now, busy ones when they come
+    /// back; connections opened from now on belong to the new generation.
+    pub(crate) fn retire_all(&self) {
+        let shared = &self.shared;
+        let now = shared.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut state = shared.state.lock();
+        let (old, kept): (Vec<Idle>, Vec<Idle>) = std::mem::take(&mut state.idle)
+            .into_iter()
+            .partition(|idle| idle.generation != now);
+        state.idle = kept;
+        state.total -= old.len();
+        drop(state);
+        for idle in old {
+            shared.discard(idle.conn);
+        }
+        shared.available.notify_all();
+    }
+
+    /// The current generation (it grows by one with each [`Pool::retire_all`]).
+    pub(crate) fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
     }
 
     pub(crate) fn state(&self) -> PoolState {
@@ -145,16 +194,17 @@ impl Drop for Shared {
 }
 
 impl Shared {
-    fn checkout(this: &Arc<Shared>, wait: Duration) -> Result<PooledConnection> {
+    fn checkout(this: &Arc<Shared>, wait: Duration, call: Budget) -> Result<PooledConnection> {
         // The clock is read only if this checkout has to wait, or a lifetime limit is set: an
         // uncontended checkout is a lock, a pop and the probe.
-        let mut deadline: Option<Instant> = None;
+        let mut budget: Option<Budget> = None;
         let mut state = this.state.lock();
         loop {
             // Newest idle connection first. Idle-time expiry is the reaper's job; the lifetime
-            // limit is checked here too, so an old connection is never handed out.
-            while let Some(idle) = state.idle.pop() {
-                if this.is_too_old(idle.created) {
+            // limit and the generation are checked here too, so neither an old connection nor a
+            // retired one is ever handed out.
+            while let Some(mut idle) = state.idle.pop() {
+                if this.is_too_old(idle.created) || !this.is_current(idle.generation) {
                     state.total -= 1;
                     drop(state);
                     this.discard(idle.conn);
@@ -162,10 +212,11 @@ impl Shared {
                     continue;
                 }
                 drop(state);
-                if idle.conn.probe() {
+                if idle.conn.ready() {
                     return Ok(PooledConnection {
                         conn: Some(idle.conn),
                         created: idle.created,
+                        generation: idle.generation,
                         pool: Arc::clone(this),
                     });
                 }
@@ -177,41 +228,57 @@ impl Shared {
             if state.total < this.config.max_connections {
                 state.total += 1;
                 drop(state);
-                return Shared::open(this);
+                return Shared::open(this, call);
             }
-            let until = match deadline {
-                Some(d) => d,
+            let limit = match budget {
+                Some(b) => b,
                 None => {
                     this.waits.fetch_add(1, Ordering::Relaxed);
-                    *deadline.insert(Instant::now() + wait)
+                    *budget.insert(Budget::after(wait, TimeoutPhase::Pool).min(call))
                 }
             };
-            if this.available.wait_until(&mut state, until).timed_out() {
-                // One last look: a connection may have come back at the deadline itself.
-                if state.idle.is_empty() && state.total >= this.config.max_connections {
-                    this.timeouts.fetch_add(1, Ordering::Relaxed);
-                    return Err(Error::PoolTimeout(Box::new(crate::error::PoolTimeout {
-                        waited: wait,
-                        max_connections: this.config.max_connections,
-                        last_error: state.last_error.clone(),
-                    })));
+            let timed_out = match limit.deadline.instant() {
+                Some(until) => this.available.wait_until(&mut state, until).timed_out(),
+                None => {
+                    this.available.wait(&mut state);
+                    false
                 }
+            };
+            // One last look: a connection may have come back at the deadline itself.
+            if timed_out && state.idle.is_empty() && state.total >= this.config.max_connections {
+                this.timeouts.fetch_add(1, Ordering::Relaxed);
+                if limit.phase != TimeoutPhase::Pool {
+                    return Err(limit.timeout());
+                }
+                return Err(Error::PoolTimeout(Box::new(crate::error::PoolTimeout {
+                    waited: wait,
+                    max_connections: this.config.max_connections,
+                    last_error: state.last_error.clone(),
+                })));
             }
         }
     }
 
+    fn is_current(&self, generation: u64) -> bool {
+        generation == self.generation.load(Ordering::Acquire)
+    }
+
     /// Opens a connection for a slot already counted in `total`.
-    fn open(this: &Arc<Shared>) -> Result<PooledConnection> {
-        match Connection::with_config(&this.connect) {
+    fn open(this: &Arc<Shared>, call: Budget) -> Result<PooledConnection> {
+        let generation = this.generation.load(Ordering::Acquire);
+        match Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone()) {
             Ok(conn) => {
                 this.created.fetch_add(1, Ordering::Relaxed);
+                this.reachable();
                 Ok(PooledConnection {
                     conn: Some(Box::new(conn)),
                     created: Instant::now(),
+                    generation,
                     pool: Arc::clone(this),
                 })
             }
             Err(e) => {
+                this.unreachable(&e);
                 let mut state = this.state.lock();
                 state.total -= 1;
                 state.last_error = Some((e.kind(), e.to_string()));
@@ -220,6 +287,40 @@ impl Shared {
                 this.available.notify_one();
                 Err(e)
             }
+        }
+    }
+
+    /// Logs the start of an outage once (at `warn`), not once per failed call.
+    fn unreachable(&self, e: &Error) {
+        if !matches!(
+            e.kind(),
+            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Tls
+        ) {
+            return;
+        }
+        let mut down = self.down_since.lock();
+        if down.is_none() {
+            *down = Some(Instant::now());
+            drop(down);
+            log::warn!(
+                "redis at {} is unreachable: {e} (further connect failures are logged at debug level until it is back)",
+                self.connect.address
+            );
+        } else {
+            drop(down);
+            log::debug!("connect to {} failed again: {e}", self.connect.address);
+        }
+    }
+
+    /// Logs the end of an outage once (at `info`), with how long it lasted.
+    fn reachable(&self) {
+        let since = self.down_since.lock().take();
+        if let Some(since) = since {
+            log::info!(
+                "redis at {} is reachable again after {:?}",
+                self.connect.address,
+                since.elapsed()
+            );
         }
     }
 
@@ -251,15 +352,22 @@ impl Shared {
     }
 
     /// Takes a connection back (from a `PooledConnection` being dropped).
-    fn check_in(&self, mut conn: Box<Connection>, created: Instant) {
+    fn check_in(&self, mut conn: Box<Connection>, created: Instant, generation: u64) {
+        // Client-side settings first, so the reset below runs under the configured timeouts.
+        conn.restore();
         // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here.
         let reusable = !self.is_too_old(created)
+            && self.is_current(generation)
             && !conn.is_broken()
             && conn.pending_replies() == 0
             && conn.reset_session();
         let mut state = self.state.lock();
         if reusable {
-            state.idle.push(Idle { conn, created });
+            state.idle.push(Idle {
+                conn,
+                created,
+                generation,
+            });
             drop(state);
         } else {
             state.total -= 1;
@@ -304,21 +412,50 @@ impl Shared {
             this.discard(idle.conn);
         }
         for _ in 0..missing {
-            match Shared::open(this) {
+            match Shared::open(this, Budget::NONE) {
                 // Dropping the new connection checks it in as idle.
                 Ok(conn) => drop(conn),
                 Err(e) => log::debug!("could not open a connection for min_idle: {e}"),
             }
         }
     }
+
+    /// Reads push frames waiting on idle connections (the periodic pass a feature asks for
+    /// with `push_interval`): each is taken out of the idle list, read without blocking,
+    /// and put back, or closed when something other than pushes was waiting on it.
+    fn drain_idle(this: &Arc<Shared>) {
+        let idle = std::mem::take(&mut this.state.lock().idle);
+        if idle.is_empty() {
+            return;
+        }
+        let mut kept = Vec::with_capacity(idle.len());
+        let mut closed = 0;
+        for mut idle in idle {
+            if idle.conn.ready() {
+                kept.push(idle);
+            } else {
+                closed += 1;
+                this.discard(idle.conn);
+            }
+        }
+        let mut state = this.state.lock();
+        state.total -= closed;
+        // Connections returned meanwhile are newer: they stay on top.
+        kept.append(&mut state.idle);
+        state.idle = kept;
+        drop(state);
+        this.available.notify_all();
+    }
 }
 
 /// A connection checked out of a client's pool. It dereferences to [`Connection`], takes every
 /// typed command, and goes back to the pool when dropped (or is closed, if it broke or was left
-/// in a state the next caller must not inherit).
+/// in a state the next caller must not inherit). Whatever was changed on it client-side (its
+/// timeouts, its push handler) is restored when it goes back.
 pub struct PooledConnection {
     conn: Option<Box<Connection>>,
     created: Instant,
+    generation: u64,
     pool: Arc<Shared>,
 }
 
@@ -356,7 +493,7 @@ impl DerefMut for PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.check_in(conn, self.created);
+            self.pool.check_in(conn, self.created, self.generation);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The pool's one background thread: it closes connections idle past `idle_timeout` or older
-//! than `max_lifetime`, and opens connections up to `min_idle`. It holds only a weak reference
+//! than `max_lifetime`, opens connections up to `min_idle`, and, when `push_interval` is set,
+//! reads push frames waiting on idle connections. It holds only a weak reference
 //! to the pool and exits when the last `Client` clone (and every checked-out connection) is
 //! gone; the last of those going wakes it so it exits at once.
 
@@ -11,14 +12,16 @@ use super::Shared;
 
 /// Longest sleep between two passes.
 const MAX_INTERVAL: Duration = Duration::from_secs(30);
-/// Shortest sleep between two passes.
+/// Shortest sleep between two passes for expiry.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
+/// Shortest sleep between two passes reading push frames.
+const MIN_PUSH_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Starts the reaper if the configuration gives it anything to do.
 pub(super) fn start(shared: &Arc<Shared>) {
     let cfg = &shared.config;
     let limits = [cfg.idle_timeout, cfg.max_lifetime];
-    let Some(shortest) = limits
+    let shortest = limits
         .iter()
         .flatten()
         .min()
@@ -27,12 +30,15 @@ pub(super) fn start(shared: &Arc<Shared>) {
             Some(MAX_INTERVAL)
         } else {
             None
-        })
-    else {
+        });
+    // A quarter of the shortest limit: a connection outlives its limit by at most that much.
+    let interval = shortest.map(|s| (s / 4).clamp(MIN_INTERVAL, MAX_INTERVAL));
+    let push = cfg
+        .push_interval
+        .map(|p| p.clamp(MIN_PUSH_INTERVAL, MAX_INTERVAL));
+    let Some(interval) = [interval, push].into_iter().flatten().min() else {
         return;
     };
-    // A quarter of the shortest limit: a connection outlives its limit by at most that much.
-    let interval = (shortest / 4).clamp(MIN_INTERVAL, MAX_INTERVAL);
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let spawned = thread::Builder::new()
         .name("redisync-pool-reaper".into())
@@ -50,6 +56,9 @@ fn run(weak: Weak<Shared>, interval: Duration) {
             return;
         };
         Shared::maintain(&shared);
+        if shared.config.push_interval.is_some() {
+            Shared::drain_idle(&shared);
+        }
         drop(shared);
         thread::park_timeout(interval);
     }

@@ -196,10 +196,13 @@ pub(super) fn unexpected(what: String) -> Error {
 /// The arguments a caller passed, one name each. Every [`ToArg`](crate::ToArg) writes one
 /// bulk string, so decoding them back cannot fail unless a hand-written one broke that rule.
 pub(super) fn split_names(names: &dyn ToArgs, family: Family) -> Result<Vec<Vec<u8>>> {
-    let mut buf = Vec::new();
-    names.write_args(&mut buf);
+    let mut encoded = crate::commands::Encoded::default();
+    encoded
+        .push(names)
+        .map_err(|e| Error::invalid(family.what(), e.to_string()))?;
+    let buf = encoded.bytes();
     let limits = resp::Limits::default();
-    let mut out = Vec::with_capacity(names.arg_count());
+    let mut out = Vec::with_capacity(encoded.count());
     let mut at = 0;
     while at < buf.len() {
         match resp::decode(&buf[at..], &limits) {

@@ -54,11 +54,13 @@ use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::commands::table::spec;
 use crate::commands::{FromValue, ToArgs};
 use crate::connection::Connection;
 use crate::connection::config::{Address, ConnectionConfig, Protocol};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::resp::{Value, write_bulk, write_command_header};
+use crate::retry::{Backoff, EqualJitterBackoff};
 
 mod frame;
 use frame::{Event, FAMILIES, Family, Op, encode, parse_frame, split_names};
@@ -492,7 +494,8 @@ impl Subscriber {
         } else {
             left().min(connect_timeout)
         };
-        let mut backoff = FIRST_BACKOFF;
+        let backoff = reconnect_backoff();
+        let mut previous = Duration::ZERO;
         let mut attempts = 0u32;
         loop {
             if budget.is_zero() {
@@ -519,8 +522,8 @@ impl Subscriber {
             if left().is_zero() {
                 return Err(err);
             }
-            std::thread::sleep(jitter(backoff).min(left()));
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            previous = backoff.delay(attempts, previous);
+            std::thread::sleep(previous.min(left()));
             budget = left().min(connect_timeout);
             if budget.is_zero() {
                 return Err(err);
@@ -556,13 +559,14 @@ impl Subscriber {
                 cause: ErrorKind::Connection,
             });
         };
-        let sent = conn.write_untracked(|out| {
+        let sent = conn.write_untracked(&spec::SUBSCRIBE, |out| {
             for family in FAMILIES {
                 let names = wanted.of(family);
                 if !names.is_empty() {
                     encode(out, family.command(Op::Subscribe), names.iter());
                 }
             }
+            Ok(())
         });
         let result = sent.and_then(|()| self.await_frames(awaited, self.config.read_timeout));
         if let Err(e) = &result {
@@ -651,7 +655,11 @@ impl Subscriber {
     }
 
     fn send(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-        match self.conn()?.write_untracked(encode) {
+        let sent = self.conn()?.write_untracked(&spec::SUBSCRIBE, |out| {
+            encode(out);
+            Ok(())
+        });
+        match sent {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.disconnect(&e);
@@ -754,9 +762,9 @@ fn deadline_after(timeout: Duration) -> Instant {
         .unwrap_or(now)
 }
 
-/// A pause between half and all of `backoff`, so that many subscribers of one restarted server
-/// do not reconnect in lockstep.
-fn jitter(backoff: Duration) -> Duration {
-    let full = u64::try_from(backoff.as_micros()).unwrap_or(u64::MAX);
-    Duration::from_micros(rand::random_range(full / 2..=full))
+/// The pauses between reconnect attempts: between half and all of 10 ms, 20 ms, ... up to
+/// 500 ms, so that many subscribers of one restarted server do not reconnect in lockstep (the
+/// same backoff code as the client's retries).
+fn reconnect_backoff() -> EqualJitterBackoff {
+    EqualJitterBackoff::new(FIRST_BACKOFF / 2, MAX_BACKOFF).unwrap_or_default()
 }

@@ -96,6 +96,37 @@ pub(crate) fn format_decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
     &buf[i..]
 }
 
+/// The arguments of one command as this module encodes it (`*N` then `N` bulk strings), or
+/// `None` when the bytes are not exactly that.
+pub(crate) fn split_command(encoded: &[u8]) -> Option<Vec<&[u8]>> {
+    let (n, mut rest) = header_value(encoded, b'*')?;
+    let mut args = Vec::with_capacity(n.min(rest.len() / 4 + 1));
+    for _ in 0..n {
+        let (len, body) = header_value(rest, b'$')?;
+        let end = len.checked_add(2)?;
+        let arg = body.get(..len)?;
+        if body.get(len..end)? != b"\r\n" {
+            return None;
+        }
+        args.push(arg);
+        rest = &body[end..];
+    }
+    rest.is_empty().then_some(args)
+}
+
+/// Parses `<ty><decimal>\r\n` at the start of `buf`: the number and the bytes after it.
+fn header_value(buf: &[u8], ty: u8) -> Option<(usize, &[u8])> {
+    let rest = buf.strip_prefix(&[ty])?;
+    let nl = rest.iter().position(|&b| b == b'\r')?;
+    let digits = &rest[..nl];
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let after = rest.get(nl..)?.strip_prefix(b"\r\n")?;
+    Some((n, after))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +143,18 @@ mod tests {
             format_decimal(&mut buf, u64::MAX),
             u64::MAX.to_string().as_bytes()
         );
+    }
+
+    #[test]
+    fn split_command_reads_back_what_was_encoded() {
+        let mut out = Vec::new();
+        write_command_header(&mut out, 3);
+        for a in [&b"SET"[..], b"k\r\n", b""] {
+            write_bulk(&mut out, a);
+        }
+        assert_eq!(split_command(&out).unwrap(), [&b"SET"[..], b"k\r\n", b""]);
+        assert!(split_command(&out[..out.len() - 1]).is_none());
+        assert!(split_command(b"*1\r\n$99999999999999999999\r\n").is_none());
+        assert!(split_command(b"garbage").is_none());
     }
 }

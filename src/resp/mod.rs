@@ -13,7 +13,7 @@ mod encode;
 mod value;
 
 pub use decode::{Decoder, decode};
-pub(crate) use encode::{format_decimal, write_decimal};
+pub(crate) use encode::{format_decimal, split_command, write_decimal};
 pub use encode::{write_bulk, write_command_header};
 pub use value::Value;
 

@@ -19,11 +19,13 @@
 //! [`cmd`](crate::cmd) looks it up once, typed methods name it statically. Retry, the pool's
 //! session reset, blocking deadlines and health checks read only the table.
 
+mod blocking;
 mod data;
 mod keys;
 
 use std::fmt;
 
+pub(crate) use blocking::Wait;
 pub use keys::Keys;
 
 /// A set of the servers the table was read from.
@@ -424,6 +426,13 @@ impl CommandSpec {
     /// The name in upper case: `GET`, or for a subcommand the subcommand alone (`KILL`).
     pub fn name(&self) -> &'static str {
         self.name
+    }
+    /// The name as written in a command: `GET`, `CLIENT KILL`.
+    pub fn full_name(&self) -> String {
+        match self.container {
+            Some(c) => format!("{c} {}", self.name),
+            None => self.name.to_string(),
+        }
     }
     /// The container of a subcommand (`CLIENT` for `CLIENT KILL`).
     pub fn container(&self) -> Option<&'static str> {

@@ -82,6 +82,7 @@ impl<S> Timed<S> {
     }
 
     /// Bounds reads and writes by `deadline` (the TLS handshake, before there is a `Stream`).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn arm(&mut self, deadline: Deadline) {
         self.read.deadline = deadline;
         self.write.deadline = deadline;

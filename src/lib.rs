@@ -138,7 +138,7 @@ pub use connection::config::{
     TlsConfig,
 };
 pub use connection::{Connection, PushHandler};
-pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
+pub use error::{ConversionError, Error, ErrorKind, Result, ServerError, TimeoutPhase};
 pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;
 pub use retry::{

@@ -3,10 +3,11 @@
 //! Each conversion accepts both the RESP2 and the RESP3 shape of the same reply: a map arrives as
 //! a flat array on RESP2, a double as a bulk string, a boolean as an integer.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 
-use crate::error::{Error, Result};
+use crate::error::{ConversionError, Error, Result};
 use crate::resp::Value;
 
 /// A type a reply can be converted into.
@@ -23,6 +24,53 @@ use crate::resp::Value;
 /// assert_eq!(err.kind(), redisync::ErrorKind::Conversion);
 /// # Ok::<(), redisync::Error>(())
 /// ```
+///
+/// # Implementing it
+///
+/// A conversion of your own returns a [`ConversionError`] for a reply it cannot use, and passes
+/// error replies nested in a larger reply on as [`Error::Server`], as the built-in ones do.
+/// Collections of your type (`Vec<Point>`, `Option<Point>`, `HashMap<String, Point>`) then
+/// convert too.
+///
+/// ```
+/// use redisync::{ConversionError, Error, ErrorKind, FromValue, Value};
+///
+/// /// A point stored as the string `x,y`.
+/// #[derive(Debug, PartialEq)]
+/// struct Point {
+///     x: i64,
+///     y: i64,
+/// }
+///
+/// impl FromValue for Point {
+///     fn from_value(value: Value) -> redisync::Result<Point> {
+///         let value = value.into_unattributed();
+///         let point = value.as_str().and_then(|s| {
+///             let (x, y) = s.split_once(',')?;
+///             Some(Point { x: x.parse().ok()?, y: y.parse().ok()? })
+///         });
+///         match (point, value) {
+///             (Some(point), _) => Ok(point),
+///             (None, Value::Error(e) | Value::BulkError(e)) => Err(Error::Server(e)),
+///             (None, other) => Err(ConversionError::new("Point (\"x,y\")", &other).into()),
+///         }
+///     }
+/// }
+///
+/// let p = Point::from_value(Value::BulkString(b"3,-4".to_vec()))?;
+/// assert_eq!(p, Point { x: 3, y: -4 });
+///
+/// let e = Point::from_value(Value::Int(7)).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::Conversion);
+/// assert_eq!(e.to_string(), r#"cannot convert integer 7 to Point ("x,y")"#);
+///
+/// let points: Vec<Option<Point>> = FromValue::from_value(Value::Array(vec![
+///     Value::BulkString(b"1,2".to_vec()),
+///     Value::Nil,
+/// ]))?;
+/// assert_eq!(points, [Some(Point { x: 1, y: 2 }), None]);
+/// # Ok::<(), redisync::Error>(())
+/// ```
 pub trait FromValue: Sized {
     /// Converts a reply.
     fn from_value(value: Value) -> Result<Self>;
@@ -31,6 +79,25 @@ pub trait FromValue: Sized {
     #[doc(hidden)]
     fn from_byte_vec(_bytes: Vec<u8>) -> Option<Vec<Self>> {
         None
+    }
+}
+
+impl ConversionError {
+    /// A conversion error naming what was asked for (a type, or a shape such as
+    /// `"Point (\"x,y\")"`) and describing what arrived by its RESP type and size (`"integer
+    /// 7"`, `"array of 3 elements"`, `"bulk string (5 bytes)"`), never its payload, as the
+    /// crate's own conversions do. The [`FromValue`] docs show it in a whole implementation.
+    ///
+    /// ```
+    /// use redisync::{ConversionError, Value};
+    /// let e = ConversionError::new("Point", &Value::Array(vec![Value::Nil]));
+    /// assert_eq!((e.expected(), e.got()), ("Point", "array of 1 elements"));
+    /// let e: redisync::Error = e.into();
+    /// assert_eq!(e.to_string(), "cannot convert array of 1 elements to Point");
+    /// ```
+    pub fn new(expected: impl Into<Cow<'static, str>>, got: &Value) -> ConversionError {
+        // Here rather than in `error`, which sits below `resp` and must not know `Value`.
+        ConversionError::custom(expected, got.describe())
     }
 }
 
@@ -390,6 +457,35 @@ mod tests {
         assert_eq!(
             Option::<String>::from_value(attributed).unwrap().as_deref(),
             Some("v")
+        );
+    }
+
+    #[test]
+    fn conversion_errors_can_be_made_outside_the_crate() {
+        let e = ConversionError::new("Point", &Value::Int(7));
+        assert_eq!((e.expected(), e.got()), ("Point", "integer 7"));
+        let owned = ConversionError::new(format!("Point in {}", "db 0"), &Value::Array(vec![]));
+        assert_eq!(owned.expected(), "Point in db 0");
+        assert_eq!(owned.got(), "array of 0 elements");
+        let custom = ConversionError::custom("User", "hash without an age field");
+        assert_eq!(custom.got(), "hash without an age field");
+        let e: Error = e.into();
+        assert_eq!(e.kind(), ErrorKind::Conversion);
+        assert_eq!(e.to_string(), "cannot convert integer 7 to Point");
+        match &e {
+            Error::Conversion(c) => assert_eq!(c.expected(), "Point"),
+            other => panic!("{other:?}"),
+        }
+        let source: &dyn std::error::Error = &custom;
+        assert_eq!(
+            source.to_string(),
+            "cannot convert hash without an age field to User"
+        );
+        // The crate's own constructor still builds the same error.
+        let internal = Error::conversion("i64", "bulk string (3 bytes)".to_string());
+        assert_eq!(
+            internal.to_string(),
+            "cannot convert bulk string (3 bytes) to i64"
         );
     }
 }

@@ -318,7 +318,7 @@ impl Error {
     }
 
     pub(crate) fn conversion(expected: &'static str, got: String) -> Error {
-        Error::Conversion(Box::new(ConversionError { expected, got }))
+        ConversionError::custom(expected, got).into()
     }
 
     pub(crate) fn timeout(phase: TimeoutPhase, after: Duration) -> Error {
@@ -393,17 +393,44 @@ impl fmt::Display for InvalidInput {
     }
 }
 
-/// A reply that could not be converted to the requested type.
+/// A reply that could not be converted to the requested type: what was asked for, and what
+/// arrived. It becomes [`Error::Conversion`] (kind [`ErrorKind::Conversion`]) through `From`, so
+/// a [`FromValue`](crate::FromValue) implementation can return it with `?` or `.into()`.
+///
+/// [`ConversionError::new`] describes the reply from the [`Value`](crate::Value) itself (its
+/// type and size, never its payload); [`ConversionError::custom`] takes a description in your
+/// own words. `new` is defined next to [`FromValue`](crate::FromValue), whose example shows a
+/// whole implementation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionError {
-    expected: &'static str,
+    expected: std::borrow::Cow<'static, str>,
     got: String,
 }
 
 impl ConversionError {
+    /// A conversion error with a description of what arrived in your own words, for when the
+    /// reply has already been taken apart or its type says too little (`"hash without an age
+    /// field"`). Whatever `got` holds appears in error messages and logs: keep secrets and
+    /// payloads out of it.
+    ///
+    /// ```
+    /// use redisync::{ConversionError, Error, ErrorKind};
+    /// let e: Error = ConversionError::custom("User", "hash without an age field").into();
+    /// assert_eq!(e.kind(), ErrorKind::Conversion);
+    /// assert_eq!(e.to_string(), "cannot convert hash without an age field to User");
+    /// ```
+    pub fn custom(
+        expected: impl Into<std::borrow::Cow<'static, str>>,
+        got: impl Into<String>,
+    ) -> ConversionError {
+        ConversionError {
+            expected: expected.into(),
+            got: got.into(),
+        }
+    }
     /// The Rust type (or shape) that was asked for.
-    pub fn expected(&self) -> &'static str {
-        self.expected
+    pub fn expected(&self) -> &str {
+        &self.expected
     }
     /// A short description of what arrived instead.
     pub fn got(&self) -> &str {
@@ -414,6 +441,14 @@ impl ConversionError {
 impl fmt::Display for ConversionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "cannot convert {} to {}", self.got, self.expected)
+    }
+}
+
+impl std::error::Error for ConversionError {}
+
+impl From<ConversionError> for Error {
+    fn from(e: ConversionError) -> Error {
+        Error::Conversion(Box::new(e))
     }
 }
 

@@ -140,7 +140,7 @@ pub use connection::config::{
 };
 pub use connection::{ConnectHook, Connection, PushHandler, PushOrigin, PushSink};
 pub use deadline::Deadline;
-pub use error::{Error, ErrorKind, Result, ServerError, TimeoutPhase};
+pub use error::{ConversionError, Error, ErrorKind, Result, ServerError, TimeoutPhase};
 pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;
 pub use retry::{

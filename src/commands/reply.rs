@@ -2,11 +2,14 @@
 //!
 //! Each conversion accepts both the RESP2 and the RESP3 shape of the same reply: a map arrives as
 //! a flat array on RESP2, a double as a bulk string, a boolean as an integer.
+//!
+//! Lists of pairs come in three shapes; the rule that tells them apart is on [`FromValue`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 
-use crate::error::{Error, Result};
+use crate::error::{ConversionError, Error, Result};
 use crate::resp::Value;
 
 /// A type a reply can be converted into.
@@ -23,6 +26,87 @@ use crate::resp::Value;
 /// assert_eq!(err.kind(), redisync::ErrorKind::Conversion);
 /// # Ok::<(), redisync::Error>(())
 /// ```
+///
+/// # Lists of pairs
+///
+/// A reply made of key-value pairs comes in one of three shapes, depending on the command and
+/// the protocol:
+///
+/// | shape | sent by |
+/// |---|---|
+/// | flat array `[k1, v1, k2, v2]` | RESP2 `HGETALL`, `CONFIG GET`, `ZRANGE .. WITHSCORES`, `HRANDFIELD .. WITHVALUES`; `ZPOPMIN` without a count on both |
+/// | map `{k1: v1, k2: v2}` | RESP3 `HGETALL`, `CONFIG GET`, `XREAD` |
+/// | array of pairs `[[k1, v1], [k2, v2]]` | RESP3 `ZRANGE .. WITHSCORES`, `HRANDFIELD .. WITHVALUES`, `ZPOPMIN` with a count; RESP2 `XREAD`; `XRANGE` on both |
+///
+/// `Vec<(K, V)>`, `HashMap<K, V>` and `BTreeMap<K, V>` (and `Option`s of them) accept all three
+/// alike. An array is told apart by its first element: when that is an aggregate (array, set,
+/// map or push), the array is read as pairs, and every element must be a 2-element aggregate;
+/// otherwise it is flat, and must have an even number of elements. Keys in Redis replies are
+/// never aggregates, so the rule cannot misread a reply; an array mixing the shapes, or a flat
+/// one of odd length, is a conversion error. Values may be anything, lists of pairs included
+/// (`XRANGE` into `Vec<(String, Vec<(String, String)>)>`).
+///
+/// ```
+/// use redisync::{FromValue, Value};
+/// let s = |s: &str| Value::BulkString(s.as_bytes().to_vec());
+/// let resp2 = Value::Array(vec![s("a"), s("1.5"), s("b"), s("inf")]);
+/// let resp3 = Value::Array(vec![
+///     Value::Array(vec![s("a"), Value::Double(1.5)]),
+///     Value::Array(vec![s("b"), Value::Double(f64::INFINITY)]),
+/// ]);
+/// let a: Vec<(String, f64)> = FromValue::from_value(resp2)?;
+/// let b: Vec<(String, f64)> = FromValue::from_value(resp3)?;
+/// assert_eq!(a, b);
+/// assert_eq!(a, [("a".to_string(), 1.5), ("b".to_string(), f64::INFINITY)]);
+/// # Ok::<(), redisync::Error>(())
+/// ```
+///
+/// # Implementing it
+///
+/// A conversion of your own returns a [`ConversionError`] for a reply it cannot use, and passes
+/// error replies nested in a larger reply on as [`Error::Server`], as the built-in ones do.
+/// Collections of your type (`Vec<Point>`, `Option<Point>`, `HashMap<String, Point>`) then
+/// convert too.
+///
+/// ```
+/// use redisync::{ConversionError, Error, ErrorKind, FromValue, Value};
+///
+/// /// A point stored as the string `x,y`.
+/// #[derive(Debug, PartialEq)]
+/// struct Point {
+///     x: i64,
+///     y: i64,
+/// }
+///
+/// impl FromValue for Point {
+///     fn from_value(value: Value) -> redisync::Result<Point> {
+///         let value = value.into_unattributed();
+///         let point = value.as_str().and_then(|s| {
+///             let (x, y) = s.split_once(',')?;
+///             Some(Point { x: x.parse().ok()?, y: y.parse().ok()? })
+///         });
+///         match (point, value) {
+///             (Some(point), _) => Ok(point),
+///             (None, Value::Error(e) | Value::BulkError(e)) => Err(Error::Server(e)),
+///             (None, other) => Err(ConversionError::new("Point (\"x,y\")", &other).into()),
+///         }
+///     }
+/// }
+///
+/// let p = Point::from_value(Value::BulkString(b"3,-4".to_vec()))?;
+/// assert_eq!(p, Point { x: 3, y: -4 });
+///
+/// let e = Point::from_value(Value::Int(7)).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::Conversion);
+/// assert_eq!(e.to_string(), r#"cannot convert integer 7 to Point ("x,y")"#);
+///
+/// let points: Vec<Option<Point>> = FromValue::from_value(Value::Array(vec![
+///     Value::BulkString(b"1,2".to_vec()),
+///     Value::Nil,
+/// ]))?;
+/// assert_eq!(points, [Some(Point { x: 1, y: 2 }), None]);
+/// # Ok::<(), redisync::Error>(())
+/// ```
 pub trait FromValue: Sized {
     /// Converts a reply.
     fn from_value(value: Value) -> Result<Self>;
@@ -31,6 +115,38 @@ pub trait FromValue: Sized {
     #[doc(hidden)]
     fn from_byte_vec(_bytes: Vec<u8>) -> Option<Vec<Self>> {
         None
+    }
+
+    /// True for types built from a key and a value, which [`FromValue::from_pair`] builds: only
+    /// the 2-tuples. Collections of such a type read a reply as key-value pairs in any of its
+    /// three shapes (see [`FromValue`]).
+    #[doc(hidden)]
+    const IS_PAIR: bool = false;
+
+    /// Builds a pair type from its key and value, taken out of a flat array, a map or a
+    /// 2-element array without wrapping them in a new aggregate. Called only when `IS_PAIR`.
+    #[doc(hidden)]
+    fn from_pair(key: Value, value: Value) -> Result<Self> {
+        Self::from_value(Value::Array(vec![key, value]))
+    }
+}
+
+impl ConversionError {
+    /// A conversion error naming what was asked for (a type, or a shape such as
+    /// `"Point (\"x,y\")"`) and describing what arrived by its RESP type and size (`"integer
+    /// 7"`, `"array of 3 elements"`, `"bulk string (5 bytes)"`), never its payload, as the
+    /// crate's own conversions do. The [`FromValue`] docs show it in a whole implementation.
+    ///
+    /// ```
+    /// use redisync::{ConversionError, Value};
+    /// let e = ConversionError::new("Point", &Value::Array(vec![Value::Nil]));
+    /// assert_eq!((e.expected(), e.got()), ("Point", "array of 1 elements"));
+    /// let e: redisync::Error = e.into();
+    /// assert_eq!(e.to_string(), "cannot convert array of 1 elements to Point");
+    /// ```
+    pub fn new(expected: impl Into<Cow<'static, str>>, got: &Value) -> ConversionError {
+        // Here rather than in `error`, which sits below `resp` and must not know `Value`.
+        ConversionError::custom(expected, got.describe())
     }
 }
 
@@ -175,17 +291,29 @@ fn string_from_other(value: Value) -> Result<String> {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
-    /// Nil is `None`; anything else converts as `T`.
+    /// Nil is `None`; anything else converts as `T`. For a pair `(K, V)` an empty aggregate is
+    /// `None` too, since no pair can come from it: `ZPOPMIN` without a count replies `[m, s]`,
+    /// or `[]` when the key is missing.
     #[inline]
     fn from_value(value: Value) -> Result<Option<T>> {
         match value {
             Value::Nil => Ok(None),
             Value::Attribute { .. } => match value.into_unattributed() {
                 Value::Nil => Ok(None),
+                v if T::IS_PAIR && is_empty_aggregate(&v) => Ok(None),
                 v => T::from_value(v).map(Some),
             },
+            v if T::IS_PAIR && is_empty_aggregate(&v) => Ok(None),
             v => T::from_value(v).map(Some),
         }
+    }
+}
+
+fn is_empty_aggregate(value: &Value) -> bool {
+    match value {
+        Value::Array(v) | Value::Set(v) | Value::Push(v) => v.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
     }
 }
 
@@ -200,25 +328,136 @@ fn elements(expected: &'static str, value: Value) -> Result<Vec<Value>> {
     }
 }
 
-/// Key-value pairs from a RESP3 map or a flat RESP2 array of even length.
-fn pairs(expected: &'static str, value: Value) -> Result<Vec<(Value, Value)>> {
-    match value {
-        Value::Map(pairs) => Ok(pairs),
-        Value::Array(items) if items.len() % 2 == 0 => {
-            let mut out = Vec::with_capacity(items.len() / 2);
-            let mut it = items.into_iter();
-            while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                out.push((k, v));
+/// Whether a value is an aggregate (looking through attributes): what tells an array of pairs
+/// from a flat array by its first element.
+fn is_aggregate(mut value: &Value) -> bool {
+    while let Value::Attribute { value: inner, .. } = value {
+        value = inner;
+    }
+    matches!(
+        value,
+        Value::Array(_) | Value::Set(_) | Value::Map(_) | Value::Push(_)
+    )
+}
+
+/// The key-value pairs of a reply in any of its three shapes (see [`FromValue`]), taken out
+/// one at a time without a new allocation per pair.
+enum Pairs {
+    /// A RESP3 map (and nil, as no pairs).
+    Map(std::vec::IntoIter<(Value, Value)>),
+    /// `[k1, v1, k2, v2]`, of even length.
+    Flat(std::vec::IntoIter<Value>),
+    /// `[[k1, v1], [k2, v2]]`.
+    Nested(std::vec::IntoIter<Value>),
+}
+
+impl Pairs {
+    /// The pairs of `value`, which must be plain already; `expected` names the target type in
+    /// errors.
+    fn new(expected: &'static str, value: Value) -> Result<Pairs> {
+        let kind = value.type_name();
+        let items = match value {
+            Value::Map(pairs) => return Ok(Pairs::Map(pairs.into_iter())),
+            Value::Nil => return Ok(Pairs::Map(Vec::new().into_iter())),
+            Value::Array(items) | Value::Set(items) | Value::Push(items) => items,
+            v => return mismatch(expected, &v),
+        };
+        if items.first().is_some_and(is_aggregate) {
+            Ok(Pairs::Nested(items.into_iter()))
+        } else if items.len() % 2 == 0 {
+            Ok(Pairs::Flat(items.into_iter()))
+        } else {
+            let len = items.len();
+            // An error reply among the elements says more than the odd count does.
+            match items.into_iter().find_map(nested_error) {
+                Some(e) => Err(Error::Server(e)),
+                None => Err(Error::conversion(
+                    expected,
+                    format!("{kind} of {len} elements (odd length)"),
+                )),
             }
-            Ok(out)
         }
-        Value::Nil => Ok(Vec::new()),
-        v => mismatch(expected, &v),
+    }
+
+    /// How many pairs are left.
+    fn len(&self) -> usize {
+        match self {
+            Pairs::Map(it) => it.len(),
+            Pairs::Flat(it) => it.len() / 2,
+            Pairs::Nested(it) => it.len(),
+        }
+    }
+}
+
+impl Iterator for Pairs {
+    type Item = Result<(Value, Value)>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Pairs::Map(it) => it.next().map(Ok),
+            Pairs::Flat(it) => {
+                let key = it.next()?;
+                // The length was checked to be even; a missing value is a conversion error, not
+                // a panic, all the same.
+                Some(match it.next() {
+                    Some(value) => Ok((key, value)),
+                    None => Err(Error::conversion(PAIR, "a key without a value".to_string())),
+                })
+            }
+            Pairs::Nested(it) => it.next().map(split_pair),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+const PAIR: &str = "key-value pair (a 2-element array)";
+
+/// The key and value of one element of an array of pairs: a 2-element array (set, push), or a
+/// one-pair map as the 2-tuple takes it.
+fn split_pair(value: Value) -> Result<(Value, Value)> {
+    let value = plain(value)?;
+    let kind = value.type_name();
+    match value {
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => {
+            match <[Value; 2]>::try_from(items) {
+                Ok([key, value]) => Ok((key, value)),
+                Err(items) => Err(Error::conversion(
+                    PAIR,
+                    format!("{kind} of {} elements", items.len()),
+                )),
+            }
+        }
+        Value::Map(pairs) => match <[(Value, Value); 1]>::try_from(pairs) {
+            Ok([pair]) => Ok(pair),
+            Err(pairs) => Err(Error::conversion(
+                PAIR,
+                format!("map of {} pairs", pairs.len()),
+            )),
+        },
+        v => mismatch(PAIR, &v),
+    }
+}
+
+/// The server error an element carries, if it is an error reply.
+fn nested_error(value: Value) -> Option<Box<crate::error::ServerError>> {
+    match value.into_unattributed() {
+        Value::Error(e) | Value::BulkError(e) => Some(e),
+        _ => None,
     }
 }
 
 impl<T: FromValue> FromValue for Vec<T> {
     /// An aggregate's elements; for `Vec<u8>`, a string's bytes (without copying).
+    ///
+    /// For pairs, `Vec<(K, V)>`, a list of pairs in any of its three shapes, in the order the
+    /// server sent them: a flat array `[k1, v1, k2, v2]` (even length), a map, or an array of
+    /// 2-element arrays `[[k1, v1], [k2, v2]]`, told apart by whether the first element is an
+    /// aggregate (see [`FromValue`]). Every other element type takes the elements one by one,
+    /// a map's keys and values flattened.
     #[inline]
     fn from_value(value: Value) -> Result<Vec<T>> {
         // The bulk string is the common case (GET into Vec<u8>); keep it small enough to inline.
@@ -242,6 +481,15 @@ fn vec_from_other<T: FromValue>(value: Value) -> Result<Vec<T>> {
             bytes_into(b)
         }
         Value::Okay => bytes_into(b"OK".to_vec()),
+        v if T::IS_PAIR => {
+            let pairs = Pairs::new("Vec of pairs", v)?;
+            let mut out = Vec::with_capacity(pairs.len());
+            for pair in pairs {
+                let (key, value) = pair?;
+                out.push(T::from_pair(key, value)?);
+            }
+            Ok(out)
+        }
         v => elements("Vec", v)?.into_iter().map(T::from_value).collect(),
     }
 }
@@ -269,22 +517,68 @@ impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
 impl<K: FromValue + Eq + Hash, V: FromValue, S: BuildHasher + Default> FromValue
     for HashMap<K, V, S>
 {
-    /// A RESP3 map, or a RESP2 flat array of keys and values.
+    /// A list of pairs in any of its three shapes: a RESP3 map, a flat array of keys and values,
+    /// or an array of 2-element arrays (see [`FromValue`]). A repeated key keeps its last
+    /// value.
     fn from_value(value: Value) -> Result<HashMap<K, V, S>> {
-        pairs("HashMap", plain(value)?)?
-            .into_iter()
-            .map(|(k, v)| Ok((K::from_value(k)?, V::from_value(v)?)))
-            .collect()
+        let pairs = Pairs::new("HashMap", plain(value)?)?;
+        let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
+        for pair in pairs {
+            let (key, value) = pair?;
+            map.insert(K::from_value(key)?, V::from_value(value)?);
+        }
+        Ok(map)
     }
 }
 
 impl<K: FromValue + Ord, V: FromValue> FromValue for BTreeMap<K, V> {
-    /// A RESP3 map, or a RESP2 flat array of keys and values.
+    /// A list of pairs in any of its three shapes: a RESP3 map, a flat array of keys and values,
+    /// or an array of 2-element arrays (see [`FromValue`]). A repeated key keeps its last
+    /// value.
     fn from_value(value: Value) -> Result<BTreeMap<K, V>> {
-        pairs("BTreeMap", plain(value)?)?
-            .into_iter()
-            .map(|(k, v)| Ok((K::from_value(k)?, V::from_value(v)?)))
-            .collect()
+        let mut map = BTreeMap::new();
+        for pair in Pairs::new("BTreeMap", plain(value)?)? {
+            let (key, value) = pair?;
+            map.insert(K::from_value(key)?, V::from_value(value)?);
+        }
+        Ok(map)
+    }
+}
+
+/// The elements of a tuple's aggregate, checked to be exactly `n`.
+fn tuple_items(
+    n: usize,
+    expected: &'static str,
+    value: Value,
+) -> Result<std::vec::IntoIter<Value>> {
+    let items = elements(expected, plain(value)?)?;
+    if items.len() != n {
+        return Err(Error::conversion(
+            expected,
+            format!("{} elements", items.len()),
+        ));
+    }
+    Ok(items.into_iter())
+}
+
+impl<A: FromValue, B: FromValue> FromValue for (A, B) {
+    /// An aggregate of exactly two elements (a one-pair map counts as two). In a `Vec`, a pair:
+    /// `Vec<(K, V)>` takes lists of pairs in all their shapes.
+    fn from_value(value: Value) -> Result<(A, B)> {
+        let mut it = tuple_items(2, "tuple of 2", value)?;
+        Self::from_pair(
+            it.next().unwrap_or(Value::Nil),
+            it.next().unwrap_or(Value::Nil),
+        )
+    }
+
+    #[doc(hidden)]
+    const IS_PAIR: bool = true;
+
+    #[doc(hidden)]
+    #[inline]
+    fn from_pair(key: Value, value: Value) -> Result<(A, B)> {
+        Ok((A::from_value(key)?, B::from_value(value)?))
     }
 }
 
@@ -293,14 +587,7 @@ macro_rules! tuple_from_value {
         impl<$($name: FromValue),+> FromValue for ($($name,)+) {
             /// An aggregate of exactly this many elements (a one-pair map counts as two).
             fn from_value(value: Value) -> Result<Self> {
-                let items = elements(concat!("tuple of ", $n), plain(value)?)?;
-                if items.len() != $n {
-                    return Err(Error::conversion(
-                        concat!("tuple of ", $n),
-                        format!("{} elements", items.len()),
-                    ));
-                }
-                let mut it = items.into_iter();
+                let mut it = tuple_items($n, concat!("tuple of ", $n), value)?;
                 Ok(($(
                     $name::from_value(it.next().unwrap_or(Value::Nil))?,
                 )+))
@@ -309,7 +596,6 @@ macro_rules! tuple_from_value {
     };
 }
 tuple_from_value!(1; A);
-tuple_from_value!(2; A B);
 tuple_from_value!(3; A B C);
 tuple_from_value!(4; A B C D);
 tuple_from_value!(5; A B C D E);
@@ -390,6 +676,383 @@ mod tests {
         assert_eq!(
             Option::<String>::from_value(attributed).unwrap().as_deref(),
             Some("v")
+        );
+    }
+
+    fn arr(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+
+    fn err(text: &str) -> Value {
+        Value::Error(Box::new(ServerError::parse(text.as_bytes())))
+    }
+
+    fn attributed(v: Value) -> Value {
+        Value::Attribute {
+            attributes: Box::new([(bulk("a"), Value::Int(1))]),
+            value: Box::new(v),
+        }
+    }
+
+    /// `ZRANGE z 0 -1 WITHSCORES` as RESP2 sends it, as a RESP3 map would, and as RESP3 sends it.
+    fn three_shapes() -> [Value; 3] {
+        [
+            arr(vec![bulk("a"), bulk("1"), bulk("b"), bulk("inf")]),
+            Value::Map(vec![
+                (bulk("a"), Value::Double(1.0)),
+                (bulk("b"), Value::Double(f64::INFINITY)),
+            ]),
+            arr(vec![
+                arr(vec![bulk("a"), Value::Double(1.0)]),
+                arr(vec![bulk("b"), Value::Double(f64::INFINITY)]),
+            ]),
+        ]
+    }
+
+    #[test]
+    fn lists_of_pairs_convert_alike_from_all_three_shapes() {
+        let expected = vec![("a".to_string(), 1.0), ("b".to_string(), f64::INFINITY)];
+        for v in three_shapes() {
+            let list: Vec<(String, f64)> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(list, expected, "{v:?}");
+            let map: HashMap<String, f64> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(map, expected.iter().cloned().collect(), "{v:?}");
+            let tree: BTreeMap<String, f64> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(tree, expected.iter().cloned().collect(), "{v:?}");
+            let some: Option<Vec<(String, f64)>> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(some.as_ref(), Some(&expected));
+            let some: Option<HashMap<String, f64>> = FromValue::from_value(v).unwrap();
+            assert_eq!(some.map(|m| m.len()), Some(2));
+        }
+    }
+
+    #[test]
+    fn elements_of_an_array_of_pairs_may_be_any_two_element_aggregate() {
+        // Sets, pushes and one-pair maps are pairs too, as the 2-tuple takes them; attributes
+        // around the elements (or around the first one, which decides the shape) are looked
+        // through.
+        let v = arr(vec![
+            attributed(arr(vec![bulk("a"), Value::Int(1)])),
+            Value::Set(vec![bulk("b"), Value::Int(2)]),
+            Value::Push(vec![bulk("c"), Value::Int(3)]),
+            Value::Map(vec![(bulk("d"), Value::Int(4))]),
+        ]);
+        let list: Vec<(String, i64)> = FromValue::from_value(v).unwrap();
+        assert_eq!(
+            list,
+            [
+                ("a".to_string(), 1),
+                ("b".to_string(), 2),
+                ("c".to_string(), 3),
+                ("d".to_string(), 4)
+            ]
+        );
+        let flat = arr(vec![attributed(bulk("a")), Value::Int(1)]);
+        let map: HashMap<String, i64> = FromValue::from_value(flat).unwrap();
+        assert_eq!(map["a"], 1);
+        let attributed_reply = attributed(arr(vec![bulk("a"), Value::Int(1)]));
+        let list: Vec<(String, i64)> = FromValue::from_value(attributed_reply).unwrap();
+        assert_eq!(list, [("a".to_string(), 1)]);
+    }
+
+    #[test]
+    fn nested_replies_of_pairs() {
+        // XRANGE: [[id, [f, v, ...]], ...] on both protocols.
+        let entries = || {
+            arr(vec![
+                arr(vec![
+                    bulk("1-1"),
+                    arr(vec![bulk("f"), bulk("v"), bulk("g"), bulk("w")]),
+                ]),
+                arr(vec![bulk("2-1"), arr(vec![bulk("f"), bulk("x")])]),
+            ])
+        };
+        type Entries = Vec<(String, Vec<(String, String)>)>;
+        let xrange: Entries = FromValue::from_value(entries()).unwrap();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let expected: Entries = vec![
+            ("1-1".into(), vec![pair("f", "v"), pair("g", "w")]),
+            ("2-1".into(), vec![pair("f", "x")]),
+        ];
+        assert_eq!(xrange, expected);
+        // The fields of an entry as a map, too.
+        let as_maps: Vec<(String, HashMap<String, String>)> =
+            FromValue::from_value(entries()).unwrap();
+        assert_eq!(as_maps[0].1["g"], "w");
+        // XREAD: [[stream, entries], ...] on RESP2, a map stream -> entries on RESP3.
+        let resp2 = arr(vec![arr(vec![bulk("s"), entries()])]);
+        let resp3 = Value::Map(vec![(bulk("s"), entries())]);
+        for v in [resp2, resp3] {
+            let list: Vec<(String, Entries)> = FromValue::from_value(v.clone()).unwrap();
+            assert_eq!(list, [("s".to_string(), expected.clone())]);
+            let map: HashMap<String, Entries> = FromValue::from_value(v).unwrap();
+            assert_eq!(map["s"], expected);
+        }
+        // Flat, with aggregates as values: the keys decide, not the values.
+        let flat = arr(vec![
+            bulk("k1"),
+            arr(vec![bulk("a"), bulk("b")]),
+            bulk("k2"),
+            arr(vec![]),
+        ]);
+        let list: Vec<(String, Vec<String>)> = FromValue::from_value(flat).unwrap();
+        assert_eq!(
+            list,
+            [
+                ("k1".to_string(), vec!["a".to_string(), "b".to_string()]),
+                ("k2".to_string(), vec![])
+            ]
+        );
+    }
+
+    #[test]
+    fn other_conversions_of_aggregates_are_unchanged() {
+        // Lists of non-pairs take the elements one by one, arrays of arrays included.
+        let nested = arr(vec![arr(vec![bulk("a"), bulk("b")]), arr(vec![bulk("c")])]);
+        let lists: Vec<Vec<String>> = FromValue::from_value(nested.clone()).unwrap();
+        assert_eq!(lists, [vec!["a", "b"], vec!["c"]]);
+        let bytes: Vec<Vec<u8>> = FromValue::from_value(arr(vec![bulk("a"), bulk("b")])).unwrap();
+        assert_eq!(bytes, [b"a".to_vec(), b"b".to_vec()]);
+        let values: Vec<Value> = FromValue::from_value(nested).unwrap();
+        assert_eq!(values.len(), 2);
+        // A map into a list of non-pairs is flattened, as before.
+        let map = Value::Map(vec![(bulk("k"), bulk("v"))]);
+        let flat: Vec<String> = FromValue::from_value(map.clone()).unwrap();
+        assert_eq!(flat, ["k", "v"]);
+        // Tuples are fixed-size aggregates: a 2-tuple is one pair, not a list of them.
+        let one: (String, f64) = FromValue::from_value(arr(vec![bulk("m"), bulk("2")])).unwrap();
+        assert_eq!(one, ("m".to_string(), 2.0));
+        let one: (String, String) = FromValue::from_value(map).unwrap();
+        assert_eq!(one, ("k".to_string(), "v".to_string()));
+        let triples: Vec<(i64, i64, i64)> = FromValue::from_value(arr(vec![
+            arr(vec![Value::Int(1), Value::Int(2), Value::Int(3)]),
+            arr(vec![Value::Int(4), Value::Int(5), Value::Int(6)]),
+        ]))
+        .unwrap();
+        assert_eq!(triples, [(1, 2, 3), (4, 5, 6)]);
+        let e = <(i64, i64)>::from_value(arr(vec![])).unwrap_err();
+        assert_eq!(e.to_string(), "cannot convert 0 elements to tuple of 2");
+    }
+
+    #[test]
+    fn empty_and_nil_are_no_pairs() {
+        for v in [Value::Nil, arr(vec![]), Value::Map(vec![])] {
+            assert!(
+                Vec::<(String, f64)>::from_value(v.clone())
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                HashMap::<String, f64>::from_value(v.clone())
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                BTreeMap::<String, f64>::from_value(v.clone())
+                    .unwrap()
+                    .is_empty()
+            );
+            // No pair can come from an empty aggregate: ZPOPMIN on a missing key replies [].
+            assert_eq!(
+                Option::<(String, f64)>::from_value(v.clone()).unwrap(),
+                None
+            );
+            assert_eq!(
+                Option::<(String, f64)>::from_value(attributed(v)).unwrap(),
+                None
+            );
+        }
+        assert_eq!(
+            Option::<Vec<(String, f64)>>::from_value(Value::Nil).unwrap(),
+            None
+        );
+        assert_eq!(
+            Option::<Vec<(String, f64)>>::from_value(arr(vec![])).unwrap(),
+            Some(vec![])
+        );
+        let popped = arr(vec![bulk("m"), Value::Double(1.5)]);
+        assert_eq!(
+            Option::<(String, f64)>::from_value(popped).unwrap(),
+            Some(("m".to_string(), 1.5))
+        );
+        // Only pairs read an empty aggregate as None.
+        assert_eq!(
+            Option::<Vec<String>>::from_value(arr(vec![])).unwrap(),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn odd_length_flat_arrays_are_conversion_errors() {
+        let odd = || arr(vec![bulk("a"), bulk("1"), bulk("b")]);
+        let errors = [
+            Vec::<(String, String)>::from_value(odd()).unwrap_err(),
+            HashMap::<String, String>::from_value(odd()).unwrap_err(),
+            BTreeMap::<String, String>::from_value(odd()).unwrap_err(),
+            Option::<Vec<(String, String)>>::from_value(odd()).unwrap_err(),
+        ];
+        for e in &errors {
+            assert_eq!(e.kind(), ErrorKind::Conversion, "{e}");
+            assert!(
+                e.to_string().contains("array of 3 elements (odd length)"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            errors[1].to_string(),
+            "cannot convert array of 3 elements (odd length) to HashMap"
+        );
+        let e = Vec::<(String, String)>::from_value(arr(vec![bulk("a")])).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conversion);
+        // The old message for a whole tuple stays.
+        let e = <(String, String)>::from_value(odd()).unwrap_err();
+        assert_eq!(e.to_string(), "cannot convert 3 elements to tuple of 2");
+    }
+
+    #[test]
+    fn mixed_shapes_are_conversion_errors() {
+        let cases = [
+            // Pairs first, then flat.
+            arr(vec![arr(vec![bulk("a"), bulk("1")]), bulk("b"), bulk("2")]),
+            // Flat first, then a pair: odd.
+            arr(vec![bulk("a"), bulk("1"), arr(vec![bulk("b"), bulk("2")])]),
+            // An element of the wrong size.
+            arr(vec![
+                arr(vec![bulk("a"), bulk("1")]),
+                arr(vec![bulk("b"), bulk("2"), bulk("3")]),
+            ]),
+            arr(vec![arr(vec![bulk("a")])]),
+            arr(vec![Value::Map(vec![
+                (bulk("a"), bulk("1")),
+                (bulk("b"), bulk("2")),
+            ])]),
+            // Flat with an aggregate where a key belongs.
+            arr(vec![bulk("a"), bulk("1"), arr(vec![bulk("b")]), bulk("2")]),
+        ];
+        for v in cases {
+            for e in [
+                Vec::<(String, String)>::from_value(v.clone()).unwrap_err(),
+                HashMap::<String, String>::from_value(v.clone()).unwrap_err(),
+                BTreeMap::<String, String>::from_value(v.clone()).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::Conversion, "{v:?}: {e}");
+            }
+        }
+        let e = Vec::<(String, String)>::from_value(arr(vec![
+            arr(vec![bulk("a"), bulk("1")]),
+            bulk("b"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot convert bulk string (1 bytes) to key-value pair (a 2-element array)"
+        );
+        let e = Vec::<(String, String)>::from_value(arr(vec![arr(vec![bulk("a")])])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot convert array of 1 elements to key-value pair (a 2-element array)"
+        );
+        let e = Vec::<(String, String)>::from_value(Value::Int(3)).unwrap_err();
+        assert_eq!(e.to_string(), "cannot convert integer 3 to Vec of pairs");
+    }
+
+    #[test]
+    fn errors_nested_in_lists_of_pairs_are_server_errors() {
+        let cases = [
+            arr(vec![bulk("a"), err("WRONGTYPE flat value")]),
+            arr(vec![err("WRONGTYPE flat key"), bulk("1")]),
+            arr(vec![
+                arr(vec![bulk("a"), bulk("1")]),
+                err("WRONGTYPE element"),
+            ]),
+            arr(vec![arr(vec![bulk("a"), err("WRONGTYPE nested value")])]),
+            Value::Map(vec![(bulk("a"), err("WRONGTYPE map value"))]),
+            // Odd, but the error says more than the count.
+            arr(vec![bulk("a"), bulk("1"), attributed(err("WRONGTYPE odd"))]),
+            arr(vec![err("WRONGTYPE alone")]),
+            arr(vec![attributed(Value::BulkError(Box::new(
+                ServerError::parse(b"WRONGTYPE bulk"),
+            )))]),
+        ];
+        for v in cases {
+            for e in [
+                Vec::<(String, i64)>::from_value(v.clone()).unwrap_err(),
+                HashMap::<String, i64>::from_value(v.clone()).unwrap_err(),
+                BTreeMap::<String, i64>::from_value(v.clone()).unwrap_err(),
+                Option::<Vec<(String, i64)>>::from_value(v.clone()).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::WrongType, "{v:?}: {e}");
+                assert!(matches!(e, Error::Server(_)), "{e:?}");
+            }
+        }
+        let e = Vec::<(String, i64)>::from_value(err("WRONGTYPE top")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WrongType);
+    }
+
+    #[test]
+    fn no_reply_shape_panics_a_conversion_of_pairs() {
+        // Every array of up to three elements drawn from these atoms (and arrays of them) into
+        // every pair conversion: errors are fine, panics are not.
+        let atoms = [
+            Value::Nil,
+            bulk("k"),
+            Value::Int(1),
+            Value::Double(f64::NEG_INFINITY),
+            err("ERR x"),
+            arr(vec![]),
+            arr(vec![bulk("k"), bulk("v")]),
+            arr(vec![bulk("k"), arr(vec![bulk("f"), bulk("v")])]),
+            Value::Map(vec![(bulk("k"), bulk("v"))]),
+            attributed(arr(vec![bulk("k")])),
+        ];
+        let mut values = vec![arr(vec![])];
+        for a in &atoms {
+            values.push(a.clone());
+            values.push(arr(vec![a.clone()]));
+            for b in &atoms {
+                values.push(arr(vec![a.clone(), b.clone()]));
+                values.push(Value::Map(vec![(a.clone(), b.clone())]));
+                for c in &atoms {
+                    values.push(arr(vec![a.clone(), b.clone(), c.clone()]));
+                }
+            }
+        }
+        for v in values {
+            let _ = Vec::<(String, f64)>::from_value(v.clone());
+            let _ = Vec::<(String, Vec<(String, String)>)>::from_value(v.clone());
+            let _ = HashMap::<String, String>::from_value(v.clone());
+            let _ = BTreeMap::<Vec<u8>, Value>::from_value(v.clone());
+            let _ = Option::<(String, f64)>::from_value(v.clone());
+            let _ = Option::<Vec<(Value, Value)>>::from_value(v);
+        }
+    }
+
+    #[test]
+    fn conversion_errors_can_be_made_outside_the_crate() {
+        let e = ConversionError::new("Point", &Value::Int(7));
+        assert_eq!((e.expected(), e.got()), ("Point", "integer 7"));
+        let owned = ConversionError::new(format!("Point in {}", "db 0"), &arr(vec![]));
+        assert_eq!(owned.expected(), "Point in db 0");
+        assert_eq!(owned.got(), "array of 0 elements");
+        let custom = ConversionError::custom("User", "hash without an age field");
+        assert_eq!(custom.got(), "hash without an age field");
+        let e: Error = e.into();
+        assert_eq!(e.kind(), ErrorKind::Conversion);
+        assert_eq!(e.to_string(), "cannot convert integer 7 to Point");
+        match &e {
+            Error::Conversion(c) => assert_eq!(c.expected(), "Point"),
+            other => panic!("{other:?}"),
+        }
+        let source: &dyn std::error::Error = &custom;
+        assert_eq!(
+            source.to_string(),
+            "cannot convert hash without an age field to User"
+        );
+        // The crate's own constructor still builds the same error.
+        let internal = Error::conversion("i64", "bulk string (3 bytes)".to_string());
+        assert_eq!(
+            internal.to_string(),
+            "cannot convert bulk string (3 bytes) to i64"
         );
     }
 }

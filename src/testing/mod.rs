@@ -146,6 +146,15 @@ pub enum Fault {
     /// stays open; the client's first read or write fails). Current connections are left
     /// alone and keep working.
     RefuseNew,
+    /// Forwards the bytes going `direction` one at a time, pausing `every` after each: a peer
+    /// that trickles, which a per-read timeout alone never catches (every read gets a byte in
+    /// time). Changing or clearing the fault forwards the rest of the chunk at once.
+    Trickle {
+        /// The pause after each byte.
+        every: Duration,
+        /// Which bytes trickle.
+        direction: Direction,
+    },
 }
 
 impl Fault {

@@ -689,6 +689,18 @@ impl<'a> Pump<'a> {
                 self.pair.cut_to_client.store(true, Ordering::SeqCst);
                 self.write_all(&data[..data.len() / 2])
             }
+            Some(Fault::Trickle { every, direction }) if direction.includes(self.dir) => {
+                for (i, byte) in data.iter().enumerate() {
+                    if self.write_all(std::slice::from_ref(byte)) == Flow::Stop {
+                        return Flow::Stop;
+                    }
+                    thread::sleep(every);
+                    if self.shared.current().1 != generation {
+                        return self.write_all(&data[i + 1..]);
+                    }
+                }
+                Flow::Go
+            }
             _ => self.write_all(data),
         }
     }

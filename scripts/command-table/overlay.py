@@ -5,6 +5,19 @@ name here is not a command or subcommand of any of the three servers, so a typo 
 server dropped cannot linger.
 """
 
+# -- Redis 6.2's subcommands that its HELP does not list --------------------------------------
+#
+# generate.py reads 6.2's subcommands from `<CONTAINER> HELP`, which leaves out aliases. Each
+# entry here is a subcommand 6.2 has all the same, with arguments that prove it on the throwaway
+# server (6.2 answers "Unknown subcommand or wrong number of arguments" both for a name it does
+# not know and for a known one with the wrong arguments, so only a well-formed call can tell).
+# generate.py fails if the probe gets that answer.
+
+R62_UNLISTED_SUBCOMMANDS = {
+    # The old name of CLUSTER REPLICAS; "Unknown node" shows the subcommand ran.
+    "CLUSTER SLAVES": ["CLUSTER", "SLAVES", "0" * 40],
+}
+
 # -- repeat -----------------------------------------------------------------------------------
 #
 # Repeat::Safe means: running the command twice has the same effect as running it once, whatever

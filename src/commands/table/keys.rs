@@ -322,7 +322,7 @@ fn migrate_keys(args: &[&[u8]]) -> Keys {
         let word = args[i];
         if word.eq_ignore_ascii_case(b"KEYS") {
             let first = i + 1;
-            if args[3].is_empty() && first < args.len() {
+            if args.get(3).is_some_and(|key| key.is_empty()) && first < args.len() {
                 return Keys {
                     positions: (first..args.len()).collect(),
                     complete: true,

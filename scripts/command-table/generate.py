@@ -136,6 +136,7 @@ class Server:
         if not os.access(binary, os.X_OK):
             fail("%s is not an executable server binary (see the env vars in this script)" % binary)
         self.dir = tempfile.mkdtemp(prefix="redisync-command-table-")
+        self.proc = None
         last = ""
         for _ in range(5):
             self.port = free_port(cluster)
@@ -154,9 +155,10 @@ class Server:
                 except (OSError, RespError):
                     time.sleep(0.05)
             last = self.log()
-            self.stop()
+            self.kill()
             if "Address already in use" not in last:
                 break
+        shutil.rmtree(self.dir, ignore_errors=True)
         fail("%s did not start:\n%s" % (binary, last[-2000:]))
 
     def log(self):
@@ -166,14 +168,18 @@ class Server:
         except OSError:
             return ""
 
-    def stop(self):
-        if self.proc.poll() is None:
+    def kill(self):
+        """Stops our own process (SIGTERM, then SIGKILL), by its handle: never by name."""
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self):
+        self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -343,10 +349,14 @@ def collect():
             if "|" in full:
                 c, s = full.split("|", 1)
                 newer.setdefault(c, set()).add(s)
-    plain = Server(os.environ.get("REDIS62_BIN", SERVERS[2][3]))
-    cluster = Server(os.environ.get("REDIS62_BIN", SERVERS[2][3]),
-                     ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
-                     cluster=True)
+    binary = os.environ.get("REDIS62_BIN", SERVERS[2][3])
+    plain = Server(binary)
+    try:
+        cluster = Server(binary, ["--cluster-enabled", "yes", "--cluster-config-file",
+                                  "nodes.conf"], cluster=True)
+    except SystemExit:
+        plain.stop()
+        raise
     try:
         for container in sorted(newer):
             if container not in r62:

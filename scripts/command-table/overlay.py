@@ -156,8 +156,8 @@ BLOCKING = {
 # What a command does to its connection's session (applied when the reply confirms it). Not
 # listed: SessionEffect::None. Every Valkey 9 command was read for effects on the connection's
 # own state; besides the obvious ones, that found the Valkey-only CLIENT CAPA, CLIENT
-# IMPORT-SOURCE and CLIENT NO-TOUCH (also in Redis 7.2, not in 7.0), and SCRIPT DEBUG; Redis 6.2
-# adds HOST: and POST.
+# IMPORT-SOURCE and CLIENT NO-TOUCH (also in Redis 7.2, not in 7.0), SCRIPT DEBUG and CLUSTER
+# SYNCSLOTS; Redis 6.2 adds HOST: and POST.
 
 PUBSUB_REFUSED = "use Client::subscriber() for pub/sub"
 
@@ -209,6 +209,10 @@ SESSION = {
                          "connection without a reply"),
     "POST": ("Refused", "POST is how the server recognises an HTTP request: it closes the "
                         "connection without a reply"),
+    # Valkey 9: node-to-node slot migration (documented as a `syscmd`); like SYNC, the
+    # connection then carries a migration stream, not replies.
+    "CLUSTER SYNCSLOTS": ("Refused",
+                          "CLUSTER SYNCSLOTS is slot-migration traffic between cluster nodes"),
     "SCRIPT DEBUG": ("Refused",
                      "SCRIPT DEBUG makes the next scripts run in the Lua debugger, whose replies "
                      "are a conversation of their own; use redis-cli --ldb"),

@@ -3897,6 +3897,9 @@ pub(crate) mod spec {
         arity: -3,
         flags: Flags(flag::ADMIN | flag::NO_ASYNC_LOADING | flag::STALE),
         repeat: Repeat::Unsafe,
+        session: SessionEffect::Refused(
+            "CLUSTER SYNCSLOTS is slot-migration traffic between cluster nodes",
+        ),
         ..DEFAULT
     };
     pub(crate) static COMMAND: CommandSpec = CommandSpec {

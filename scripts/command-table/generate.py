@@ -238,7 +238,7 @@ def parse_key_spec(name, ks):
     return (begin, find, tuple(sorted(ks["flags"])))
 
 
-def read_info_entry(e, docs, prefix=""):
+def read_info_entry(e, docs):
     """Yields (full name, facts) for a COMMAND INFO entry and its subcommands (7.0+)."""
     name = e[0].upper()
     doc = docs.get(e[0]) or {}
@@ -422,7 +422,7 @@ def merge(found):
             "facts": canon,
             "differs": differs,
         }
-    for name, e in table.items():
+    for name in table:
         short = name.split("|")[-1]
         if len(short) > MAX_NAME:
             fail("%s is longer than lookup() accepts (%d)" % (name, MAX_NAME))
@@ -623,7 +623,7 @@ class Writer:
         return "pub(crate) static %s: CommandSpec = CommandSpec { %s, ..DEFAULT };" % (
             ident(name), ", ".join(fields))
 
-    def names_table(self, rust_name, int_ty, table_):
+    def names_table(self, rust_name, table_):
         rows = ", ".join("(%s, %s::%s)" % (rust_str(n), rust_name, ident(n)) for n in sorted(table_))
         return rows
 
@@ -658,13 +658,13 @@ class Writer:
         out.append("")
         out.append("/// Every flag name any server reports, with its bit, sorted by name.")
         out.append("pub(crate) const FLAG_NAMES: &[(&str, u64)] = &[%s];"
-                   % self.names_table("flag", "u64", self.flags))
+                   % self.names_table("flag", self.flags))
         out.append("/// Every tip name any server reports, with its bit, sorted by name.")
         out.append("pub(crate) const TIP_NAMES: &[(&str, u64)] = &[%s];"
-                   % self.names_table("tip", "u64", self.tips))
+                   % self.names_table("tip", self.tips))
         out.append("/// Every key-specification flag name any server reports, with its bit.")
         out.append("pub(crate) const KEY_FLAG_NAMES: &[(&str, u32)] = &[%s];"
-                   % self.names_table("key_flag", "u32", self.kflags))
+                   % self.names_table("key_flag", self.kflags))
         out.append("")
         out.append(self.consts("flag", "u64", self.flags, "command flag"))
         out.append(self.consts("tip", "u64", self.tips, "command tip"))

@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 # Pinning client and server to one core measures the client, not the scheduler (see bench/).
 BENCH_ARGS ?= --pin
 
-.PHONY: demo examples test lint doc bench bench-quick fuzz deps ci
+.PHONY: demo examples test lint doc bench bench-quick fuzz deps ci command-table
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin. Each exit status is checked.
@@ -42,5 +42,10 @@ fuzz:
 
 deps:
 	./scripts/deps.sh
+
+# Regenerates src/commands/table/data.rs from live Redis 6.2, Redis 7.0 and Valkey 9, started on
+# free loopback ports (binaries: REDIS62_BIN, REDIS70_BIN, VALKEY9_BIN; defaults in the script).
+command-table:
+	python3 scripts/command-table/generate.py
 
 ci: lint examples test demo doc

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use redisync::testing::{Direction, Fault, FaultProxy};
 use redisync::{
     ArgWriter, Client, Commands, ConstantBackoff, ErrorKind, Execute, Pipeline, Request, Retry,
     Script, ToArg, Value, cmd, pipe,
@@ -37,7 +38,10 @@ fn a_multi_sent_through_any_public_path_does_not_reach_the_next_caller() {
     let multi = cmd("MULTI");
     let reply = (&client).execute(&Request::from(&multi)).unwrap();
     assert_eq!(reply, Value::Okay);
-    assert_eq!(client.get::<String>("balance").unwrap().as_deref(), Some("100"));
+    assert_eq!(
+        client.get::<String>("balance").unwrap().as_deref(),
+        Some("100")
+    );
     // Through a pooled connection, returned inside MULTI.
     {
         let mut conn = client.get_connection().unwrap();
@@ -45,12 +49,18 @@ fn a_multi_sent_through_any_public_path_does_not_reach_the_next_caller() {
         let queued: String = cmd("GET").arg("balance").query(&mut conn).unwrap();
         assert_eq!(queued, "QUEUED");
     }
-    assert_eq!(client.get::<String>("balance").unwrap().as_deref(), Some("100"));
+    assert_eq!(
+        client.get::<String>("balance").unwrap().as_deref(),
+        Some("100")
+    );
     // Through a pipeline.
     let mut p = Pipeline::new();
     p.add(&cmd("MULTI"));
     let _: Vec<Value> = p.query(&client).unwrap();
-    assert_eq!(client.get::<String>("balance").unwrap().as_deref(), Some("100"));
+    assert_eq!(
+        client.get::<String>("balance").unwrap().as_deref(),
+        Some("100")
+    );
     assert_eq!(server.raw_command(&["GET", "balance"]), "$3\r\n100\r\n");
 }
 
@@ -94,41 +104,41 @@ fn commands_that_change_the_reply_stream_are_refused_before_anything_is_sent() {
 #[test]
 fn a_pipeline_cut_by_a_write_timeout_is_not_sent_again() {
     let server = RedisServer::start();
+    let upstream = format!("127.0.0.1:{}", server.port()).parse().unwrap();
+    let proxy = FaultProxy::start(upstream).unwrap();
     let client = Client::builder()
-        .url(&server.url())
+        .url(&proxy.url())
         .write_timeout(Duration::from_millis(300))
         .read_timeout(Duration::from_secs(5))
-        .retry(Retry::new(ConstantBackoff::new(Duration::from_millis(10)), 3))
+        .retry(Retry::new(
+            ConstantBackoff::new(Duration::from_millis(10)),
+            3,
+        ))
         .build()
         .unwrap();
     client.ping().unwrap();
-    let n = 400_000;
+    // Far more than the socket buffers and the proxy hold, so the write stalls part-way.
+    let n = 1_000_000;
     let mut p = Pipeline::new();
     for i in 0..n {
         p.incr(format!("r:{i}"));
     }
-    // Stall the server so the socket buffers fill and the write times out part-way.
-    let stall = {
-        let url = server.url();
-        std::thread::spawn(move || {
-            let c = Client::open(&url).unwrap();
-            let _ = cmd("DEBUG").arg("SLEEP").arg("1.5").exec(&c);
-        })
-    };
-    wait_until(Duration::from_secs(5), "DEBUG SLEEP running", || {
-        server.raw_command(&["CLIENT", "LIST"]).contains("cmd=debug")
+    // The stalled server: what is written is held back for a while, then delivered.
+    proxy.set_fault(Fault::Delay {
+        delay: Duration::from_millis(1500),
+        direction: Direction::ToServer,
     });
     let e = p.query::<Vec<i64>>(&client).unwrap_err();
     assert!(e.is_timeout(), "{e}");
-    assert_eq!(redisync::retry::last_attempts(), 1);
-    stall.join().unwrap();
-    // Every key of the written prefix ran once; none twice.
+    assert_eq!(redisync::retry::last_attempts(), 1, "not sent again");
+    proxy.clear();
+    // The written prefix reaches the server and runs, once; nothing runs twice.
     wait_until(Duration::from_secs(10), "the written prefix ran", || {
         server.raw_command(&["GET", "r:0"]) == "$1\r\n1\r\n"
     });
     let calls = server.command_calls("incr");
     assert!(calls > 0 && calls < n as u64, "{calls} INCRs ran");
-    for i in [0, 1, 2, 1000, 5000] {
+    for i in [0, 1, 2, 1000, 5000, 100_000] {
         let v = server.raw_command(&["GET", &format!("r:{i}")]);
         assert!(v == "$1\r\n1\r\n" || v == "$-1\r\n", "r:{i} = {v:?}");
     }
@@ -201,7 +211,10 @@ fn client_side_settings_of_a_pooled_connection_are_restored_on_return() {
     }
     let conn = client.get_connection().unwrap();
     assert_eq!(conn.read_timeout(), client.connection_config().read_timeout);
-    assert_eq!(conn.write_timeout(), client.connection_config().write_timeout);
+    assert_eq!(
+        conn.write_timeout(),
+        client.connection_config().write_timeout
+    );
     drop(conn);
     // A slow command passes: the 5 ms timeout is gone.
     cmd("DEBUG").arg("SLEEP").arg("0.05").exec(&client).unwrap();
@@ -266,7 +279,11 @@ fn extreme_timeouts_and_blocking_arguments_do_not_panic() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(
-        client.with_timeout(Duration::MAX).get::<String>("k").unwrap().as_deref(),
+        client
+            .with_timeout(Duration::MAX)
+            .get::<String>("k")
+            .unwrap()
+            .as_deref(),
         Some("v")
     );
 }
@@ -275,12 +292,7 @@ fn extreme_timeouts_and_blocking_arguments_do_not_panic() {
 #[test]
 fn typed_and_raw_forms_of_a_command_follow_the_same_replay_rule() {
     // A server that drops the connection after each command it reads: a write's reply is lost.
-    let drop_after_write = || {
-        FakeServer::repeating(vec![
-            Step::expect_any(),
-            Step::Close,
-        ])
-    };
+    let drop_after_write = || FakeServer::repeating(vec![Step::expect_any(), Step::Close]);
     let policy = || Retry::new(ConstantBackoff::new(Duration::from_millis(1)), 3);
     let bare = |fake: &FakeServer| {
         redisync::Client::builder()
@@ -319,7 +331,12 @@ fn typed_and_raw_forms_of_a_command_follow_the_same_replay_rule() {
                 .unwrap_or(Ok(String::new()))
                 .map(drop),
         };
-        assert_eq!(fake.command_names().len(), 4, "{what}: {:?}", fake.command_names());
+        assert_eq!(
+            fake.command_names().len(),
+            4,
+            "{what}: {:?}",
+            fake.command_names()
+        );
     }
 }
 

@@ -271,7 +271,8 @@ impl ConnectionConfig {
         self
     }
     /// TCP keepalive: idle time before the first probe (default 30 s), or `None` to turn it off.
-    /// Probes then go every 5 s, and 3 unanswered probes close the connection.
+    /// Probes then go every 5 s, and 3 unanswered probes close the connection. The idle time
+    /// is held between 1 s and 32,767 s (about 9 hours, the most Linux takes).
     pub fn keepalive(mut self, idle: Option<Duration>) -> ConnectionConfig {
         self.keepalive = idle;
         self

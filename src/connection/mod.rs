@@ -229,6 +229,13 @@ impl Connection {
         call: Budget,
         push_sink: Option<PushSink>,
     ) -> Result<Connection> {
+        for (name, t) in [
+            ("connect_timeout", cfg.connect_timeout),
+            ("read_timeout", cfg.read_timeout),
+            ("write_timeout", cfg.write_timeout),
+        ] {
+            positive(name, t)?;
+        }
         let budget = Budget::after(cfg.connect_timeout, TimeoutPhase::Connect).min(call);
         let stream = match &cfg.address {
             Address::Tcp { host, port } => {

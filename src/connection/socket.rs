@@ -11,8 +11,9 @@ use super::stream::is_timeout;
 use crate::deadline::Budget;
 use crate::error::{Error, Result};
 
-/// The longest keepalive idle time the OS settings take (seconds in a C int).
-const MAX_KEEPALIVE: Duration = Duration::from_secs(i32::MAX as u64);
+/// The longest keepalive idle time Linux takes (`MAX_TCP_KEEPIDLE`, about 9 hours); longer
+/// asks are held to it rather than refused with `EINVAL` at connect.
+const MAX_KEEPALIVE: Duration = Duration::from_secs(32_767);
 
 /// Resolves `host:port`. IP literals need no lookup. A name is looked up on a short-lived helper
 /// thread, because the system resolver has no timeout of its own: the caller stops waiting at

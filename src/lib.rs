@@ -39,18 +39,28 @@
 //! Dependencies point one way, down this list; a module uses only the ones above it.
 //!
 //! - [`error`]: [`Error`], [`ErrorKind`], server error codes, redirects, timeout phases.
+//! - `deadline`: [`Deadline`], the one saturating bound every wait is measured against
+//!   ([`Duration::MAX`](std::time::Duration::MAX) means no limit).
 //! - [`resp`]: [`Value`] and the RESP2/RESP3 decoder and encoder; pure, no sockets, bounded by
 //!   [`resp::Limits`].
-//! - `connection`: one socket (TCP through socket2, Unix, TLS through native-tls), its
-//!   deadlines, the handshake, push frames, the session state a pool must reset, and the
-//!   broken-connection rule ([`Connection`], [`ConnectionConfig`]).
-//! - [`pool`]: a `parking_lot` mutex-and-condvar pool: probe on checkout, reset or discard on
-//!   return, a reaper thread for idle and old connections ([`PoolConfig`], [`PoolState`]).
+//! - [`commands::table`]: the command table, generated from the servers we support (Redis
+//!   6.2, 7.0, Valkey 9): every command's flags, key specifications, and our own columns (safe
+//!   to repeat? blocking, and where its wait is? what it does to the session? cacheable?). Every
+//!   request carries its entry; retry, the pool's reset, blocking deadlines and health checks
+//!   read only the table.
+//! - `connection`: one socket (TCP through socket2, Unix, TLS through native-tls) whose every
+//!   system call is bounded by a deadline; the handshake; the **one write path** every command
+//!   byte goes through ([`Connection`], [`ConnectionConfig`]).
+//! - [`pool`]: a `parking_lot` mutex-and-condvar pool: probe on checkout (push frames waiting
+//!   on an idle connection go to the pool's push handler), reset or discard on return,
+//!   connect hooks, a generation to retire every connection at once, a reaper thread
+//!   ([`PoolConfig`], [`PoolState`]).
 //! - [`retry`]: [`Retry`] (which failures are retried, how often, never re-sending what may
-//!   already have run) and the [`Backoff`] trait with redis-py's seven backoffs.
-//! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`], [`FromValue`], the typed [`Commands`],
-//!   pipelines ([`pipe`], [`Pipeline`]), [`transaction`], [`Script`] and functions, and the
-//!   [`scan`] iterators.
+//!   already have run), the [`Backoff`] trait with redis-py's seven backoffs, and the retry
+//!   loop, which can also send the next attempt elsewhere (for redirects).
+//! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`] (written through an [`ArgWriter`] that counts
+//!   whole arguments), [`FromValue`], the typed [`Commands`], pipelines ([`pipe`],
+//!   [`Pipeline`]), [`transaction`], [`Script`] and functions, and the [`scan`] iterators.
 //! - [`pubsub`]: [`pubsub::Subscriber`], a connection of its own for pub/sub that reconnects and
 //!   resubscribes.
 //! - `client`: [`Client`] and [`ClientBuilder`], composing the pool, the retry policy, health
@@ -60,24 +70,38 @@
 //!
 //! ## Timeouts
 //!
-//! | step | default | what it covers |
+//! Each timeout has one definition, here and in the code:
+//!
+//! | timeout | default | bounds |
 //! |---|---|---|
-//! | connect | 10 s | name resolution, TCP connect over every address, TLS handshake, `HELLO`/`AUTH`/`SELECT`, together |
-//! | write | 10 s | sending one command or pipeline |
-//! | read | 10 s | receiving one whole reply, from when the command was sent; a blocking command (`BLPOP k 30`) adds its own wait |
-//! | pool checkout | 10 s | waiting for a free pooled connection |
+//! | `connect_timeout` | 10 s | opening one connection: name resolution, TCP connect over every address, the TLS handshake, `HELLO`/`AUTH`/`SELECT`/client name and the [`on_connect`](ClientBuilder::on_connect) hooks, together |
+//! | `write_timeout` | 10 s | sending one command or one whole pipeline, from its first byte |
+//! | `read_timeout` | 10 s | receiving every reply of one command or pipeline, counted from when it was sent; a blocking command (`BLPOP k 30`, `XREAD BLOCK`, `WAIT`) adds its own wait (zero: no limit) |
+//! | `pool_timeout` | 10 s | waiting for a free pooled connection |
+//! | [`Retry::deadline`] | none | one whole call through a [`Client`]: pool wait, connect, every attempt, every reply and every backoff pause, cutting the attempt in flight (a blocking command's wait is added) |
+//! | [`Client::with_timeout`] | none | one whole call, as above, with no allowance for blocking waits; within it a reply may take as long as is left |
+//!
+//! The bounds hold for every system call, including the reads TLS makes inside one record: a
+//! server that trickles a byte at a time cannot stretch a read past its deadline. Every
+//! timeout takes [`Duration::MAX`](std::time::Duration::MAX) for "no limit" and refuses zero
+//! with [`ErrorKind::InvalidInput`].
+//!
+//! **The worst case** of a call through a [`Client`] with no call deadline is
+//! `pool_timeout + (retries + 1) × (connect_timeout + write_timeout + read_timeout + blocking
+//! wait) + the backoff pauses`; with one, it is the deadline (plus scheduling delay).
 //!
 //! A timeout is [`ErrorKind::Timeout`] and names its [`TimeoutPhase`]. It breaks the connection:
 //! the reply may still arrive, and must not be read as the answer to the next command.
-//! [`Client::with_timeout`] sets the read timeout of one call.
 //!
 //! ## Retries and health checks
 //!
 //! A [`Client`] retries connection errors and timeouts three times by default, with
 //! exponential backoff and jitter, but never re-sends a command that may already have run on
-//! the server unless it is safe to repeat (read-only, or marked idempotent) or the caller opted
-//! in; see [`Retry`]. With `health_check_interval` set, a connection idle longer than that is
-//! PINGed before it carries the next command.
+//! the server unless the command table says repeating it is harmless (it changes nothing) or
+//! the caller opted in; see [`Retry`] for the exact rule, pipelines and scripts included. With
+//! `health_check_interval` set, a connection idle longer than that is PINGed before it carries
+//! the next command (pipelines count as use; a PING answered by any reply, even `LOADING`,
+//! keeps the connection).
 //!
 //! ## Errors
 //!
@@ -85,12 +109,23 @@
 //! and [`Error::is_retryable`] answer the usual questions. The [`error`] module maps redis-py's
 //! exception names to kinds. Passwords never appear in `Debug`, `Display`, errors or logs.
 //!
+//! ## Logging
+//!
+//! Through the `log` crate. An outage is logged at its edges: one `warn` when the server stops
+//! accepting connections, one `info` with how long it lasted when it is back; each failed call
+//! in between is at `debug` (its caller has the error). No log line and no `Debug` output holds
+//! a password or a command's argument bytes: commands show their name and argument count,
+//! push frames their kind and size.
+//!
 //! ## TLS
 //!
 //! `rediss://` URLs (or [`ConnectionConfig::tls`]) connect over TLS through native-tls, with
 //! certificate and hostname verification on. [`TlsConfig`] adds a private CA, a client
 //! certificate for mutual TLS, or an SNI name; switching verification off takes an option named
-//! `danger_...`.
+//! `danger_...`. A TLS handshake that gets no answer in time is checked once with a short plain
+//! connection (under 300 ms): if the port answers plain RESP, the error says to use `redis://`,
+//! and it is not retried. A plain connection to a TLS port fails at its first reply the same
+//! way.
 //!
 //! ## Features
 //!
@@ -104,9 +139,9 @@
 //! - Looking up a host name runs on a short-lived helper thread, because the system resolver has
 //!   no timeout of its own and the connect deadline must hold. IP addresses and Unix sockets
 //!   need no thread.
-//! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime` or
-//!   `min_idle` is set, which the default `idle_timeout` is). It holds only a weak reference to
-//!   the pool and exits when the last clone of the client is dropped.
+//! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime`,
+//!   `min_idle` or `push_interval` is set, which the default `idle_timeout` is). It holds only
+//!   a weak reference to the pool and exits when the last clone of the client is dropped.
 //!
 //! - A [`testing::FaultProxy`] (only with the `testing` feature) runs one thread, plus two per
 //!   proxied connection.

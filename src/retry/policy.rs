@@ -18,17 +18,43 @@ pub const DEFAULT_RETRIES: u32 = 3;
 /// `retries` counts retries *after* the first attempt, as in redis-py: `Retry::new(b, 3)` makes
 /// at most four attempts.
 ///
-/// # What is retried, and what is never sent twice
+/// # What is retried
 ///
 /// A failure is retried only if its kind is in the retry set (by default
-/// [`ErrorKind::Connection`] and [`ErrorKind::Timeout`]) and retries and the deadline are not
-/// used up. On top of that, a command that was **fully written before the failure** may already
-/// have run on the server (only its reply was lost), so it is sent again only when it is safe to
-/// repeat (read-only or idempotent, a property of each command) or the caller opted in with
-/// [`Retry::replay_writes`]. A failure before the write completed (no connection, a refused
-/// connect, a write error) is always safe to retry: the server never saw the whole command.
-/// Server error replies such as `LOADING` mean the server refused the command, so they are
-/// retried whenever their kind is in the set.
+/// [`ErrorKind::Connection`] and [`ErrorKind::Timeout`]), retries are left, and the pause
+/// before the next attempt ends before the call's deadline. The last error is returned
+/// unchanged; [`retry::last_attempts`](crate::retry::last_attempts) says how many attempts it
+/// took.
+///
+/// # What is never sent twice
+///
+/// On top of that, a request that **may already have run** on the server is sent again only
+/// if running it twice is harmless, or the caller opted in:
+///
+/// - **May have run.** A single command may have run once all of it was written, even when no
+///   reply came (a timeout, a dropped connection). A pipeline may have run as soon as *any*
+///   complete command of it was written: the server runs each command as it arrives. A
+///   `MULTI`/`EXEC` transaction may have run only once its `EXEC` was written whole (before
+///   that, the server discards it with the connection). A failure before any of that (no
+///   connection, a refused connect, a write cut before the first command ended) is always safe
+///   to retry.
+/// - **An error reply is proof it did not run**, for an ordinary command: `LOADING`,
+///   `TRYAGAIN` and the like mean the server refused it, so they are retried whenever their
+///   kind is in the set. Not for a script or a function (`EVAL`, `EVALSHA`, `FCALL` and their
+///   `_RO` forms): their error may come from code that already did part of its work, so they
+///   count as "may have run".
+/// - **Harmless to repeat** is a column of the command table
+///   ([`Repeat::Safe`](crate::commands::table::Repeat)): commands that change no data and no
+///   server state (every read, `PING`, `INFO`, `SCRIPT LOAD`, ...). A pipeline is harmless to
+///   repeat when every command in it is. Writes are not, **a plain `SET` included**: sent again
+///   after another client wrote the key in between, it would overwrite the newer value, so a
+///   lost `SET` reply is returned as an error rather than re-sent.
+/// - **Opting in**: [`Cmd::idempotent`](crate::Cmd::idempotent) for one command,
+///   [`Pipeline::idempotent`](crate::Pipeline::idempotent) for a pipeline, or
+///   [`Retry::replay_writes`] for every call of a client. A transaction follows the same rule:
+///   once its `EXEC` was written it is sent again only if every command in it is harmless to
+///   repeat, or the caller opted in. ([`transaction`](crate::transaction)'s `WATCH` rounds are
+///   never re-sent after a connection failure: that is [`Error::WatchLost`].)
 ///
 /// This is where the crate differs from redis-py, which re-sends whatever failed: there, a Lua
 /// script that increments a counter and then outlives the socket timeout runs eleven times
@@ -36,10 +62,17 @@ pub const DEFAULT_RETRIES: u32 = 3;
 ///
 /// Authentication failures are not retried by default: a wrong password stays wrong, and
 /// retrying it only delays the error (redis-py retries it ten times). Add
-/// [`ErrorKind::Authentication`] with [`Retry::retry_on_error`] where credentials rotate.
+/// [`ErrorKind::Authentication`] with [`Retry::retry_on_error`] where credentials rotate. A TLS
+/// failure ([`ErrorKind::Tls`]), such as `rediss://` aimed at a plain port, is a configuration
+/// mistake and not retried either.
 ///
-/// When retries run out the last error is returned unchanged, so its kind and predicates still
-/// answer; the number of attempts is logged at `warn`.
+/// # The deadline
+///
+/// [`Retry::deadline`] bounds a whole call: waiting for a pooled connection, connecting, every
+/// attempt, every reply and every pause between attempts together. The attempt still in flight
+/// when it passes is cut short (its connection is closed) and the call fails with a
+/// [`TimeoutPhase::Call`](crate::TimeoutPhase::Call) timeout. A blocking command's own wait
+/// (`BLPOP k 30`) is added to it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -113,8 +146,9 @@ impl Retry {
         Ok(self)
     }
 
-    /// A deadline for all attempts of one call together: no retry starts (and no backoff
-    /// sleeps) past it.
+    /// A deadline for the whole of one call: pool wait, connect, every attempt, every reply
+    /// and every backoff pause together; the attempt in flight when it passes is cut short.
+    /// [`Duration::MAX`] means no limit. See "The deadline" above.
     pub fn deadline(mut self, deadline: Duration) -> Retry {
         self.deadline = Some(deadline);
         self

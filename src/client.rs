@@ -195,8 +195,9 @@ impl Work<'_> {
 
     /// A blocking command's own wait, which the retry policy's deadline leaves to it.
     fn wait(&self) -> Wait {
-        let Work::One(r) = self else {
-            return Wait::None;
+        let r = match self {
+            Work::One(r) => r,
+            Work::Batch(b) => return b.wait(),
         };
         if r.spec().blocking().is_none() {
             return Wait::None;

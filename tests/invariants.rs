@@ -415,3 +415,34 @@ fn a_health_check_answered_with_loading_keeps_the_connection() {
     assert_eq!(fake.connections(), 1);
     fake.check();
 }
+
+// A caller's own HELLO 3 switches a RESP2 connection to RESP3; a push must still never be read
+// as a reply.
+#[test]
+fn a_push_after_a_callers_own_hello_3_is_not_read_as_a_reply() {
+    let server = RedisServer::start();
+    let client = Client::builder()
+        .url(&server.url())
+        .protocol(redisync::Protocol::Resp2)
+        .max_connections(1)
+        .build()
+        .unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let _: Value = cmd("HELLO").arg(3).query(&mut conn).unwrap();
+    cmd("CLIENT")
+        .arg("TRACKING")
+        .arg("ON")
+        .exec(&mut conn)
+        .unwrap();
+    conn.set("tracked", "1").unwrap();
+    let _: Option<String> = conn.get("tracked").unwrap();
+    server.raw_command(&["SET", "tracked", "2"]);
+    for i in 0..5 {
+        let token = format!("token-{i}");
+        let echoed: String = conn.echo(&token).unwrap();
+        assert_eq!(echoed, token);
+    }
+    drop(conn);
+    // The connection that switched protocol was closed, not reused.
+    assert_eq!(client.pool_state().discarded, 1);
+}

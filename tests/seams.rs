@@ -194,8 +194,8 @@ fn unread_bytes_that_are_not_pushes_make_an_idle_connection_discarded() {
         // A reply nobody asked for: the connection is closed, whatever the protocol.
         (Protocol::Resp3, "+STALE\r\n", 1),
         (Protocol::Resp2, "+STALE\r\n", 1),
-        // RESP2 has no pushes: `>` there is not one, and nothing unread is trusted.
-        (Protocol::Resp2, push, 1),
+        // A push is a push on any protocol (a caller's `HELLO 3` can switch a connection).
+        (Protocol::Resp2, push, 0),
     ];
     for (protocol, extra, discarded) in rows {
         let kept = discarded == 0;

@@ -68,6 +68,27 @@ impl Batch<'_> {
         self.metas.is_empty()
     }
 
+    /// How long the server may hold the replies back on purpose: its blocking commands'
+    /// waits, one after the other.
+    pub(crate) fn wait(&self) -> table::Wait {
+        let mut wait = table::Wait::None;
+        let mut begin = 0;
+        for m in self.metas {
+            if m.spec.blocking().is_some() {
+                let args = self
+                    .encoded
+                    .get(begin..m.end)
+                    .and_then(crate::resp::split_command);
+                wait = wait.then(match args {
+                    Some(args) => m.spec.wait_in(&args),
+                    None => table::Wait::Forever,
+                });
+            }
+            begin = m.end;
+        }
+        wait
+    }
+
     /// Whether part of the batch may have run, given how many of its commands were written
     /// whole before a failure: for a transaction only once `EXEC` was, otherwise as soon as any
     /// one was.

@@ -591,7 +591,9 @@ impl Connection {
                 Ok(v) => v,
                 Err(e) => return Err(self.fail(e)),
             };
-            if matches!(value, Value::Push(_)) && self.protocol == Protocol::Resp3 {
+            // A push is never a reply, whatever was negotiated: a caller's own `HELLO 3` can
+            // switch a RESP2 connection to RESP3 under us.
+            if matches!(value, Value::Push(_)) {
                 self.on_push(value);
                 continue;
             }
@@ -755,7 +757,7 @@ impl Connection {
     /// for, the end of the stream, an error): then the connection must be closed. A push
     /// frame only partly arrived is kept for the next read.
     pub(crate) fn drain_pushes(&mut self) -> bool {
-        if self.broken.is_some() || self.pending > 0 || self.protocol != Protocol::Resp3 {
+        if self.broken.is_some() || self.pending > 0 {
             return false;
         }
         loop {

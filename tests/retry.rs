@@ -46,8 +46,9 @@ fn a_script_that_outlives_the_timeout_runs_once() {
         .unwrap();
     let e = script.invoke::<i64>(&client, "counter", ()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    // The script may still be running: Redis holds a reply until it ends, Valkey answers BUSY at
-    // once. Either way, read only once it has finished.
+    // The script may still be running, so read only once it has finished. Redis holds other
+    // replies until it ends. Valkey answers BUSY: there TIME stays at the script's start, so the
+    // loop ends only when the server refreshes its clock at busy-reply-threshold (5 s).
     let counter = || {
         wait_until(Duration::from_secs(10), "the script to finish", || {
             !server.raw_command(&["PING"]).starts_with("-BUSY")

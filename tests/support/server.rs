@@ -26,6 +26,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -49,6 +50,20 @@ const RAW_TIMEOUT: Duration = Duration::from_secs(10);
 const READY_LINE: &str = "Ready to accept connections";
 /// Log lines that mean a port was taken between picking and binding it.
 const BIND_CONFLICT: &str = "Address already in use";
+
+/// Which server a binary is: tests that depend on a server's behaviour ask
+/// [`RedisServer::kind`] and [`RedisServer::version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Redis (`redis_version` in `INFO server`).
+    Redis,
+    /// Valkey (`server_name:valkey`; its own version is `valkey_version`).
+    Valkey,
+}
+
+/// A server version, `(major, minor, patch)`, e.g. `(6, 2, 14)`: compares
+/// in version order.
+pub type Version = (u32, u32, u32);
 
 /// Who may (or must) present a client certificate to a TLS server
 /// (`tls-auth-clients`).
@@ -157,8 +172,11 @@ impl RedisServerBuilder {
                 path.display()
             );
         }
+        let bin_version = binary_version(&bin);
         let mut server = RedisServer {
             bin,
+            bin_version,
+            info: OnceLock::new(),
             options: self,
             port: 0,
             tls_port: None,
@@ -190,6 +208,10 @@ impl RedisServerBuilder {
 #[derive(Debug)]
 pub struct RedisServer {
     bin: PathBuf,
+    /// What `bin --version` says: decides the config lines it accepts.
+    bin_version: (ServerKind, Version),
+    /// What the running server says in `INFO server`, asked once.
+    info: OnceLock<(ServerKind, Version)>,
     options: RedisServerBuilder,
     /// Plain TCP port; 0 when TLS-only.
     port: u16,
@@ -286,6 +308,12 @@ impl RedisServer {
         self.options.requirepass.as_deref()
     }
 
+    /// The server binary this runs (`$REDIS_SERVER_BIN` or `redis-server`
+    /// on `PATH`).
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
     /// The server's temp dir (working dir, config, log, socket).
     pub fn dir(&self) -> &Path {
         self.dir.path()
@@ -304,6 +332,40 @@ impl RedisServer {
     /// The server's log so far (empty if unreadable).
     pub fn log(&self) -> String {
         fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// The server's own version from `INFO server`: `valkey_version` on
+    /// Valkey (whose `redis_version` is a fixed 7.2.4 for compatibility),
+    /// else `redis_version`. Asked once per server.
+    ///
+    /// Valkey forked from Redis 7.2, so a Redis 7.x feature is there when
+    /// `version() >= (7, 0, 0)` on either.
+    pub fn version(&self) -> Version {
+        self.server_info().1
+    }
+
+    /// Redis or Valkey, from `INFO server` (`server_name`).
+    pub fn kind(&self) -> ServerKind {
+        self.server_info().0
+    }
+
+    /// Whether this is a Valkey server.
+    pub fn is_valkey(&self) -> bool {
+        self.kind() == ServerKind::Valkey
+    }
+
+    /// `"Redis 6.2.14"` or `"Valkey 9.1.2"`, for messages.
+    pub fn describe_version(&self) -> String {
+        let (major, minor, patch) = self.version();
+        format!("{:?} {major}.{minor}.{patch}", self.kind())
+    }
+
+    fn server_info(&self) -> (ServerKind, Version) {
+        *self.info.get_or_init(|| {
+            let info = self.raw_command(&["INFO", "server"]);
+            parse_info_server(&info)
+                .unwrap_or_else(|| panic!("INFO server has no server version: {info:?}"))
+        })
     }
 
     /// The process id, while it runs.
@@ -534,10 +596,14 @@ impl RedisServer {
             format!("dir {}", quote_path(dir)),
             format!("logfile {}", quote_path(&dir.join("redis.log"))),
             "loglevel notice".to_owned(),
-            // DEBUG SLEEP etc. for read-timeout tests against a real server.
-            "enable-debug-command local".to_owned(),
             format!("port {}", self.port),
         ];
+        // DEBUG SLEEP etc. for read-timeout tests against a real server. The
+        // setting came with 7.0 (6.2 refuses to start with it, and always
+        // allows DEBUG); Valkey has it too.
+        if self.bin_version.1 >= (7, 0, 0) {
+            lines.push("enable-debug-command local".to_owned());
+        }
         if let Some(path) = &self.unix_path {
             lines.push(format!("unixsocket {}", quote_path(path)));
             lines.push("unixsocketperm 700".to_owned());
@@ -641,6 +707,61 @@ fn redis_server_bin() -> PathBuf {
                  (or set REDIS_SERVER_BIN to a redis-server binary)"
             )
         })
+}
+
+/// What `bin --version` says, e.g. `Redis server v=6.2.14 sha=...` or
+/// `Valkey server v=9.1.2 sha=...`.
+///
+/// # Panics
+///
+/// When it cannot be run or says something else.
+fn binary_version(bin: &Path) -> (ServerKind, Version) {
+    let out = Command::new(bin)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} --version: {e}", bin.display()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kind = if text.starts_with("Valkey") {
+        ServerKind::Valkey
+    } else {
+        ServerKind::Redis
+    };
+    text.split_whitespace()
+        .find_map(|word| word.strip_prefix("v="))
+        .and_then(parse_version)
+        .map(|version| (kind, version))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} --version printed no version: {text:?} {}",
+                bin.display(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+/// Kind and version from an `INFO server` reply (raw RESP text is fine:
+/// only its `field:value` lines are read).
+fn parse_info_server(info: &str) -> Option<(ServerKind, Version)> {
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    match field("valkey_version") {
+        Some(version) => Some((ServerKind::Valkey, parse_version(version)?)),
+        None if field("server_name") == Some("valkey") => None,
+        None => Some((ServerKind::Redis, parse_version(field("redis_version")?)?)),
+    }
+}
+
+/// `"6.2.14"` → `(6, 2, 14)`; a missing patch is 0.
+fn parse_version(text: &str) -> Option<Version> {
+    let mut parts = text.split('.').map(|part| part.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    let patch = parts.next().unwrap_or(Some(0))?;
+    Some((major, minor, patch))
 }
 
 fn is_executable(path: &Path) -> bool {

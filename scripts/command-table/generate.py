@@ -132,6 +132,7 @@ class Server:
     """One server process in its own temp dir, on a free loopback port; stopped by stop()."""
 
     def __init__(self, binary, extra=(), cluster=False):
+        binary = shutil.which(binary) or binary
         if not os.access(binary, os.X_OK):
             fail("%s is not an executable server binary (see the env vars in this script)" % binary)
         self.dir = tempfile.mkdtemp(prefix="redisync-command-table-")

@@ -353,10 +353,33 @@ fn limits_reject_before_buffering_the_payload() {
 
 #[test]
 fn huge_announced_aggregate_with_few_bytes_is_just_incomplete() {
-    // Four billion elements announced, three present: incomplete, and the decoder did not try
-    // to reserve room for four billion values (this would abort the process if it did).
-    let l = Limits::default();
-    assert_eq!(decode(b"*4000000000\r\n:1\r\n:2\r\n:3\r\n", &l), Ok(None));
+    // A billion elements announced, three present, with the count and size limits out of the
+    // way: incomplete, and the decoder did not try to reserve room for a billion values (this
+    // would abort the process if it did). A billion, so that even on a 32-bit target their
+    // three bytes each can be counted.
+    let l = Limits::default()
+        .max_aggregate_len(usize::MAX)
+        .max_reply_len(usize::MAX);
+    assert_eq!(decode(b"*1000000000\r\n:1\r\n:2\r\n:3\r\n", &l), Ok(None));
+    // With the default limits the count alone is refused, and so is a count within
+    // max_aggregate_len whose elements cannot fit in max_reply_len (three bytes at least each).
+    assert_eq!(
+        decode(b"*4000000000\r\n", &Limits::default()),
+        Err(ProtocolError::AggregateTooLarge {
+            len: 4_000_000_000,
+            limit: 1 << 24
+        })
+    );
+    let small = Limits::default().max_reply_len(300);
+    assert!(decode(b"*98\r\n", &small).unwrap().is_none());
+    assert_eq!(
+        decode(b"*99\r\n", &small),
+        Err(ProtocolError::ReplyTooLarge { limit: 300 })
+    );
+    assert_eq!(
+        decode(b"%50\r\n", &small),
+        Err(ProtocolError::ReplyTooLarge { limit: 300 })
+    );
 }
 
 #[test]

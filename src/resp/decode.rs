@@ -289,8 +289,7 @@ impl Decoder {
         if self.reply_bytes > self.limits.max_reply_len {
             return Err(self.reply_too_large());
         }
-        let mut pos = 0;
-        let value = self.decode_from(buf, &mut pos, room)?;
+        let (pos, value) = self.decode_from(buf, room)?;
         if value.is_some() {
             self.reply_bytes = 0;
             return Ok((pos, value));
@@ -312,23 +311,25 @@ impl Decoder {
         Ok((pos, None))
     }
 
-    /// Decodes from `buf[*pos..]`, advancing `*pos` past what it consumes; `room` is how many
-    /// bytes the reply may still take from `buf[0]` on.
+    /// Decodes from the front of `buf`; returns how many bytes it consumed and the value if one
+    /// completed. `room` is how many bytes the reply may still take.
     fn decode_from(
         &mut self,
         buf: &[u8],
-        pos: &mut usize,
         room: usize,
-    ) -> Result<Option<Value>, ProtocolError> {
+    ) -> Result<(usize, Option<Value>), ProtocolError> {
+        let mut pos = 0;
         if self.large.is_some() {
-            let Some(value) = self.continue_large(buf, pos)? else {
-                return Ok(None);
+            let (used, value) = self.continue_large(buf)?;
+            pos = used;
+            let Some(value) = value else {
+                return Ok((pos, None));
             };
-            if *pos > room {
+            if pos > room {
                 return Err(self.reply_too_large());
             }
             if let Some(done) = self.fold(value) {
-                return Ok(Some(done));
+                return Ok((pos, Some(done)));
             }
         }
         loop {
@@ -340,9 +341,9 @@ impl Decoder {
             {
                 while *remaining > 1 {
                     let quick = fast_bulk(
-                        &buf[*pos..],
+                        &buf[pos..],
                         &self.limits,
-                        room - *pos,
+                        room - pos,
                         self.large_threshold,
                         &mut self.need,
                     );
@@ -350,19 +351,19 @@ impl Decoder {
                         Some(Ok(Some((v, used)))) => {
                             items.push(v);
                             *remaining -= 1;
-                            *pos += used;
+                            pos += used;
                         }
-                        Some(Ok(None)) => return Ok(None),
+                        Some(Ok(None)) => return Ok((pos, None)),
                         Some(Err(e)) => return Err(e),
                         None => break,
                     }
                 }
             }
-            let Some((element, used)) = self.element(&buf[*pos..], room - *pos)? else {
-                return Ok(None);
+            let Some((element, used)) = self.element(&buf[pos..], room - pos)? else {
+                return Ok((pos, None));
             };
-            *pos += used;
-            if *pos > room {
+            pos += used;
+            if pos > room {
                 return Err(self.reply_too_large());
             }
             let value = match element {
@@ -378,24 +379,20 @@ impl Decoder {
                 }
                 Element::Large(large) => {
                     self.large = Some(large);
-                    return Ok(None);
+                    return Ok((pos, None));
                 }
             };
             if let Some(done) = self.fold(value) {
-                return Ok(Some(done));
+                return Ok((pos, Some(done)));
             }
         }
     }
 
     /// Takes payload bytes for the bulk received in place from the front of `buf`, then its
-    /// CRLF; the finished value once it has all of them.
-    fn continue_large(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-    ) -> Result<Option<Value>, ProtocolError> {
+    /// CRLF; returns how many bytes it took, and the finished value once it has all of them.
+    fn continue_large(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         let Some(large) = &mut self.large else {
-            return Ok(None);
+            return Ok((0, None));
         };
         let Some(missing) = large.len.checked_sub(large.body.len()) else {
             return Err(ProtocolError::Unexpected(format!(
@@ -407,27 +404,24 @@ impl Decoder {
         let take = missing.min(buf.len());
         large.body.extend_from_slice(&buf[..take]);
         large.seen = large.body.len();
-        *pos = take;
         if take < missing {
-            return Ok(None);
+            return Ok((take, None));
         }
         // The payload is whole; its CRLF stays unconsumed until both bytes are here (and is
         // checked only then, as it is for a bulk that arrives whole).
         match buf.get(take..take + 2) {
-            None => Ok(None),
-            Some(b"\r\n") => {
-                *pos = take + 2;
-                match self.large.take() {
-                    Some(large) => large.finish().map(Some),
-                    None => Ok(None),
-                }
-            }
+            None => Ok((take, None)),
+            Some(b"\r\n") => match self.large.take() {
+                Some(large) => Ok((take + 2, Some(large.finish()?))),
+                None => Ok((take, None)),
+            },
             Some(_) => Err(ProtocolError::MissingCrlf),
         }
     }
 
     /// Folds a finished value into the open aggregates, closing each one it completes; the
     /// top-level value once there is one.
+    #[inline(always)]
     fn fold(&mut self, mut value: Value) -> Option<Value> {
         loop {
             let Some(top) = self.stack.last_mut() else {
@@ -719,6 +713,7 @@ impl LargeBulk {
 
 impl Frame {
     /// Adds one element; true when the frame has all its elements.
+    #[inline(always)]
     fn push(&mut self, value: Value) -> bool {
         match self {
             Frame::List {
@@ -802,15 +797,15 @@ fn fast_bulk(
     if i == 0 || rest.get(i + 1) != Some(&b'\n') || 1 + i > limits.max_line {
         return None;
     }
-    let len = usize::try_from(len)
-        .ok()
-        .filter(|&n| n <= limits.max_bulk_len)?;
     let start = 1 + i + 2;
-    // Checked: on a 32-bit target the sum of a wire length and the framing may not fit.
-    let total = start
-        .checked_add(len)?
-        .checked_add(2)
-        .filter(|&n| n <= room)?;
+    // Within max_bulk_len, and room in the reply for header, payload and CRLF. In u64, where
+    // nothing overflows (len < 10^12, the header is at most 15 bytes) and every usize fits, so
+    // the usize sums below cannot overflow either, even on 32-bit targets.
+    if len > limits.max_bulk_len as u64 || len + start as u64 + 2 > room as u64 {
+        return None;
+    }
+    let len = len as usize; // at most max_bulk_len, a usize
+    let total = start + len + 2; // at most room, a usize
     if buf.len() < total {
         if len >= large_threshold {
             return None;
@@ -857,6 +852,7 @@ static IS_TYPE: [bool; 256] = {
 };
 
 /// Parses a signed decimal integer with no leading `+`, spaces or overflow.
+#[inline(always)]
 pub(crate) fn parse_int(line: &[u8]) -> Result<i64, ProtocolError> {
     let (neg, digits) = match line {
         [b'-', rest @ ..] => (true, rest),

@@ -508,6 +508,20 @@ pub enum ProtocolError {
         /// The configured limit.
         limit: usize,
     },
+    /// One top-level reply is longer, on the wire, than the limit (or than any length this
+    /// platform can count).
+    #[error("reply longer than the limit of {limit} bytes")]
+    ReplyTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The buffer for a large bulk string, of the announced length (within the limits), could
+    /// not be allocated.
+    #[error("cannot allocate {len} bytes for a bulk string")]
+    AllocationFailed {
+        /// The announced length.
+        len: usize,
+    },
     /// A reply had a shape no server sends for this request (for example a handshake reply of the
     /// wrong type).
     #[error("unexpected reply: {0}")]

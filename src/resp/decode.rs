@@ -21,12 +21,26 @@ use crate::error::{ProtocolError, ServerError};
 /// # Ok::<(), redisync::Error>(())
 /// ```
 pub fn decode(buf: &[u8], limits: &Limits) -> Result<Option<(Value, usize)>, ProtocolError> {
-    let mut decoder = Decoder::new(*limits);
+    // All the bytes are here: receiving a bulk in place would only allocate for nothing when
+    // they end early.
+    let mut decoder = Decoder::new(*limits).with_large_bulk_threshold(usize::MAX);
     match decoder.decode(buf)? {
         (used, Some(v)) => Ok(Some((v, used))),
         (_, None) => Ok(None),
     }
 }
+
+/// The announced length from which a bulk string that has not fully arrived is received in
+/// place: 64 KiB.
+///
+/// Below it, an incomplete bulk string is left in the caller's buffer until all of it is there,
+/// then copied out once (a short copy, and a buffer of a few reads). From it up, [`Decoder`]
+/// takes the header and whatever payload is present at once, into a `Vec<u8>` allocated exactly
+/// as long as announced, and keeps taking payload bytes as they come: the caller's buffer never
+/// has to hold the whole bulk, and the payload is never copied twice. The caller may also read
+/// the rest of the payload straight into that vector ([`Decoder::bulk_in_progress`]). 64 KiB is
+/// a few reads' worth, past which one more full copy costs more than the bookkeeping.
+pub const LARGE_BULK_THRESHOLD: usize = 64 * 1024;
 
 /// A resumable decoder for a stream of values.
 ///
@@ -45,12 +59,64 @@ pub fn decode(buf: &[u8], limits: &Limits) -> Result<Option<(Value, usize)>, Pro
 /// assert_eq!((used, v), (4, Some(Value::Array(vec![Value::Int(1), Value::Int(2)]))));
 /// # Ok::<(), redisync::Error>(())
 /// ```
+///
+/// # Large bulk strings
+///
+/// A bulk string (or bulk error, or verbatim string) announced at least
+/// [`LARGE_BULK_THRESHOLD`] long whose bytes have not all arrived is received in place: its
+/// header and the payload present are consumed into a vector of exactly the announced
+/// capacity, and later calls append to it. Between calls, [`Decoder::bulk_in_progress`] lends
+/// that vector, so a connection can read the rest of the payload from its socket straight into
+/// it, with no buffer in between:
+///
+/// ```
+/// use std::io::Read;
+/// use redisync::resp::{Decoder, Value};
+/// let len = 100_000;
+/// let mut wire = format!("${len}\r\n").into_bytes();
+/// wire.extend(std::iter::repeat_n(b'x', len));
+/// wire.extend_from_slice(b"\r\n");
+/// let mut socket = &wire[..]; // stands for the socket
+///
+/// let mut d = Decoder::new(Default::default());
+/// let mut buf = vec![0; 16 * 1024]; // the connection's read buffer
+/// let n = socket.read(&mut buf)?;
+/// let (used, value) = d.decode(&buf[..n])?;
+/// assert_eq!((used, value), (n, None)); // header and payload so far consumed
+/// let missing = d.bulk_remaining() as u64;
+/// if let Some(payload) = d.bulk_in_progress() {
+///     socket.by_ref().take(missing).read_to_end(payload)?; // straight into the value
+/// }
+/// let n = socket.read(&mut buf)?; // the final CRLF (and whatever follows)
+/// let (_, value) = d.decode(&buf[..n])?;
+/// assert!(matches!(value, Some(Value::BulkString(b)) if b.len() == len && b.capacity() == len));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Decoder {
     limits: Limits,
     stack: Vec<Frame>,
     /// Bytes the element at the front of the unconsumed input needs at least, when known.
     need: usize,
+    /// The bulk being received in place: the innermost element, inside the open frames.
+    large: Option<LargeBulk>,
+    /// Bytes of the current top-level reply consumed by earlier calls (or appended in place).
+    /// Zero whenever no value is partly decoded.
+    reply_bytes: usize,
+    /// [`LARGE_BULK_THRESHOLD`] unless a test lowered it.
+    large_threshold: usize,
+}
+
+/// A bulk string, bulk error or verbatim string received in place.
+#[derive(Debug)]
+struct LargeBulk {
+    ty: u8,
+    /// The payload so far, allocated with the announced length as its capacity.
+    body: Vec<u8>,
+    /// The announced length.
+    len: usize,
+    /// `body.len()` when the decoder last appended: bytes past it were appended by the caller.
+    seen: usize,
 }
 
 #[derive(Debug)]
@@ -79,6 +145,15 @@ enum Frame {
 enum Element {
     Value(Value),
     Open(Frame),
+    /// A large bulk's header (and the payload present) was consumed; the rest is to come.
+    Large(LargeBulk),
+}
+
+/// What a complete frame turns into.
+enum Finished {
+    Value(Value),
+    /// An attribute map, now waiting for the value it describes.
+    Waiting(Frame),
 }
 
 impl Decoder {
@@ -88,7 +163,19 @@ impl Decoder {
             limits,
             stack: Vec::new(),
             need: 0,
+            large: None,
+            reply_bytes: 0,
+            large_threshold: LARGE_BULK_THRESHOLD,
         }
+    }
+
+    /// This decoder, receiving bulk strings in place from `threshold` bytes instead of
+    /// [`LARGE_BULK_THRESHOLD`] (`usize::MAX`: never). For tests and fuzzing, which need small
+    /// values to reach the in-place path; not part of the stable API.
+    #[doc(hidden)]
+    pub fn with_large_bulk_threshold(mut self, threshold: usize) -> Decoder {
+        self.large_threshold = threshold;
+        self
     }
 
     /// The limits in force.
@@ -99,31 +186,87 @@ impl Decoder {
     /// Drops any partly decoded value.
     pub fn reset(&mut self) {
         self.stack.clear();
+        self.large = None;
         self.need = 0;
+        self.reply_bytes = 0;
     }
 
     /// Whether a value is partly decoded (some of its bytes were consumed).
     pub fn is_mid_value(&self) -> bool {
-        !self.stack.is_empty()
+        !self.stack.is_empty() || self.large.is_some()
+    }
+
+    /// Whether the value partly decoded is a RESP3 push (`>`) at top level, as opposed to a
+    /// reply. An attribute in front of a push makes it an attributed value, not a push, as it
+    /// does for a complete [`Value::Attribute`].
+    pub fn is_mid_push(&self) -> bool {
+        matches!(
+            self.stack.first(),
+            Some(Frame::List {
+                ty: types::PUSH,
+                ..
+            })
+        )
     }
 
     /// After an incomplete [`Decoder::decode`], the number of unconsumed bytes the next element
     /// needs at least (0 when unknown). A caller can read until it has that many before calling
     /// again.
+    ///
+    /// While a large bulk is received in place this is the payload still missing plus its CRLF,
+    /// kept exact as the caller appends to [`Decoder::bulk_in_progress`]; but then any bytes are
+    /// progress (`decode` consumes them at once), so there is no need to wait for that many, and
+    /// a buffer sized by it would defeat the purpose.
     pub fn bytes_needed(&self) -> usize {
-        self.need
+        match &self.large {
+            Some(large) => large.len.saturating_sub(large.body.len()).saturating_add(2),
+            None => self.need,
+        }
+    }
+
+    /// The payload of the large bulk being received in place, while some of it is still
+    /// missing; `None` otherwise (nothing in place, or only its CRLF is missing).
+    ///
+    /// The caller may append up to [`Decoder::bulk_remaining`] bytes of the stream to it
+    /// (for example with `socket.take(remaining).read_to_end(vec)`, which fills the spare
+    /// capacity without zeroing it), then goes on calling [`Decoder::decode`] with the bytes
+    /// that follow. Those bytes must really be the next ones of the stream: call `decode` with
+    /// everything already buffered first (it consumes all of it while a bulk is in place, but
+    /// for an incomplete CRLF). Appending more than remains makes the next `decode` fail with
+    /// [`ProtocolError::Unexpected`]; removing bytes corrupts the value.
+    pub fn bulk_in_progress(&mut self) -> Option<&mut Vec<u8>> {
+        match &mut self.large {
+            Some(large) if large.body.len() < large.len => Some(&mut large.body),
+            _ => None,
+        }
+    }
+
+    /// How many payload bytes of the large bulk received in place are still missing (0 when
+    /// none is in place).
+    pub fn bulk_remaining(&self) -> usize {
+        self.large
+            .as_ref()
+            .map_or(0, |large| large.len.saturating_sub(large.body.len()))
     }
 
     /// Consumes bytes from the front of `buf`; returns how many, and the value if one completed.
     #[inline]
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         self.need = 0;
-        if self.stack.is_empty() {
+        if self.stack.is_empty() && self.large.is_none() {
             // The replies most commands get: `+OK` and a non-null bulk string at top level.
-            if buf.starts_with(b"+OK\r\n") {
+            // Anything they cannot settle within the limits goes to the general path.
+            if buf.starts_with(b"+OK\r\n") && self.limits.max_reply_len >= 5 {
                 return Ok((5, Some(Value::Okay)));
             }
-            if let Some(done) = fast_bulk(buf, &self.limits, &mut self.need) {
+            let quick = fast_bulk(
+                buf,
+                &self.limits,
+                self.limits.max_reply_len,
+                self.large_threshold,
+                &mut self.need,
+            );
+            if let Some(done) = quick {
                 return done.map(|d| match d {
                     Some((v, used)) => (used, Some(v)),
                     None => (0, None),
@@ -133,10 +276,62 @@ impl Decoder {
         self.decode_general(buf)
     }
 
-    /// Everything but the top-level fast paths.
+    /// Everything but the top-level fast paths, and the count of the reply's bytes.
     #[inline(never)]
     fn decode_general(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
+        if let Some(large) = &mut self.large {
+            // Bytes the caller appended in place since the last call belong to this reply.
+            let appended = large.body.len().saturating_sub(large.seen);
+            large.seen = large.body.len();
+            self.reply_bytes = self.reply_bytes.saturating_add(appended);
+        }
+        let room = self.limits.max_reply_len.saturating_sub(self.reply_bytes);
+        if self.reply_bytes > self.limits.max_reply_len {
+            return Err(self.reply_too_large());
+        }
+        let (pos, value) = self.decode_from(buf, room)?;
+        if value.is_some() {
+            self.reply_bytes = 0;
+            return Ok((pos, value));
+        }
+        // Incomplete: every unconsumed byte belongs to the element that has not ended, and it
+        // needs at least `need` of them, so the reply is at least this long.
+        let unconsumed = buf.len() - pos;
+        let least = pos
+            .checked_add(unconsumed.max(self.bytes_needed()))
+            .filter(|&n| n <= room);
+        if least.is_none() {
+            return Err(self.reply_too_large());
+        }
+        self.reply_bytes = if self.is_mid_value() {
+            self.reply_bytes.saturating_add(pos)
+        } else {
+            0
+        };
+        Ok((pos, None))
+    }
+
+    /// Decodes from the front of `buf`; returns how many bytes it consumed and the value if one
+    /// completed. `room` is how many bytes the reply may still take.
+    fn decode_from(
+        &mut self,
+        buf: &[u8],
+        room: usize,
+    ) -> Result<(usize, Option<Value>), ProtocolError> {
         let mut pos = 0;
+        if self.large.is_some() {
+            let (used, value) = self.continue_large(buf)?;
+            pos = used;
+            let Some(value) = value else {
+                return Ok((pos, None));
+            };
+            if pos > room {
+                return Err(self.reply_too_large());
+            }
+            if let Some(done) = self.fold(value) {
+                return Ok((pos, Some(done)));
+            }
+        }
         loop {
             // Arrays of bulk strings (MGET, LRANGE, RESP2 maps) are filled in a tight loop; the
             // last element goes through the general path, which closes the frame.
@@ -145,7 +340,14 @@ impl Decoder {
             }) = self.stack.last_mut()
             {
                 while *remaining > 1 {
-                    match fast_bulk(&buf[pos..], &self.limits, &mut self.need) {
+                    let quick = fast_bulk(
+                        &buf[pos..],
+                        &self.limits,
+                        room - pos,
+                        self.large_threshold,
+                        &mut self.need,
+                    );
+                    match quick {
                         Some(Ok(Some((v, used)))) => {
                             items.push(v);
                             *remaining -= 1;
@@ -157,13 +359,14 @@ impl Decoder {
                     }
                 }
             }
-            let rest = &buf[pos..];
-            let (element, used) = match self.element(rest)? {
-                Some(x) => x,
-                None => return Ok((pos, None)),
+            let Some((element, used)) = self.element(&buf[pos..], room - pos)? else {
+                return Ok((pos, None));
             };
             pos += used;
-            let mut value = match element {
+            if pos > room {
+                return Err(self.reply_too_large());
+            }
+            let value = match element {
                 Element::Value(v) => v,
                 Element::Open(frame) => {
                     if self.stack.len() >= self.limits.max_depth {
@@ -174,28 +377,75 @@ impl Decoder {
                     self.stack.push(frame);
                     continue;
                 }
-            };
-            // Fold the finished value into the open aggregates, closing each one it completes.
-            loop {
-                let Some(top) = self.stack.last_mut() else {
-                    return Ok((pos, Some(value)));
-                };
-                if !top.push(value) {
-                    break;
+                Element::Large(large) => {
+                    self.large = Some(large);
+                    return Ok((pos, None));
                 }
-                let Some(done) = self.stack.pop() else {
-                    break;
-                };
-                match done.finish() {
-                    Element::Value(v) => value = v,
-                    Element::Open(frame) => {
-                        // An attribute map completed: now wait for the value it describes.
-                        // This replaces the popped frame, so the depth does not grow.
-                        self.stack.push(frame);
-                        break;
-                    }
+            };
+            if let Some(done) = self.fold(value) {
+                return Ok((pos, Some(done)));
+            }
+        }
+    }
+
+    /// Takes payload bytes for the bulk received in place from the front of `buf`, then its
+    /// CRLF; returns how many bytes it took, and the finished value once it has all of them.
+    fn continue_large(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
+        let Some(large) = &mut self.large else {
+            return Ok((0, None));
+        };
+        let Some(missing) = large.len.checked_sub(large.body.len()) else {
+            return Err(ProtocolError::Unexpected(format!(
+                "{} bytes appended to a bulk string of {}",
+                large.body.len(),
+                large.len
+            )));
+        };
+        let take = missing.min(buf.len());
+        large.body.extend_from_slice(&buf[..take]);
+        large.seen = large.body.len();
+        if take < missing {
+            return Ok((take, None));
+        }
+        // The payload is whole; its CRLF stays unconsumed until both bytes are here (and is
+        // checked only then, as it is for a bulk that arrives whole).
+        match buf.get(take..take + 2) {
+            None => Ok((take, None)),
+            Some(b"\r\n") => match self.large.take() {
+                Some(large) => Ok((take + 2, Some(large.finish()?))),
+                None => Ok((take, None)),
+            },
+            Some(_) => Err(ProtocolError::MissingCrlf),
+        }
+    }
+
+    /// Folds a finished value into the open aggregates, closing each one it completes; the
+    /// top-level value once there is one.
+    #[inline(always)]
+    fn fold(&mut self, mut value: Value) -> Option<Value> {
+        loop {
+            let Some(top) = self.stack.last_mut() else {
+                return Some(value);
+            };
+            if !top.push(value) {
+                return None;
+            }
+            let done = self.stack.pop()?;
+            match done.finish() {
+                Finished::Value(v) => value = v,
+                Finished::Waiting(frame) => {
+                    // An attribute map completed: now wait for the value it describes.
+                    // This replaces the popped frame, so the depth does not grow.
+                    self.stack.push(frame);
+                    return None;
                 }
             }
+        }
+    }
+
+    fn reply_too_large(&self) -> ProtocolError {
+        ProtocolError::ReplyTooLarge {
+            limit: self.limits.max_reply_len,
         }
     }
 
@@ -203,17 +453,32 @@ impl Decoder {
     /// `None` hands anything unusual (null, bad digits, long headers, limits) to the general
     /// path, which reports it; `Some(Ok(None))` is incomplete.
     #[inline]
-    fn bulk(&mut self, buf: &[u8]) -> Option<Result<Option<(Value, usize)>, ProtocolError>> {
-        fast_bulk(buf, &self.limits, &mut self.need)
+    fn bulk(
+        &mut self,
+        buf: &[u8],
+        room: usize,
+    ) -> Option<Result<Option<(Value, usize)>, ProtocolError>> {
+        fast_bulk(
+            buf,
+            &self.limits,
+            room,
+            self.large_threshold,
+            &mut self.need,
+        )
     }
 
     /// Parses one element at the start of `buf`: a whole scalar, or an aggregate's header.
-    fn element(&mut self, buf: &[u8]) -> Result<Option<(Element, usize)>, ProtocolError> {
+    /// `room` is how many bytes the reply may still take from `buf[0]` on.
+    fn element(
+        &mut self,
+        buf: &[u8],
+        room: usize,
+    ) -> Result<Option<(Element, usize)>, ProtocolError> {
         let Some(&ty) = buf.first() else {
             return Ok(None);
         };
         if ty == types::BULK_STRING {
-            if let Some(done) = self.bulk(buf) {
+            if let Some(done) = self.bulk(buf, room) {
                 return done.map(|d| d.map(|(v, used)| (Element::Value(v), used)));
             }
         }
@@ -256,12 +521,28 @@ impl Decoder {
                     return Ok(Some((Element::Value(Value::Nil), after_line)));
                 }
                 let len = self.check_bulk_len(len)?;
-                let end = after_line + len;
-                if buf.len() < end + 2 {
-                    self.need = end + 2;
+                // Header, payload and CRLF: checked, as the sum may not fit (32-bit targets).
+                let Some(total) = after_line
+                    .checked_add(len)
+                    .and_then(|n| n.checked_add(2))
+                    .filter(|&n| n <= room)
+                else {
+                    return Err(self.reply_too_large());
+                };
+                if buf.len() < total {
+                    if len >= self.large_threshold {
+                        return self
+                            .start_large(ty, len, &buf[after_line..])
+                            .map(|(l, used)| {
+                                // The header and `used` payload bytes, consumed.
+                                Some((Element::Large(l), after_line + used))
+                            });
+                    }
+                    self.need = total;
                     return Ok(None);
                 }
-                if &buf[end..end + 2] != b"\r\n" {
+                let end = total - 2;
+                if &buf[end..total] != b"\r\n" {
                     return Err(ProtocolError::MissingCrlf);
                 }
                 let body = &buf[after_line..end];
@@ -276,7 +557,7 @@ impl Decoder {
                         _ => return Err(ProtocolError::InvalidVerbatim),
                     },
                 };
-                return Ok(Some((Element::Value(value), end + 2)));
+                return Ok(Some((Element::Value(value), total)));
             }
             types::ARRAY | types::SET | types::PUSH | types::MAP | types::ATTRIBUTE => {
                 let n = parse_int(line)?;
@@ -284,25 +565,41 @@ impl Decoder {
                     return Ok(Some((Element::Value(Value::Nil), after_line)));
                 }
                 let n = self.check_aggregate_len(n)?;
+                let pairs = ty == types::MAP || ty == types::ATTRIBUTE;
+                let elements = if pairs { n.checked_mul(2) } else { Some(n) };
+                let Some(elements) = elements else {
+                    return Err(self.aggregate_too_large(n));
+                };
+                // Every element takes at least three bytes (`_\r\n`): refuse an aggregate that
+                // cannot fit in what is left of the reply before receiving any of it.
+                let least = elements
+                    .checked_mul(3)
+                    .and_then(|b| b.checked_add(after_line));
+                if least.is_none_or(|b| b > room) {
+                    return Err(self.reply_too_large());
+                }
                 // Never size a vector from the prefix alone: at most what the bytes already here
                 // could hold (every element takes at least three bytes).
                 let cap = n.min((buf.len() - after_line) / 3);
-                let frame = if ty == types::MAP || ty == types::ATTRIBUTE {
+                let frame = if pairs {
                     Frame::Pairs {
                         ty,
-                        remaining: n * 2,
+                        remaining: elements,
                         pairs: Vec::with_capacity(cap / 2),
                         key: None,
                     }
                 } else {
                     Frame::List {
                         ty,
-                        remaining: n,
+                        remaining: elements,
                         items: Vec::with_capacity(cap),
                     }
                 };
                 let element = if n == 0 {
-                    frame.finish()
+                    match frame.finish() {
+                        Finished::Value(v) => Element::Value(v),
+                        Finished::Waiting(frame) => Element::Open(frame),
+                    }
                 } else {
                     Element::Open(frame)
                 };
@@ -311,6 +608,34 @@ impl Decoder {
             other => return Err(ProtocolError::UnknownType(other)),
         };
         Ok(Some((Element::Value(value), after_line)))
+    }
+
+    /// Starts receiving a bulk of `len` bytes in place, whose header was read and whose payload
+    /// and CRLF have not all arrived; `payload` is what followed the header. Returns the state
+    /// and how many payload bytes it took.
+    fn start_large(
+        &mut self,
+        ty: u8,
+        len: usize,
+        payload: &[u8],
+    ) -> Result<(LargeBulk, usize), ProtocolError> {
+        // The length passed max_bulk_len and max_reply_len: the allocation is bounded by
+        // configuration, and capacity not yet written costs no resident memory. A failure
+        // (or a length past isize::MAX) is an error, not an abort.
+        let mut body = Vec::new();
+        body.try_reserve_exact(len)
+            .map_err(|_| ProtocolError::AllocationFailed { len })?;
+        let take = len.min(payload.len());
+        body.extend_from_slice(&payload[..take]);
+        Ok((
+            LargeBulk {
+                ty,
+                len,
+                seen: body.len(),
+                body,
+            },
+            take,
+        ))
     }
 
     /// Index of the `\r` that ends the first line, or `None` if it has not arrived yet.
@@ -324,49 +649,78 @@ impl Decoder {
                 Err(ProtocolError::LineTooLong { limit: max })
             }
             None => {
-                self.need = buf.len() + 1;
+                self.need = buf.len().saturating_add(1);
                 Ok(None)
             }
         }
     }
 
     fn check_bulk_len(&self, len: i64) -> Result<usize, ProtocolError> {
-        if len < 0 {
+        let Ok(unsigned) = u64::try_from(len) else {
             return Err(ProtocolError::InvalidLength(len));
-        }
-        match usize::try_from(len) {
+        };
+        match usize::try_from(unsigned) {
             Ok(n) if n <= self.limits.max_bulk_len => Ok(n),
             _ => Err(ProtocolError::BulkTooLarge {
-                len: len as u64,
+                len: unsigned,
                 limit: self.limits.max_bulk_len,
             }),
         }
     }
 
     fn check_aggregate_len(&self, len: i64) -> Result<usize, ProtocolError> {
-        if len < 0 {
+        let Ok(unsigned) = u64::try_from(len) else {
             return Err(ProtocolError::InvalidLength(len));
-        }
-        match usize::try_from(len) {
-            // Twice the limit must fit for maps; the limit itself is far below usize::MAX / 2.
-            Ok(n) if n <= self.limits.max_aggregate_len && n <= usize::MAX / 2 => Ok(n),
+        };
+        match usize::try_from(unsigned) {
+            Ok(n) if n <= self.limits.max_aggregate_len => Ok(n),
             _ => Err(ProtocolError::AggregateTooLarge {
-                len: len as u64,
+                len: unsigned,
                 limit: self.limits.max_aggregate_len,
             }),
+        }
+    }
+
+    fn aggregate_too_large(&self, n: usize) -> ProtocolError {
+        ProtocolError::AggregateTooLarge {
+            len: n as u64,
+            limit: self.limits.max_aggregate_len,
+        }
+    }
+}
+
+impl LargeBulk {
+    /// The value, once the whole payload and its CRLF were received.
+    fn finish(self) -> Result<Value, ProtocolError> {
+        let mut body = self.body;
+        match self.ty {
+            types::BULK_STRING => Ok(Value::BulkString(body)),
+            types::BULK_ERROR => Ok(Value::BulkError(Box::new(ServerError::parse(&body)))),
+            _ => match body.get(..4) {
+                Some(&[a, b, c, b':']) => {
+                    // Shifts the text to the front in place: no second allocation.
+                    body.drain(..4);
+                    Ok(Value::Verbatim {
+                        format: [a, b, c],
+                        text: body,
+                    })
+                }
+                _ => Err(ProtocolError::InvalidVerbatim),
+            },
         }
     }
 }
 
 impl Frame {
     /// Adds one element; true when the frame has all its elements.
+    #[inline(always)]
     fn push(&mut self, value: Value) -> bool {
         match self {
             Frame::List {
                 remaining, items, ..
             } => {
                 items.push(value);
-                *remaining -= 1;
+                *remaining = remaining.saturating_sub(1);
                 *remaining == 0
             }
             Frame::Pairs {
@@ -379,7 +733,7 @@ impl Frame {
                     None => *key = Some(value),
                     Some(k) => pairs.push((k, value)),
                 }
-                *remaining -= 1;
+                *remaining = remaining.saturating_sub(1);
                 *remaining == 0
             }
             Frame::Attributed { value: slot, .. } => {
@@ -391,21 +745,21 @@ impl Frame {
 
     /// Turns a complete frame into its value (or, for attributes, the frame that waits for the
     /// described value).
-    fn finish(self) -> Element {
+    fn finish(self) -> Finished {
         match self {
-            Frame::List { ty, items, .. } => Element::Value(match ty {
+            Frame::List { ty, items, .. } => Finished::Value(match ty {
                 types::SET => Value::Set(items),
                 types::PUSH => Value::Push(items),
                 _ => Value::Array(items),
             }),
             Frame::Pairs { ty, pairs, .. } if ty == types::ATTRIBUTE => {
-                Element::Open(Frame::Attributed {
+                Finished::Waiting(Frame::Attributed {
                     attributes: pairs,
                     value: None,
                 })
             }
-            Frame::Pairs { pairs, .. } => Element::Value(Value::Map(pairs)),
-            Frame::Attributed { attributes, value } => Element::Value(Value::Attribute {
+            Frame::Pairs { pairs, .. } => Finished::Value(Value::Map(pairs)),
+            Frame::Attributed { attributes, value } => Finished::Value(Value::Attribute {
                 attributes: attributes.into_boxed_slice(),
                 value: Box::new(value.unwrap_or(Value::Nil)),
             }),
@@ -414,15 +768,19 @@ impl Frame {
 }
 
 /// The bulk-string fast path shared by [`Decoder::bulk`] and the array loop in
-/// [`Decoder::decode`].
+/// [`Decoder::decode`]. `room` is how many bytes the reply may still take; a bulk that does not
+/// fit, or a large one that has not fully arrived, is left to the general path.
 #[inline]
 fn fast_bulk(
     buf: &[u8],
     limits: &Limits,
+    room: usize,
+    large_threshold: usize,
     need: &mut usize,
 ) -> Option<Result<Option<(Value, usize)>, ProtocolError>> {
     let rest = buf.strip_prefix(b"$")?;
-    let mut len: usize = 0;
+    // At most 12 digits, so below 10^12 in a u64 whatever the width of usize.
+    let mut len: u64 = 0;
     let mut i = 0;
     loop {
         let b = *rest.get(i)?;
@@ -433,28 +791,35 @@ fn fast_bulk(
         if d > 9 || i >= 12 {
             return None;
         }
-        len = len * 10 + d as usize;
+        len = len * 10 + u64::from(d);
         i += 1;
     }
-    if i == 0
-        || rest.get(i + 1) != Some(&b'\n')
-        || 1 + i > limits.max_line
-        || len > limits.max_bulk_len
-    {
+    if i == 0 || rest.get(i + 1) != Some(&b'\n') || 1 + i > limits.max_line {
         return None;
     }
     let start = 1 + i + 2;
-    let end = start + len;
-    if buf.len() < end + 2 {
-        *need = end + 2;
+    // Within max_bulk_len, and room in the reply for header, payload and CRLF. In u64, where
+    // nothing overflows (len < 10^12, the header is at most 15 bytes) and every usize fits, so
+    // the usize sums below cannot overflow either, even on 32-bit targets.
+    if len > limits.max_bulk_len as u64 || len + start as u64 + 2 > room as u64 {
+        return None;
+    }
+    let len = len as usize; // at most max_bulk_len, a usize
+    let total = start + len + 2; // at most room, a usize
+    if buf.len() < total {
+        if len >= large_threshold {
+            return None;
+        }
+        *need = total;
         return Some(Ok(None));
     }
-    if &buf[end..end + 2] != b"\r\n" {
+    let end = total - 2;
+    if &buf[end..total] != b"\r\n" {
         return Some(Err(ProtocolError::MissingCrlf));
     }
     Some(Ok(Some((
         Value::BulkString(buf[start..end].to_vec()),
-        end + 2,
+        total,
     ))))
 }
 
@@ -487,6 +852,7 @@ static IS_TYPE: [bool; 256] = {
 };
 
 /// Parses a signed decimal integer with no leading `+`, spaces or overflow.
+#[inline(always)]
 pub(crate) fn parse_int(line: &[u8]) -> Result<i64, ProtocolError> {
     let (neg, digits) = match line {
         [b'-', rest @ ..] => (true, rest),

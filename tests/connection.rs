@@ -601,3 +601,70 @@ fn bad_url_names_the_part_and_never_the_password() {
     let e = Connection::open("http://127.0.0.1").unwrap_err();
     assert!(e.to_string().contains("scheme"), "{e}");
 }
+
+/// Peak resident memory of this process (VmHWM), from /proc (Linux).
+fn peak_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+const BIG_VALUE_CHILD: &str = "REDISYNC_BIG_VALUE_URL";
+
+#[test]
+fn a_large_value_is_received_into_place_without_a_second_copy() {
+    // In a child process of its own (this same test), so its peak is its own.
+    if let Ok(url) = std::env::var(BIG_VALUE_CHILD) {
+        let mut conn = Connection::open(&url).unwrap();
+        let before = peak_bytes();
+        let v: Vec<u8> = conn.get("big").unwrap().unwrap();
+        let grew = peak_bytes().saturating_sub(before);
+        assert_eq!(v.len(), 64 << 20);
+        assert_eq!(
+            v.capacity(),
+            v.len(),
+            "the value was allocated once, to its length"
+        );
+        assert!(v.iter().step_by(4099).all(|&b| b == b'z'));
+        println!("peak-growth {grew}");
+        return;
+    }
+    let server = RedisServer::start();
+    // Set with redis-cli's protocol from the fixture, so the child never holds the value twice.
+    let mut setter = Connection::open(&server.url()).unwrap();
+    setter.set("big", vec![b'z'; 64 << 20]).unwrap();
+    drop(setter);
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_large_value_is_received_into_place_without_a_second_copy",
+            "--nocapture",
+        ])
+        .env(BIG_VALUE_CHILD, server.url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let grew: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-growth "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no figure in {stdout}"));
+    eprintln!(
+        "receiving a 64 MiB value raised the peak by {} MiB",
+        grew >> 20
+    );
+    // The value itself is 64 MiB; a read buffer doubling to hold it, then a copy, would be 2x.
+    assert!(
+        grew < (64 << 20) * 5 / 4,
+        "peak grew by {grew} bytes for a 64 MiB value"
+    );
+}

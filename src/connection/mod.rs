@@ -118,8 +118,6 @@ pub struct Connection {
     cap: Budget,
     push_handler: Option<PushHandler>,
     push_sink: Option<PushSink>,
-    /// The frame being decoded started with `>`: a push, not a reply.
-    mid_push: bool,
     session: Session,
     last_write: WriteReport,
     /// When the last exchange was sent (for health checks and idle expiry).
@@ -280,7 +278,6 @@ impl Connection {
             cap: budget,
             push_handler: None,
             push_sink,
-            mid_push: false,
             session: Session::default(),
             last_write: WriteReport::default(),
             last_used: Instant::now(),
@@ -634,13 +631,9 @@ impl Connection {
     fn read_value(&mut self, budget: &Budget, first: &mut Option<Duration>) -> Result<Value> {
         loop {
             if self.rstart < self.rend {
-                if !self.decoder.is_mid_value() {
-                    self.mid_push = self.rbuf[self.rstart] == b'>';
-                }
                 let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
                 self.rstart += used;
                 if let Some(v) = value {
-                    self.mid_push = false;
                     if self.rstart == self.rend {
                         self.rstart = 0;
                         self.rend = 0;
@@ -652,7 +645,29 @@ impl Connection {
                 }
             }
             self.stream.arm_read(budget.deadline, first.take());
-            self.fill(budget)?;
+            if self.rstart == self.rend && self.decoder.bulk_remaining() > 0 {
+                self.fill_bulk(budget)?;
+            } else {
+                self.fill(budget)?;
+            }
+        }
+    }
+
+    /// Reads the rest of a large bulk string straight into the vector the decoder allocated
+    /// for it (exactly its length): no copy through the read buffer, no zero-fill.
+    fn fill_bulk(&mut self, budget: &Budget) -> Result<()> {
+        let want = self.decoder.bulk_remaining();
+        let Some(dest) = self.decoder.bulk_in_progress() else {
+            return self.fill(budget);
+        };
+        let before = dest.len();
+        let got = (&mut self.stream).take(want as u64).read_to_end(dest);
+        let read = dest.len() - before;
+        match got {
+            Ok(_) if read < want => Err(Error::Closed),
+            Ok(_) => Ok(()),
+            Err(e) if is_timeout(&e) => Err(budget.timeout()),
+            Err(e) => Err(Error::Io(e)),
         }
     }
 
@@ -762,11 +777,8 @@ impl Connection {
         }
         loop {
             while self.rstart < self.rend {
-                if !self.decoder.is_mid_value() {
-                    self.mid_push = self.rbuf[self.rstart] == b'>';
-                    if !self.mid_push {
-                        return false;
-                    }
+                if !self.decoder.is_mid_value() && self.rbuf[self.rstart] != b'>' {
+                    return false;
                 }
                 match self.decoder.decode(&self.rbuf[self.rstart..self.rend]) {
                     Ok((used, value)) => {
@@ -786,7 +798,7 @@ impl Connection {
             }
             self.make_room();
             match self.stream.read_available(&mut self.rbuf[self.rend..]) {
-                Ok(0) => return !self.decoder.is_mid_value() || self.mid_push,
+                Ok(0) => return !self.decoder.is_mid_value() || self.decoder.is_mid_push(),
                 Ok(n) => self.rend += n,
                 Err(_) => return false,
             }

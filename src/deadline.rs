@@ -203,3 +203,61 @@ impl Budget {
         }
     }
 }
+
+/// One step's bound, measured lazily: `timeout` from `start` for `phase` (`None`: no limit of
+/// its own), inside `cap` (the call's budget). The usual step is one system call, which needs
+/// only [`Span::first`], computed without reading the clock or doing time arithmetic unless a
+/// call deadline is set; the deadline itself is worked out only when a second call is needed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) start: Instant,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) phase: crate::error::TimeoutPhase,
+    pub(crate) cap: Budget,
+}
+
+impl Span {
+    /// A span with no limit at all.
+    pub(crate) fn unlimited(start: Instant) -> Span {
+        Span {
+            start,
+            timeout: None,
+            phase: crate::error::TimeoutPhase::Call,
+            cap: Budget::NONE,
+        }
+    }
+
+    /// The timeout of the first system call, started at `start` (`None`: no limit).
+    #[inline]
+    pub(crate) fn first(&self) -> Option<Duration> {
+        match self.cap.deadline.instant() {
+            None => self.timeout,
+            Some(cap) => {
+                let left = cap.saturating_duration_since(self.start);
+                Some(self.timeout.map_or(left, |t| t.min(left)))
+            }
+        }
+    }
+
+    /// The deadline: the earlier of the step's own and the call's.
+    pub(crate) fn deadline(&self) -> Deadline {
+        let own = match self.timeout {
+            Some(t) => Deadline::from_start(self.start, t),
+            None => Deadline::NONE,
+        };
+        own.min(self.cap.deadline)
+    }
+
+    /// The error for this span having run out, in the words of whichever limit ended first.
+    pub(crate) fn timeout(&self) -> crate::error::Error {
+        let own = match self.timeout {
+            Some(t) => Deadline::from_start(self.start, t),
+            None => Deadline::NONE,
+        };
+        match (own.instant(), self.cap.deadline.instant()) {
+            (Some(o), Some(c)) if c < o => self.cap.timeout(),
+            (None, Some(_)) => self.cap.timeout(),
+            _ => crate::error::Error::timeout(self.phase, self.timeout.unwrap_or(Duration::MAX)),
+        }
+    }
+}

@@ -588,6 +588,9 @@ class Writer:
         fields = ["name: %s" % rust_str(parts[-1])]
         if len(parts) > 1:
             fields.append("container: Some(%s)" % rust_str(parts[0]))
+            fields.append("wire: Wire::new(Some(%s), %s)" % (rust_str(parts[0]), rust_str(parts[-1])))
+        else:
+            fields.append("wire: Wire::new(None, %s)" % rust_str(parts[-1]))
         subs = sorted(n for n in self.table if n.startswith(name + "|"))
         if subs:
             fields.append("subcommands: &[%s]" % ", ".join("&" + ident(s) for s in subs))
@@ -692,7 +695,7 @@ class Writer:
                    "subcommands: &[], group: Group::Unknown, since: None, servers: Servers(0), "
                    "arity: 0, flags: Flags(0), tips: Tips(0), "
                    "legacy: LegacyKeys { first: 0, last: 0, step: 0 }, key_specs: &[], "
-                   "differs: &[], repeat: Repeat::Unsafe, blocking: None, "
+                   "differs: &[], wire: Wire::EMPTY, repeat: Repeat::Unsafe, blocking: None, "
                    "session: SessionEffect::None, cacheable: false, user_code: false };")
         out.append("")
         out.append("/// The canonical key specifications of each entry that has any.")

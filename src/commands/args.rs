@@ -151,13 +151,15 @@ pub(crate) fn encode_command<A: ToArgs + ?Sized>(
     spec: &CommandSpec,
     args: &A,
 ) -> Result<()> {
-    encode_with(out, |w| {
-        if let Some(container) = spec.container {
-            w.arg(container.as_bytes());
-        }
-        w.arg(spec.name.as_bytes());
-        args.write_args(w);
-    })
+    let at = out.len();
+    // The placeholder header and the name in one fixed-size copy, then trimmed.
+    out.extend_from_slice(&spec.wire.bytes);
+    out.truncate(at + usize::from(spec.wire.len));
+    let mut w = ArgWriter::new(out);
+    w.count = usize::from(spec.wire.args);
+    args.write_args(&mut w);
+    let (count, misuse) = (w.count, w.misuse);
+    finish_header(out, at, count, misuse)
 }
 
 /// Encodes one command whose every argument, its name included, `write` writes.
@@ -169,6 +171,13 @@ pub(crate) fn encode_with(out: &mut Vec<u8>, write: impl FnOnce(&mut ArgWriter<'
     let mut w = ArgWriter::new(out);
     write(&mut w);
     let (count, misuse) = (w.count, w.misuse);
+    finish_header(out, at, count, misuse)
+}
+
+/// Writes the real argument count into the `*0\r\n` placeholder at `at` (moving the body up
+/// once when it has more than one digit), or takes the command back out on a misuse.
+#[inline]
+fn finish_header(out: &mut Vec<u8>, at: usize, count: usize, misuse: Option<usize>) -> Result<()> {
     if let Some(n) = misuse {
         out.truncate(at);
         return Err(Error::invalid(

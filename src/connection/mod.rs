@@ -23,7 +23,7 @@ use self::config::{Address, ConnectionConfig, Protocol};
 use self::session::Session;
 use self::stream::{Stream, Timed, is_timeout};
 use crate::commands::table::{CommandSpec, SessionEffect, Wait};
-use crate::deadline::Budget;
+use crate::deadline::{Budget, Span};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::resp::{Decoder, Value, split_command};
 
@@ -421,10 +421,12 @@ impl Connection {
             ));
         }
         if mode != Mode::Untracked {
-            for (spec, _) in metas.each(0) {
-                if let SessionEffect::Refused(why) = spec.session {
-                    return Err(Error::invalid(spec.full_name(), why));
-                }
+            let refused = match metas {
+                Metas::One(spec) => refusal(spec),
+                Metas::Many(many) => many.iter().find_map(|m| refusal(m.spec)),
+            };
+            if let Some(e) = refused {
+                return Err(e);
             }
         }
         let n = metas.len();
@@ -435,9 +437,13 @@ impl Connection {
         self.wbuf.clear();
         encode(&mut self.wbuf)?;
         let start = Instant::now();
-        let budget =
-            Budget::from_start(start, self.write_timeout, TimeoutPhase::Write).min(self.cap);
-        let done = match self.flush(budget, start) {
+        let span = Span {
+            start,
+            timeout: Some(self.write_timeout),
+            phase: TimeoutPhase::Write,
+            cap: self.cap,
+        };
+        let done = match self.flush(span) {
             Ok(done) => done,
             Err((e, written)) => {
                 self.last_write.complete = metas
@@ -451,21 +457,22 @@ impl Connection {
         let mut wait = Wait::None;
         if mode != Mode::Untracked {
             let first_seq = self.replies_read + self.pending as u64;
-            let mut begin = 0;
-            for (seq, (spec, end)) in (first_seq..).zip(metas.each(self.wbuf.len())) {
-                let w = match spec.blocking {
-                    Some(_) => command_wait(spec, self.wbuf.get(begin..end).unwrap_or(&[])),
-                    None => Wait::None,
-                };
-                if spec.session != SessionEffect::None || w != Wait::None {
-                    self.owed.push_back(Owed {
-                        seq,
-                        effect: spec.session,
-                        wait: w,
-                    });
+            match metas {
+                // The usual case, without the iterators.
+                Metas::One(spec) => {
+                    if spec.session != SessionEffect::None || spec.blocking.is_some() {
+                        wait = self.owe(first_seq, spec, 0, self.wbuf.len());
+                    }
                 }
-                wait = wait.then(w);
-                begin = end;
+                Metas::Many(many) => {
+                    let mut begin = 0;
+                    for (seq, m) in (first_seq..).zip(many) {
+                        if m.spec.session != SessionEffect::None || m.spec.blocking.is_some() {
+                            wait = wait.then(self.owe(seq, m.spec, begin, m.end));
+                        }
+                        begin = m.end;
+                    }
+                }
             }
             self.pending += n;
         }
@@ -475,17 +482,30 @@ impl Connection {
         Ok(Sent { at: done, wait })
     }
 
-    /// Writes the whole write buffer under `budget`. Returns when the last byte left (`start`
-    /// when one write sent everything, the usual case, so a round trip reads the clock once),
-    /// or the error and how many bytes had left.
+    /// Notes what the reply numbered `seq` must confirm (its command's session effect) and
+    /// how long it may take (its blocking wait, read from the command's bytes); returns the
+    /// wait.
+    fn owe(&mut self, seq: u64, spec: &'static CommandSpec, begin: usize, end: usize) -> Wait {
+        let wait = match spec.blocking {
+            Some(_) => command_wait(spec, self.wbuf.get(begin..end).unwrap_or(&[])),
+            None => Wait::None,
+        };
+        if spec.session != SessionEffect::None || wait != Wait::None {
+            self.owed.push_back(Owed {
+                seq,
+                effect: spec.session,
+                wait,
+            });
+        }
+        wait
+    }
+
+    /// Writes the whole write buffer within `span`. Returns when the last byte left (the
+    /// span's start when one write sent everything, the usual case, so a round trip reads the
+    /// clock once), or the error and how many bytes had left.
     #[inline]
-    fn flush(
-        &mut self,
-        budget: Budget,
-        start: Instant,
-    ) -> std::result::Result<Instant, (Error, usize)> {
-        self.stream
-            .arm_write(budget.deadline, budget.deadline.remaining_at(start));
+    fn flush(&mut self, span: Span) -> std::result::Result<Instant, (Error, usize)> {
+        self.stream.arm_write(span);
         let mut written = 0;
         let mut writes = 0u32;
         while written < self.wbuf.len() {
@@ -495,24 +515,27 @@ impl Connection {
                     written += n;
                     writes += 1;
                 }
-                Err(e) if is_timeout(&e) => return Err((budget.timeout(), written)),
+                Err(e) if is_timeout(&e) => return Err((span.timeout(), written)),
                 Err(e) => return Err((Error::Io(e), written)),
             }
         }
-        Ok(if writes <= 1 { start } else { Instant::now() })
+        Ok(if writes <= 1 {
+            span.start
+        } else {
+            Instant::now()
+        })
     }
 
-    /// The budget for the replies of a frame: the read timeout from when it was sent, plus
-    /// its blocking waits, within the call's budget. Also the first read's timeout, known
-    /// without reading the clock again.
+    /// The span of a frame's replies: the read timeout from when it was sent, plus its
+    /// blocking waits, within the call's budget.
     #[inline]
-    fn reply_budget(&self, sent: Sent) -> (Budget, Option<Duration>) {
-        let own = match sent.wait.extend(self.read_timeout) {
-            Some(after) => Budget::from_start(sent.at, after, TimeoutPhase::Read),
-            None => Budget::NONE,
-        };
-        let budget = own.min(self.cap);
-        (budget, budget.deadline.remaining_at(sent.at))
+    fn reply_span(&self, sent: Sent) -> Span {
+        Span {
+            start: sent.at,
+            timeout: sent.wait.extend(self.read_timeout),
+            phase: TimeoutPhase::Read,
+            cap: self.cap,
+        }
     }
 
     /// Sends one command and reads its reply, turning an error reply into an error.
@@ -523,8 +546,9 @@ impl Connection {
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<Value> {
         let sent = self.write_frame(Mode::Exchange, Metas::One(spec), encode)?;
-        let (budget, mut first) = self.reply_budget(sent);
-        let reply = self.read_reply(&budget, &mut first)?;
+        let span = self.reply_span(sent);
+        let mut first = true;
+        let reply = self.read_reply(&span, &mut first)?;
         self.last_used = sent.at;
         reply_to_result(reply)
     }
@@ -537,10 +561,11 @@ impl Connection {
             out.extend_from_slice(encoded);
             Ok(())
         })?;
-        let (budget, mut first) = self.reply_budget(sent);
+        let span = self.reply_span(sent);
+        let mut first = true;
         let mut replies = Vec::with_capacity(metas.len());
         for _ in 0..metas.len() {
-            replies.push(self.read_reply(&budget, &mut first)?);
+            replies.push(self.read_reply(&span, &mut first)?);
         }
         self.last_used = sent.at;
         Ok(replies)
@@ -574,17 +599,17 @@ impl Connection {
             at: Instant::now(),
             wait,
         };
-        let (budget, mut first) = self.reply_budget(sent);
-        self.read_reply(&budget, &mut first)
+        let span = self.reply_span(sent);
+        self.read_reply(&span, &mut true)
     }
 
     /// Reads the next reply under `budget` (pushes go to the handlers), and confirms what
     /// its command did to the session.
     #[inline]
-    fn read_reply(&mut self, budget: &Budget, first: &mut Option<Duration>) -> Result<Value> {
+    fn read_reply(&mut self, span: &Span, first: &mut bool) -> Result<Value> {
         self.check()?;
         loop {
-            let value = match self.read_value(budget, first) {
+            let value = match self.read_value(span, first) {
                 Ok(v) => v,
                 Err(e) => return Err(self.fail(e)),
             };
@@ -628,7 +653,7 @@ impl Connection {
 
     /// Reads one whole value, whatever it is, within `budget`.
     #[inline]
-    fn read_value(&mut self, budget: &Budget, first: &mut Option<Duration>) -> Result<Value> {
+    fn read_value(&mut self, span: &Span, first: &mut bool) -> Result<Value> {
         loop {
             if self.rstart < self.rend {
                 let (used, value) = self.decoder.decode(&self.rbuf[self.rstart..self.rend])?;
@@ -644,21 +669,23 @@ impl Connection {
                     return Ok(v);
                 }
             }
-            self.stream.arm_read(budget.deadline, first.take());
+            // Only the very first read of a frame's replies takes the span's first timeout;
+            // later ones get what is left.
+            self.stream.arm_read(*span, std::mem::take(first));
             if self.rstart == self.rend && self.decoder.bulk_remaining() > 0 {
-                self.fill_bulk(budget)?;
+                self.fill_bulk(span)?;
             } else {
-                self.fill(budget)?;
+                self.fill(span)?;
             }
         }
     }
 
     /// Reads the rest of a large bulk string straight into the vector the decoder allocated
     /// for it (exactly its length): no copy through the read buffer, no zero-fill.
-    fn fill_bulk(&mut self, budget: &Budget) -> Result<()> {
+    fn fill_bulk(&mut self, span: &Span) -> Result<()> {
         let want = self.decoder.bulk_remaining();
         let Some(dest) = self.decoder.bulk_in_progress() else {
-            return self.fill(budget);
+            return self.fill(span);
         };
         let before = dest.len();
         let got = (&mut self.stream).take(want as u64).read_to_end(dest);
@@ -666,7 +693,7 @@ impl Connection {
         match got {
             Ok(_) if read < want => Err(Error::Closed),
             Ok(_) => Ok(()),
-            Err(e) if is_timeout(&e) => Err(budget.timeout()),
+            Err(e) if is_timeout(&e) => Err(span.timeout()),
             Err(e) => Err(Error::Io(e)),
         }
     }
@@ -696,7 +723,7 @@ impl Connection {
 
     /// Reads more bytes into the buffer under the armed deadline.
     #[inline]
-    fn fill(&mut self, budget: &Budget) -> Result<()> {
+    fn fill(&mut self, span: &Span) -> Result<()> {
         self.make_room();
         match self.stream.read(&mut self.rbuf[self.rend..]) {
             Ok(0) => Err(Error::Closed),
@@ -704,7 +731,7 @@ impl Connection {
                 self.rend += n;
                 Ok(())
             }
-            Err(e) if is_timeout(&e) => Err(budget.timeout()),
+            Err(e) if is_timeout(&e) => Err(span.timeout()),
             Err(e) => Err(Error::Io(e)),
         }
     }
@@ -715,9 +742,13 @@ impl Connection {
     /// any partial frame and the next call continues it.
     pub(crate) fn next_frame(&mut self, wait: Duration) -> Result<Option<Value>> {
         self.check()?;
-        let budget = Budget::after(wait, TimeoutPhase::Read);
-        let mut first = budget.deadline.remaining();
-        match self.read_value(&budget, &mut first) {
+        let span = Span {
+            start: Instant::now(),
+            timeout: Some(wait),
+            phase: TimeoutPhase::Read,
+            cap: Budget::NONE,
+        };
+        match self.read_value(&span, &mut true) {
             Ok(v) => Ok(Some(v)),
             Err(Error::Timeout {
                 phase: TimeoutPhase::Read,
@@ -838,6 +869,15 @@ impl Connection {
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {
         self.protocol = p;
+    }
+}
+
+/// The error for a command an ordinary connection does not send, if this is one.
+#[inline]
+fn refusal(spec: &CommandSpec) -> Option<Error> {
+    match spec.session {
+        SessionEffect::Refused(why) => Some(Error::invalid(spec.full_name(), why)),
+        _ => None,
     }
 }
 

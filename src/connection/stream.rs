@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use socket2::SockRef;
 
-use crate::deadline::Deadline;
+use crate::deadline::Span;
 
 /// One transport.
 pub(crate) enum Stream {
@@ -26,24 +26,33 @@ pub(crate) enum Stream {
     Tls(Box<native_tls::TlsStream<Timed<TcpStream>>>),
 }
 
-/// The bound on one direction of a socket: a deadline, an optional first timeout already
-/// computed by the caller (so the usual single read of a reply reads no clock), and the
-/// timeout the socket has now (so it is set only when it changes).
-#[derive(Debug, Default)]
+/// The bound on one direction of a socket: the span of the current step, whether its first
+/// system call is still to come (that one takes the span's first timeout, worked out without
+/// reading the clock), and the timeout the socket has now (so it is set only when it changes).
+#[derive(Debug)]
 struct Bound {
-    deadline: Deadline,
-    first: Option<Duration>,
+    span: Span,
+    first: bool,
     /// `Some(t)`: the socket's timeout is `t` (`None` there: blocking without limit).
     set: Option<Option<Duration>>,
 }
 
 impl Bound {
+    fn new() -> Bound {
+        Bound {
+            span: Span::unlimited(std::time::Instant::now()),
+            first: false,
+            set: None,
+        }
+    }
+
     /// The timeout for the next system call, or `Err` when the deadline has passed.
     #[inline]
     fn next(&mut self) -> io::Result<Option<Duration>> {
-        let left = match self.first.take() {
-            Some(first) => Some(first),
-            None => self.deadline.remaining(),
+        let left = if std::mem::take(&mut self.first) {
+            self.span.first()
+        } else {
+            self.span.deadline().remaining()
         };
         match left {
             // A socket timeout under a microsecond would round to "no timeout".
@@ -76,16 +85,18 @@ impl<S> Timed<S> {
     pub(crate) fn new(io: S) -> Timed<S> {
         Timed {
             io,
-            read: Bound::default(),
-            write: Bound::default(),
+            read: Bound::new(),
+            write: Bound::new(),
         }
     }
 
-    /// Bounds reads and writes by `deadline` (the TLS handshake, before there is a `Stream`).
+    /// Bounds reads and writes by `span` (the TLS handshake, before there is a `Stream`).
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
-    pub(crate) fn arm(&mut self, deadline: Deadline) {
-        self.read.deadline = deadline;
-        self.write.deadline = deadline;
+    pub(crate) fn arm(&mut self, span: Span) {
+        self.read.span = span;
+        self.read.first = true;
+        self.write.span = span;
+        self.write.first = true;
     }
 }
 
@@ -205,24 +216,24 @@ impl Stream {
         }
     }
 
-    /// Bounds the reads that follow by `deadline`; the first system call waits at most
-    /// `first` when given (the caller computed it without reading the clock again).
+    /// Bounds the reads that follow by `span`; `first`: the next read is the span's first
+    /// system call (it takes the span's first timeout, with no clock read).
     #[inline]
-    pub(crate) fn arm_read(&mut self, deadline: Deadline, first: Option<Duration>) {
+    pub(crate) fn arm_read(&mut self, span: Span, first: bool) {
         let (r, _) = self.timed_parts();
-        r.deadline = deadline;
+        r.span = span;
         r.first = first;
     }
 
-    /// Bounds the writes that follow by `deadline` (and the reads too, which TLS may make
-    /// while writing; the reads of a reply are armed again before they start).
+    /// Bounds the writes that follow by `span` (and the reads too, which TLS may make while
+    /// writing; the reads of a reply are armed again before they start).
     #[inline]
-    pub(crate) fn arm_write(&mut self, deadline: Deadline, first: Option<Duration>) {
+    pub(crate) fn arm_write(&mut self, span: Span) {
         let (r, w) = self.timed_parts();
-        w.deadline = deadline;
-        w.first = first;
-        r.deadline = deadline;
-        r.first = None;
+        w.span = span;
+        w.first = true;
+        r.span = span;
+        r.first = false;
     }
 
     /// The OS socket underneath (for TLS, the TCP socket it runs over).

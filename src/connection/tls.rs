@@ -5,6 +5,8 @@ use std::net::TcpStream;
 use super::config::TlsConfig;
 use super::stream::Stream;
 use crate::deadline::Budget;
+#[cfg(feature = "tls")]
+use crate::deadline::Span;
 use crate::error::{Error, Result};
 
 /// Wraps `tcp` in TLS, the handshake under `budget`: every read and write it makes is bounded
@@ -22,7 +24,12 @@ pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) 
     let name = cfg.server_name.as_deref().unwrap_or(host);
     let peer = tcp.peer_addr().ok();
     let mut timed = Timed::new(tcp);
-    timed.arm(budget.deadline);
+    timed.arm(Span {
+        start: std::time::Instant::now(),
+        timeout: None,
+        phase: budget.phase,
+        cap: budget,
+    });
     match connector.connect(name, timed) {
         Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
         Err(HandshakeError::Failure(e)) if !budget.deadline.has_passed() => Err(Error::tls(e)),

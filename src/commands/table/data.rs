@@ -216,6 +216,7 @@ const DEFAULT: CommandSpec = CommandSpec {
     },
     key_specs: &[],
     differs: &[],
+    wire: Wire::EMPTY,
     repeat: Repeat::Unsafe,
     blocking: None,
     session: SessionEffect::None,
@@ -2400,6 +2401,7 @@ pub(crate) mod spec {
     use super::*;
     pub(crate) static ACL: CommandSpec = CommandSpec {
         name: "ACL",
+        wire: Wire::new(None, "ACL"),
         subcommands: &[
             &ACL_CAT,
             &ACL_DELUSER,
@@ -2436,6 +2438,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_CAT: CommandSpec = CommandSpec {
         name: "CAT",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "CAT"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2447,6 +2450,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_DELUSER: CommandSpec = CommandSpec {
         name: "DELUSER",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "DELUSER"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2469,6 +2473,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_DRYRUN: CommandSpec = CommandSpec {
         name: "DRYRUN",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "DRYRUN"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -2480,6 +2485,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_GENPASS: CommandSpec = CommandSpec {
         name: "GENPASS",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "GENPASS"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2491,6 +2497,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_GETUSER: CommandSpec = CommandSpec {
         name: "GETUSER",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "GETUSER"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2502,6 +2509,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "HELP"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2513,6 +2521,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_LIST: CommandSpec = CommandSpec {
         name: "LIST",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "LIST"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2524,6 +2533,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_LOAD: CommandSpec = CommandSpec {
         name: "LOAD",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "LOAD"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2535,6 +2545,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_LOG: CommandSpec = CommandSpec {
         name: "LOG",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "LOG"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2546,6 +2557,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_SAVE: CommandSpec = CommandSpec {
         name: "SAVE",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "SAVE"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2568,6 +2580,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_SETUSER: CommandSpec = CommandSpec {
         name: "SETUSER",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "SETUSER"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2590,6 +2603,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_USERS: CommandSpec = CommandSpec {
         name: "USERS",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "USERS"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2601,6 +2615,7 @@ pub(crate) mod spec {
     pub(crate) static ACL_WHOAMI: CommandSpec = CommandSpec {
         name: "WHOAMI",
         container: Some("ACL"),
+        wire: Wire::new(Some("ACL"), "WHOAMI"),
         group: Group::Server,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2611,6 +2626,7 @@ pub(crate) mod spec {
     };
     pub(crate) static APPEND: CommandSpec = CommandSpec {
         name: "APPEND",
+        wire: Wire::new(None, "APPEND"),
         group: Group::String,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -2623,6 +2639,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ASKING: CommandSpec = CommandSpec {
         name: "ASKING",
+        wire: Wire::new(None, "ASKING"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -2634,6 +2651,7 @@ pub(crate) mod spec {
     };
     pub(crate) static AUTH: CommandSpec = CommandSpec {
         name: "AUTH",
+        wire: Wire::new(None, "AUTH"),
         group: Group::Connection,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -2662,6 +2680,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BGREWRITEAOF: CommandSpec = CommandSpec {
         name: "BGREWRITEAOF",
+        wire: Wire::new(None, "BGREWRITEAOF"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -2682,6 +2701,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BGSAVE: CommandSpec = CommandSpec {
         name: "BGSAVE",
+        wire: Wire::new(None, "BGSAVE"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -2702,6 +2722,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BITCOUNT: CommandSpec = CommandSpec {
         name: "BITCOUNT",
+        wire: Wire::new(None, "BITCOUNT"),
         group: Group::Bitmap,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -2715,6 +2736,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BITFIELD: CommandSpec = CommandSpec {
         name: "BITFIELD",
+        wire: Wire::new(None, "BITFIELD"),
         group: Group::Bitmap,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -2727,6 +2749,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BITFIELD_RO: CommandSpec = CommandSpec {
         name: "BITFIELD_RO",
+        wire: Wire::new(None, "BITFIELD_RO"),
         group: Group::Bitmap,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -2740,6 +2763,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BITOP: CommandSpec = CommandSpec {
         name: "BITOP",
+        wire: Wire::new(None, "BITOP"),
         group: Group::Bitmap,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -2752,6 +2776,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BITPOS: CommandSpec = CommandSpec {
         name: "BITPOS",
+        wire: Wire::new(None, "BITPOS"),
         group: Group::Bitmap,
         since: Some(Version(2, 8, 7)),
         servers: Servers::ALL,
@@ -2765,6 +2790,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BLMOVE: CommandSpec = CommandSpec {
         name: "BLMOVE",
+        wire: Wire::new(None, "BLMOVE"),
         group: Group::List,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -2803,6 +2829,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BLMPOP: CommandSpec = CommandSpec {
         name: "BLMPOP",
+        wire: Wire::new(None, "BLMPOP"),
         group: Group::List,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -2818,6 +2845,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BLPOP: CommandSpec = CommandSpec {
         name: "BLPOP",
+        wire: Wire::new(None, "BLPOP"),
         group: Group::List,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -2856,6 +2884,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BRPOP: CommandSpec = CommandSpec {
         name: "BRPOP",
+        wire: Wire::new(None, "BRPOP"),
         group: Group::List,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -2894,6 +2923,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BRPOPLPUSH: CommandSpec = CommandSpec {
         name: "BRPOPLPUSH",
+        wire: Wire::new(None, "BRPOPLPUSH"),
         group: Group::List,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -2932,6 +2962,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BZMPOP: CommandSpec = CommandSpec {
         name: "BZMPOP",
+        wire: Wire::new(None, "BZMPOP"),
         group: Group::SortedSet,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -2947,6 +2978,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BZPOPMAX: CommandSpec = CommandSpec {
         name: "BZPOPMAX",
+        wire: Wire::new(None, "BZPOPMAX"),
         group: Group::SortedSet,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -2985,6 +3017,7 @@ pub(crate) mod spec {
     };
     pub(crate) static BZPOPMIN: CommandSpec = CommandSpec {
         name: "BZPOPMIN",
+        wire: Wire::new(None, "BZPOPMIN"),
         group: Group::SortedSet,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3023,6 +3056,7 @@ pub(crate) mod spec {
     };
     pub(crate) static CLIENT: CommandSpec = CommandSpec {
         name: "CLIENT",
+        wire: Wire::new(None, "CLIENT"),
         subcommands: &[
             &CLIENT_CACHING,
             &CLIENT_CAPA,
@@ -3066,6 +3100,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_CACHING: CommandSpec = CommandSpec {
         name: "CACHING",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "CACHING"),
         group: Group::Connection,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -3088,6 +3123,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_CAPA: CommandSpec = CommandSpec {
         name: "CAPA",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "CAPA"),
         group: Group::Connection,
         since: Some(Version(8, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3100,6 +3136,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_GETNAME: CommandSpec = CommandSpec {
         name: "GETNAME",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "GETNAME"),
         group: Group::Connection,
         since: Some(Version(2, 6, 9)),
         servers: Servers::ALL,
@@ -3121,6 +3158,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_GETREDIR: CommandSpec = CommandSpec {
         name: "GETREDIR",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "GETREDIR"),
         group: Group::Connection,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -3142,6 +3180,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "HELP"),
         group: Group::Connection,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3153,6 +3192,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_ID: CommandSpec = CommandSpec {
         name: "ID",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "ID"),
         group: Group::Connection,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3174,6 +3214,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_IMPORT_SOURCE: CommandSpec = CommandSpec {
         name: "IMPORT-SOURCE",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "IMPORT-SOURCE"),
         group: Group::Connection,
         since: Some(Version(8, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -3186,6 +3227,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_INFO: CommandSpec = CommandSpec {
         name: "INFO",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "INFO"),
         group: Group::Connection,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -3198,6 +3240,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_KILL: CommandSpec = CommandSpec {
         name: "KILL",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "KILL"),
         group: Group::Connection,
         since: Some(Version(2, 4, 0)),
         servers: Servers::ALL,
@@ -3209,6 +3252,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_LIST: CommandSpec = CommandSpec {
         name: "LIST",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "LIST"),
         group: Group::Connection,
         since: Some(Version(2, 4, 0)),
         servers: Servers::ALL,
@@ -3221,6 +3265,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_NO_EVICT: CommandSpec = CommandSpec {
         name: "NO-EVICT",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "NO-EVICT"),
         group: Group::Connection,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -3243,6 +3288,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_NO_TOUCH: CommandSpec = CommandSpec {
         name: "NO-TOUCH",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "NO-TOUCH"),
         group: Group::Connection,
         since: Some(Version(7, 2, 0)),
         servers: Servers::VALKEY_9,
@@ -3255,6 +3301,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_PAUSE: CommandSpec = CommandSpec {
         name: "PAUSE",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "PAUSE"),
         group: Group::Connection,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3276,6 +3323,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_REPLY: CommandSpec = CommandSpec {
         name: "REPLY",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "REPLY"),
         group: Group::Connection,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -3302,6 +3350,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_SETINFO: CommandSpec = CommandSpec {
         name: "SETINFO",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "SETINFO"),
         group: Group::Connection,
         since: Some(Version(7, 2, 0)),
         servers: Servers::VALKEY_9,
@@ -3315,6 +3364,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_SETNAME: CommandSpec = CommandSpec {
         name: "SETNAME",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "SETNAME"),
         group: Group::Connection,
         since: Some(Version(2, 6, 9)),
         servers: Servers::ALL,
@@ -3338,6 +3388,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_TRACKING: CommandSpec = CommandSpec {
         name: "TRACKING",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "TRACKING"),
         group: Group::Connection,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -3350,6 +3401,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_TRACKINGINFO: CommandSpec = CommandSpec {
         name: "TRACKINGINFO",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "TRACKINGINFO"),
         group: Group::Connection,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -3361,6 +3413,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_UNBLOCK: CommandSpec = CommandSpec {
         name: "UNBLOCK",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "UNBLOCK"),
         group: Group::Connection,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3372,6 +3425,7 @@ pub(crate) mod spec {
     pub(crate) static CLIENT_UNPAUSE: CommandSpec = CommandSpec {
         name: "UNPAUSE",
         container: Some("CLIENT"),
+        wire: Wire::new(Some("CLIENT"), "UNPAUSE"),
         group: Group::Connection,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -3382,6 +3436,7 @@ pub(crate) mod spec {
     };
     pub(crate) static CLUSTER: CommandSpec = CommandSpec {
         name: "CLUSTER",
+        wire: Wire::new(None, "CLUSTER"),
         subcommands: &[
             &CLUSTER_ADDSLOTS,
             &CLUSTER_ADDSLOTSRANGE,
@@ -3438,6 +3493,7 @@ pub(crate) mod spec {
     };
     pub(crate) static CLUSTERSCAN: CommandSpec = CommandSpec {
         name: "CLUSTERSCAN",
+        wire: Wire::new(None, "CLUSTERSCAN"),
         group: Group::Cluster,
         since: Some(Version(9, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -3456,6 +3512,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_ADDSLOTS: CommandSpec = CommandSpec {
         name: "ADDSLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "ADDSLOTS"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3467,6 +3524,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_ADDSLOTSRANGE: CommandSpec = CommandSpec {
         name: "ADDSLOTSRANGE",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "ADDSLOTSRANGE"),
         group: Group::Cluster,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -3478,6 +3536,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_BUMPEPOCH: CommandSpec = CommandSpec {
         name: "BUMPEPOCH",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "BUMPEPOCH"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3490,6 +3549,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_CANCELSLOTMIGRATIONS: CommandSpec = CommandSpec {
         name: "CANCELSLOTMIGRATIONS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "CANCELSLOTMIGRATIONS"),
         group: Group::Cluster,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3501,6 +3561,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_COUNTKEYSINSLOT: CommandSpec = CommandSpec {
         name: "COUNTKEYSINSLOT",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "COUNTKEYSINSLOT"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3512,6 +3573,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_COUNT_FAILURE_REPORTS: CommandSpec = CommandSpec {
         name: "COUNT-FAILURE-REPORTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "COUNT-FAILURE-REPORTS"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3524,6 +3586,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_DELSLOTS: CommandSpec = CommandSpec {
         name: "DELSLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "DELSLOTS"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3535,6 +3598,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_DELSLOTSRANGE: CommandSpec = CommandSpec {
         name: "DELSLOTSRANGE",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "DELSLOTSRANGE"),
         group: Group::Cluster,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -3546,6 +3610,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_FAILOVER: CommandSpec = CommandSpec {
         name: "FAILOVER",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "FAILOVER"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3557,6 +3622,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_FLUSHSLOT: CommandSpec = CommandSpec {
         name: "FLUSHSLOT",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "FLUSHSLOT"),
         group: Group::Cluster,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3568,6 +3634,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_FLUSHSLOTS: CommandSpec = CommandSpec {
         name: "FLUSHSLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "FLUSHSLOTS"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3579,6 +3646,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_FORGET: CommandSpec = CommandSpec {
         name: "FORGET",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "FORGET"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3590,6 +3658,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_GETKEYSINSLOT: CommandSpec = CommandSpec {
         name: "GETKEYSINSLOT",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "GETKEYSINSLOT"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3602,6 +3671,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_GETSLOTMIGRATIONS: CommandSpec = CommandSpec {
         name: "GETSLOTMIGRATIONS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "GETSLOTMIGRATIONS"),
         group: Group::Cluster,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3613,6 +3683,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "HELP"),
         group: Group::Cluster,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3624,6 +3695,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_INFO: CommandSpec = CommandSpec {
         name: "INFO",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "INFO"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3646,6 +3718,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_KEYSLOT: CommandSpec = CommandSpec {
         name: "KEYSLOT",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "KEYSLOT"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3657,6 +3730,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_LINKS: CommandSpec = CommandSpec {
         name: "LINKS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "LINKS"),
         group: Group::Cluster,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -3669,6 +3743,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_MEET: CommandSpec = CommandSpec {
         name: "MEET",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "MEET"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3680,6 +3755,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_MIGRATESLOTS: CommandSpec = CommandSpec {
         name: "MIGRATESLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "MIGRATESLOTS"),
         group: Group::Cluster,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3691,6 +3767,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_MYID: CommandSpec = CommandSpec {
         name: "MYID",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "MYID"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3712,6 +3789,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_MYSHARDID: CommandSpec = CommandSpec {
         name: "MYSHARDID",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "MYSHARDID"),
         group: Group::Cluster,
         since: Some(Version(7, 2, 0)),
         servers: Servers::VALKEY_9,
@@ -3724,6 +3802,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_NODES: CommandSpec = CommandSpec {
         name: "NODES",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "NODES"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3746,6 +3825,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_REPLICAS: CommandSpec = CommandSpec {
         name: "REPLICAS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "REPLICAS"),
         group: Group::Cluster,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -3758,6 +3838,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_REPLICATE: CommandSpec = CommandSpec {
         name: "REPLICATE",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "REPLICATE"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3779,6 +3860,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_RESET: CommandSpec = CommandSpec {
         name: "RESET",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "RESET"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3790,6 +3872,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SAVECONFIG: CommandSpec = CommandSpec {
         name: "SAVECONFIG",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SAVECONFIG"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3801,6 +3884,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SETSLOT: CommandSpec = CommandSpec {
         name: "SETSLOT",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SETSLOT"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3812,6 +3896,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SET_CONFIG_EPOCH: CommandSpec = CommandSpec {
         name: "SET-CONFIG-EPOCH",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SET-CONFIG-EPOCH"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3823,6 +3908,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SHARDS: CommandSpec = CommandSpec {
         name: "SHARDS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SHARDS"),
         group: Group::Cluster,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -3845,6 +3931,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SLAVES: CommandSpec = CommandSpec {
         name: "SLAVES",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SLAVES"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3857,6 +3944,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SLOTS: CommandSpec = CommandSpec {
         name: "SLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SLOTS"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -3879,6 +3967,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SLOT_STATS: CommandSpec = CommandSpec {
         name: "SLOT-STATS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SLOT-STATS"),
         group: Group::Cluster,
         since: Some(Version(8, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3891,6 +3980,7 @@ pub(crate) mod spec {
     pub(crate) static CLUSTER_SYNCSLOTS: CommandSpec = CommandSpec {
         name: "SYNCSLOTS",
         container: Some("CLUSTER"),
+        wire: Wire::new(Some("CLUSTER"), "SYNCSLOTS"),
         group: Group::Cluster,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -3904,6 +3994,7 @@ pub(crate) mod spec {
     };
     pub(crate) static COMMAND: CommandSpec = CommandSpec {
         name: "COMMAND",
+        wire: Wire::new(None, "COMMAND"),
         subcommands: &[
             &COMMAND_COUNT,
             &COMMAND_DOCS,
@@ -3934,6 +4025,7 @@ pub(crate) mod spec {
     };
     pub(crate) static COMMANDLOG: CommandSpec = CommandSpec {
         name: "COMMANDLOG",
+        wire: Wire::new(None, "COMMANDLOG"),
         subcommands: &[
             &COMMANDLOG_GET,
             &COMMANDLOG_HELP,
@@ -3951,6 +4043,7 @@ pub(crate) mod spec {
     pub(crate) static COMMANDLOG_GET: CommandSpec = CommandSpec {
         name: "GET",
         container: Some("COMMANDLOG"),
+        wire: Wire::new(Some("COMMANDLOG"), "GET"),
         group: Group::Server,
         since: Some(Version(8, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -3963,6 +4056,7 @@ pub(crate) mod spec {
     pub(crate) static COMMANDLOG_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("COMMANDLOG"),
+        wire: Wire::new(Some("COMMANDLOG"), "HELP"),
         group: Group::Server,
         since: Some(Version(8, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -3974,6 +4068,7 @@ pub(crate) mod spec {
     pub(crate) static COMMANDLOG_LEN: CommandSpec = CommandSpec {
         name: "LEN",
         container: Some("COMMANDLOG"),
+        wire: Wire::new(Some("COMMANDLOG"), "LEN"),
         group: Group::Server,
         since: Some(Version(8, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -3990,6 +4085,7 @@ pub(crate) mod spec {
     pub(crate) static COMMANDLOG_RESET: CommandSpec = CommandSpec {
         name: "RESET",
         container: Some("COMMANDLOG"),
+        wire: Wire::new(Some("COMMANDLOG"), "RESET"),
         group: Group::Server,
         since: Some(Version(8, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -4002,6 +4098,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_COUNT: CommandSpec = CommandSpec {
         name: "COUNT",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "COUNT"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -4013,6 +4110,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_DOCS: CommandSpec = CommandSpec {
         name: "DOCS",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "DOCS"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4025,6 +4123,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_GETKEYS: CommandSpec = CommandSpec {
         name: "GETKEYS",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "GETKEYS"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -4046,6 +4145,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_GETKEYSANDFLAGS: CommandSpec = CommandSpec {
         name: "GETKEYSANDFLAGS",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "GETKEYSANDFLAGS"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4067,6 +4167,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "HELP"),
         group: Group::Server,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -4078,6 +4179,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_INFO: CommandSpec = CommandSpec {
         name: "INFO",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "INFO"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -4090,6 +4192,7 @@ pub(crate) mod spec {
     pub(crate) static COMMAND_LIST: CommandSpec = CommandSpec {
         name: "LIST",
         container: Some("COMMAND"),
+        wire: Wire::new(Some("COMMAND"), "LIST"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4101,6 +4204,7 @@ pub(crate) mod spec {
     };
     pub(crate) static CONFIG: CommandSpec = CommandSpec {
         name: "CONFIG",
+        wire: Wire::new(None, "CONFIG"),
         subcommands: &[
             &CONFIG_GET,
             &CONFIG_HELP,
@@ -4129,6 +4233,7 @@ pub(crate) mod spec {
     pub(crate) static CONFIG_GET: CommandSpec = CommandSpec {
         name: "GET",
         container: Some("CONFIG"),
+        wire: Wire::new(Some("CONFIG"), "GET"),
         group: Group::Server,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -4140,6 +4245,7 @@ pub(crate) mod spec {
     pub(crate) static CONFIG_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("CONFIG"),
+        wire: Wire::new(Some("CONFIG"), "HELP"),
         group: Group::Server,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -4151,6 +4257,7 @@ pub(crate) mod spec {
     pub(crate) static CONFIG_RESETSTAT: CommandSpec = CommandSpec {
         name: "RESETSTAT",
         container: Some("CONFIG"),
+        wire: Wire::new(Some("CONFIG"), "RESETSTAT"),
         group: Group::Server,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -4173,6 +4280,7 @@ pub(crate) mod spec {
     pub(crate) static CONFIG_REWRITE: CommandSpec = CommandSpec {
         name: "REWRITE",
         container: Some("CONFIG"),
+        wire: Wire::new(Some("CONFIG"), "REWRITE"),
         group: Group::Server,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -4195,6 +4303,7 @@ pub(crate) mod spec {
     pub(crate) static CONFIG_SET: CommandSpec = CommandSpec {
         name: "SET",
         container: Some("CONFIG"),
+        wire: Wire::new(Some("CONFIG"), "SET"),
         group: Group::Server,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -4206,6 +4315,7 @@ pub(crate) mod spec {
     };
     pub(crate) static COPY: CommandSpec = CommandSpec {
         name: "COPY",
+        wire: Wire::new(None, "COPY"),
         group: Group::Generic,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -4218,6 +4328,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DBSIZE: CommandSpec = CommandSpec {
         name: "DBSIZE",
+        wire: Wire::new(None, "DBSIZE"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4229,6 +4340,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DEBUG: CommandSpec = CommandSpec {
         name: "DEBUG",
+        wire: Wire::new(None, "DEBUG"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4239,6 +4351,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DECR: CommandSpec = CommandSpec {
         name: "DECR",
+        wire: Wire::new(None, "DECR"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4251,6 +4364,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DECRBY: CommandSpec = CommandSpec {
         name: "DECRBY",
+        wire: Wire::new(None, "DECRBY"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4263,6 +4377,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DEL: CommandSpec = CommandSpec {
         name: "DEL",
+        wire: Wire::new(None, "DEL"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4276,6 +4391,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DELIFEQ: CommandSpec = CommandSpec {
         name: "DELIFEQ",
+        wire: Wire::new(None, "DELIFEQ"),
         group: Group::String,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -4288,6 +4404,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DISCARD: CommandSpec = CommandSpec {
         name: "DISCARD",
+        wire: Wire::new(None, "DISCARD"),
         group: Group::Transactions,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -4309,6 +4426,7 @@ pub(crate) mod spec {
     };
     pub(crate) static DUMP: CommandSpec = CommandSpec {
         name: "DUMP",
+        wire: Wire::new(None, "DUMP"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -4332,6 +4450,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ECHO: CommandSpec = CommandSpec {
         name: "ECHO",
+        wire: Wire::new(None, "ECHO"),
         group: Group::Connection,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4352,6 +4471,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EVAL: CommandSpec = CommandSpec {
         name: "EVAL",
+        wire: Wire::new(None, "EVAL"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -4382,6 +4502,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EVALSHA: CommandSpec = CommandSpec {
         name: "EVALSHA",
+        wire: Wire::new(None, "EVALSHA"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -4412,6 +4533,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EVALSHA_RO: CommandSpec = CommandSpec {
         name: "EVALSHA_RO",
+        wire: Wire::new(None, "EVALSHA_RO"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4431,6 +4553,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EVAL_RO: CommandSpec = CommandSpec {
         name: "EVAL_RO",
+        wire: Wire::new(None, "EVAL_RO"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4450,6 +4573,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EXEC: CommandSpec = CommandSpec {
         name: "EXEC",
+        wire: Wire::new(None, "EXEC"),
         group: Group::Transactions,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -4471,6 +4595,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EXISTS: CommandSpec = CommandSpec {
         name: "EXISTS",
+        wire: Wire::new(None, "EXISTS"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4485,6 +4610,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EXPIRE: CommandSpec = CommandSpec {
         name: "EXPIRE",
+        wire: Wire::new(None, "EXPIRE"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4507,6 +4633,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EXPIREAT: CommandSpec = CommandSpec {
         name: "EXPIREAT",
+        wire: Wire::new(None, "EXPIREAT"),
         group: Group::Generic,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -4529,6 +4656,7 @@ pub(crate) mod spec {
     };
     pub(crate) static EXPIRETIME: CommandSpec = CommandSpec {
         name: "EXPIRETIME",
+        wire: Wire::new(None, "EXPIRETIME"),
         group: Group::Generic,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4542,6 +4670,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FAILOVER: CommandSpec = CommandSpec {
         name: "FAILOVER",
+        wire: Wire::new(None, "FAILOVER"),
         group: Group::Server,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -4552,6 +4681,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FCALL: CommandSpec = CommandSpec {
         name: "FCALL",
+        wire: Wire::new(None, "FCALL"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4570,6 +4700,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FCALL_RO: CommandSpec = CommandSpec {
         name: "FCALL_RO",
+        wire: Wire::new(None, "FCALL_RO"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4589,6 +4720,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FLUSHALL: CommandSpec = CommandSpec {
         name: "FLUSHALL",
+        wire: Wire::new(None, "FLUSHALL"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4600,6 +4732,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FLUSHDB: CommandSpec = CommandSpec {
         name: "FLUSHDB",
+        wire: Wire::new(None, "FLUSHDB"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4611,6 +4744,7 @@ pub(crate) mod spec {
     };
     pub(crate) static FUNCTION: CommandSpec = CommandSpec {
         name: "FUNCTION",
+        wire: Wire::new(None, "FUNCTION"),
         subcommands: &[
             &FUNCTION_DELETE,
             &FUNCTION_DUMP,
@@ -4633,6 +4767,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_DELETE: CommandSpec = CommandSpec {
         name: "DELETE",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "DELETE"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4645,6 +4780,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_DUMP: CommandSpec = CommandSpec {
         name: "DUMP",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "DUMP"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4656,6 +4792,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_FLUSH: CommandSpec = CommandSpec {
         name: "FLUSH",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "FLUSH"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4668,6 +4805,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "HELP"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4679,6 +4817,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_KILL: CommandSpec = CommandSpec {
         name: "KILL",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "KILL"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4691,6 +4830,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_LIST: CommandSpec = CommandSpec {
         name: "LIST",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "LIST"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4703,6 +4843,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_LOAD: CommandSpec = CommandSpec {
         name: "LOAD",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "LOAD"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4715,6 +4856,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_RESTORE: CommandSpec = CommandSpec {
         name: "RESTORE",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "RESTORE"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4727,6 +4869,7 @@ pub(crate) mod spec {
     pub(crate) static FUNCTION_STATS: CommandSpec = CommandSpec {
         name: "STATS",
         container: Some("FUNCTION"),
+        wire: Wire::new(Some("FUNCTION"), "STATS"),
         group: Group::Scripting,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -4742,6 +4885,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEOADD: CommandSpec = CommandSpec {
         name: "GEOADD",
+        wire: Wire::new(None, "GEOADD"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4754,6 +4898,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEODIST: CommandSpec = CommandSpec {
         name: "GEODIST",
+        wire: Wire::new(None, "GEODIST"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4767,6 +4912,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEOHASH: CommandSpec = CommandSpec {
         name: "GEOHASH",
+        wire: Wire::new(None, "GEOHASH"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4780,6 +4926,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEOPOS: CommandSpec = CommandSpec {
         name: "GEOPOS",
+        wire: Wire::new(None, "GEOPOS"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4793,6 +4940,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEORADIUS: CommandSpec = CommandSpec {
         name: "GEORADIUS",
+        wire: Wire::new(None, "GEORADIUS"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4849,6 +4997,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEORADIUSBYMEMBER: CommandSpec = CommandSpec {
         name: "GEORADIUSBYMEMBER",
+        wire: Wire::new(None, "GEORADIUSBYMEMBER"),
         group: Group::Geo,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -4905,6 +5054,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEORADIUSBYMEMBER_RO: CommandSpec = CommandSpec {
         name: "GEORADIUSBYMEMBER_RO",
+        wire: Wire::new(None, "GEORADIUSBYMEMBER_RO"),
         group: Group::Geo,
         since: Some(Version(3, 2, 10)),
         servers: Servers::ALL,
@@ -4918,6 +5068,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEORADIUS_RO: CommandSpec = CommandSpec {
         name: "GEORADIUS_RO",
+        wire: Wire::new(None, "GEORADIUS_RO"),
         group: Group::Geo,
         since: Some(Version(3, 2, 10)),
         servers: Servers::ALL,
@@ -4931,6 +5082,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEOSEARCH: CommandSpec = CommandSpec {
         name: "GEOSEARCH",
+        wire: Wire::new(None, "GEOSEARCH"),
         group: Group::Geo,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -4944,6 +5096,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GEOSEARCHSTORE: CommandSpec = CommandSpec {
         name: "GEOSEARCHSTORE",
+        wire: Wire::new(None, "GEOSEARCHSTORE"),
         group: Group::Geo,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -4956,6 +5109,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GET: CommandSpec = CommandSpec {
         name: "GET",
+        wire: Wire::new(None, "GET"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -4969,6 +5123,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GETBIT: CommandSpec = CommandSpec {
         name: "GETBIT",
+        wire: Wire::new(None, "GETBIT"),
         group: Group::Bitmap,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -4982,6 +5137,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GETDEL: CommandSpec = CommandSpec {
         name: "GETDEL",
+        wire: Wire::new(None, "GETDEL"),
         group: Group::String,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -4994,6 +5150,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GETEX: CommandSpec = CommandSpec {
         name: "GETEX",
+        wire: Wire::new(None, "GETEX"),
         group: Group::String,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -5006,6 +5163,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GETRANGE: CommandSpec = CommandSpec {
         name: "GETRANGE",
+        wire: Wire::new(None, "GETRANGE"),
         group: Group::String,
         since: Some(Version(2, 4, 0)),
         servers: Servers::ALL,
@@ -5019,6 +5177,7 @@ pub(crate) mod spec {
     };
     pub(crate) static GETSET: CommandSpec = CommandSpec {
         name: "GETSET",
+        wire: Wire::new(None, "GETSET"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5031,6 +5190,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HDEL: CommandSpec = CommandSpec {
         name: "HDEL",
+        wire: Wire::new(None, "HDEL"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5043,6 +5203,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HELLO: CommandSpec = CommandSpec {
         name: "HELLO",
+        wire: Wire::new(None, "HELLO"),
         group: Group::Connection,
         since: Some(Version(6, 0, 0)),
         servers: Servers::ALL,
@@ -5071,6 +5232,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HEXISTS: CommandSpec = CommandSpec {
         name: "HEXISTS",
+        wire: Wire::new(None, "HEXISTS"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5084,6 +5246,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HEXPIRE: CommandSpec = CommandSpec {
         name: "HEXPIRE",
+        wire: Wire::new(None, "HEXPIRE"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5096,6 +5259,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HEXPIREAT: CommandSpec = CommandSpec {
         name: "HEXPIREAT",
+        wire: Wire::new(None, "HEXPIREAT"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5108,6 +5272,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HEXPIRETIME: CommandSpec = CommandSpec {
         name: "HEXPIRETIME",
+        wire: Wire::new(None, "HEXPIRETIME"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5121,6 +5286,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HGET: CommandSpec = CommandSpec {
         name: "HGET",
+        wire: Wire::new(None, "HGET"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5134,6 +5300,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HGETALL: CommandSpec = CommandSpec {
         name: "HGETALL",
+        wire: Wire::new(None, "HGETALL"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5158,6 +5325,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HGETDEL: CommandSpec = CommandSpec {
         name: "HGETDEL",
+        wire: Wire::new(None, "HGETDEL"),
         group: Group::Hash,
         since: Some(Version(9, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -5170,6 +5338,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HGETEX: CommandSpec = CommandSpec {
         name: "HGETEX",
+        wire: Wire::new(None, "HGETEX"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5182,6 +5351,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HINCRBY: CommandSpec = CommandSpec {
         name: "HINCRBY",
+        wire: Wire::new(None, "HINCRBY"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5194,6 +5364,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HINCRBYFLOAT: CommandSpec = CommandSpec {
         name: "HINCRBYFLOAT",
+        wire: Wire::new(None, "HINCRBYFLOAT"),
         group: Group::Hash,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -5206,6 +5377,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HKEYS: CommandSpec = CommandSpec {
         name: "HKEYS",
+        wire: Wire::new(None, "HKEYS"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5230,6 +5402,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HLEN: CommandSpec = CommandSpec {
         name: "HLEN",
+        wire: Wire::new(None, "HLEN"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5243,6 +5416,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HMGET: CommandSpec = CommandSpec {
         name: "HMGET",
+        wire: Wire::new(None, "HMGET"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5256,6 +5430,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HMSET: CommandSpec = CommandSpec {
         name: "HMSET",
+        wire: Wire::new(None, "HMSET"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5268,6 +5443,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HOST_: CommandSpec = CommandSpec {
         name: "HOST:",
+        wire: Wire::new(None, "HOST:"),
         group: Group::Unknown,
         since: None,
         servers: Servers::REDIS_6_2,
@@ -5281,6 +5457,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HPERSIST: CommandSpec = CommandSpec {
         name: "HPERSIST",
+        wire: Wire::new(None, "HPERSIST"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5293,6 +5470,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HPEXPIRE: CommandSpec = CommandSpec {
         name: "HPEXPIRE",
+        wire: Wire::new(None, "HPEXPIRE"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5305,6 +5483,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HPEXPIREAT: CommandSpec = CommandSpec {
         name: "HPEXPIREAT",
+        wire: Wire::new(None, "HPEXPIREAT"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5317,6 +5496,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HPEXPIRETIME: CommandSpec = CommandSpec {
         name: "HPEXPIRETIME",
+        wire: Wire::new(None, "HPEXPIRETIME"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5330,6 +5510,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HPTTL: CommandSpec = CommandSpec {
         name: "HPTTL",
+        wire: Wire::new(None, "HPTTL"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5342,6 +5523,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HRANDFIELD: CommandSpec = CommandSpec {
         name: "HRANDFIELD",
+        wire: Wire::new(None, "HRANDFIELD"),
         group: Group::Hash,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -5365,6 +5547,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HSCAN: CommandSpec = CommandSpec {
         name: "HSCAN",
+        wire: Wire::new(None, "HSCAN"),
         group: Group::Hash,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -5388,6 +5571,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HSET: CommandSpec = CommandSpec {
         name: "HSET",
+        wire: Wire::new(None, "HSET"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5400,6 +5584,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HSETEX: CommandSpec = CommandSpec {
         name: "HSETEX",
+        wire: Wire::new(None, "HSETEX"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5412,6 +5597,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HSETNX: CommandSpec = CommandSpec {
         name: "HSETNX",
+        wire: Wire::new(None, "HSETNX"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5424,6 +5610,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HSTRLEN: CommandSpec = CommandSpec {
         name: "HSTRLEN",
+        wire: Wire::new(None, "HSTRLEN"),
         group: Group::Hash,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -5437,6 +5624,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HTTL: CommandSpec = CommandSpec {
         name: "HTTL",
+        wire: Wire::new(None, "HTTL"),
         group: Group::Hash,
         since: Some(Version(9, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -5449,6 +5637,7 @@ pub(crate) mod spec {
     };
     pub(crate) static HVALS: CommandSpec = CommandSpec {
         name: "HVALS",
+        wire: Wire::new(None, "HVALS"),
         group: Group::Hash,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -5473,6 +5662,7 @@ pub(crate) mod spec {
     };
     pub(crate) static INCR: CommandSpec = CommandSpec {
         name: "INCR",
+        wire: Wire::new(None, "INCR"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5485,6 +5675,7 @@ pub(crate) mod spec {
     };
     pub(crate) static INCRBY: CommandSpec = CommandSpec {
         name: "INCRBY",
+        wire: Wire::new(None, "INCRBY"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5497,6 +5688,7 @@ pub(crate) mod spec {
     };
     pub(crate) static INCRBYFLOAT: CommandSpec = CommandSpec {
         name: "INCRBYFLOAT",
+        wire: Wire::new(None, "INCRBYFLOAT"),
         group: Group::String,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -5509,6 +5701,7 @@ pub(crate) mod spec {
     };
     pub(crate) static INFO: CommandSpec = CommandSpec {
         name: "INFO",
+        wire: Wire::new(None, "INFO"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5538,6 +5731,7 @@ pub(crate) mod spec {
     };
     pub(crate) static KEYS: CommandSpec = CommandSpec {
         name: "KEYS",
+        wire: Wire::new(None, "KEYS"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5559,6 +5753,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LASTSAVE: CommandSpec = CommandSpec {
         name: "LASTSAVE",
+        wire: Wire::new(None, "LASTSAVE"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5580,6 +5775,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LATENCY: CommandSpec = CommandSpec {
         name: "LATENCY",
+        wire: Wire::new(None, "LATENCY"),
         subcommands: &[
             &LATENCY_DOCTOR,
             &LATENCY_GRAPH,
@@ -5610,6 +5806,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_DOCTOR: CommandSpec = CommandSpec {
         name: "DOCTOR",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "DOCTOR"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5626,6 +5823,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_GRAPH: CommandSpec = CommandSpec {
         name: "GRAPH",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "GRAPH"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5642,6 +5840,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "HELP"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5653,6 +5852,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_HISTOGRAM: CommandSpec = CommandSpec {
         name: "HISTOGRAM",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "HISTOGRAM"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -5669,6 +5869,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_HISTORY: CommandSpec = CommandSpec {
         name: "HISTORY",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "HISTORY"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5685,6 +5886,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_LATEST: CommandSpec = CommandSpec {
         name: "LATEST",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "LATEST"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5701,6 +5903,7 @@ pub(crate) mod spec {
     pub(crate) static LATENCY_RESET: CommandSpec = CommandSpec {
         name: "RESET",
         container: Some("LATENCY"),
+        wire: Wire::new(Some("LATENCY"), "RESET"),
         group: Group::Server,
         since: Some(Version(2, 8, 13)),
         servers: Servers::ALL,
@@ -5722,6 +5925,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LCS: CommandSpec = CommandSpec {
         name: "LCS",
+        wire: Wire::new(None, "LCS"),
         group: Group::String,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -5735,6 +5939,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LINDEX: CommandSpec = CommandSpec {
         name: "LINDEX",
+        wire: Wire::new(None, "LINDEX"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5748,6 +5953,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LINSERT: CommandSpec = CommandSpec {
         name: "LINSERT",
+        wire: Wire::new(None, "LINSERT"),
         group: Group::List,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -5760,6 +5966,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LLEN: CommandSpec = CommandSpec {
         name: "LLEN",
+        wire: Wire::new(None, "LLEN"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5773,6 +5980,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LMOVE: CommandSpec = CommandSpec {
         name: "LMOVE",
+        wire: Wire::new(None, "LMOVE"),
         group: Group::List,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -5785,6 +5993,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LMPOP: CommandSpec = CommandSpec {
         name: "LMPOP",
+        wire: Wire::new(None, "LMPOP"),
         group: Group::List,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -5796,6 +6005,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LOLWUT: CommandSpec = CommandSpec {
         name: "LOLWUT",
+        wire: Wire::new(None, "LOLWUT"),
         group: Group::Server,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -5806,6 +6016,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LPOP: CommandSpec = CommandSpec {
         name: "LPOP",
+        wire: Wire::new(None, "LPOP"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5818,6 +6029,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LPOS: CommandSpec = CommandSpec {
         name: "LPOS",
+        wire: Wire::new(None, "LPOS"),
         group: Group::List,
         since: Some(Version(6, 0, 6)),
         servers: Servers::ALL,
@@ -5831,6 +6043,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LPUSH: CommandSpec = CommandSpec {
         name: "LPUSH",
+        wire: Wire::new(None, "LPUSH"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5843,6 +6056,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LPUSHX: CommandSpec = CommandSpec {
         name: "LPUSHX",
+        wire: Wire::new(None, "LPUSHX"),
         group: Group::List,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -5855,6 +6069,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LRANGE: CommandSpec = CommandSpec {
         name: "LRANGE",
+        wire: Wire::new(None, "LRANGE"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5868,6 +6083,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LREM: CommandSpec = CommandSpec {
         name: "LREM",
+        wire: Wire::new(None, "LREM"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5880,6 +6096,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LSET: CommandSpec = CommandSpec {
         name: "LSET",
+        wire: Wire::new(None, "LSET"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5892,6 +6109,7 @@ pub(crate) mod spec {
     };
     pub(crate) static LTRIM: CommandSpec = CommandSpec {
         name: "LTRIM",
+        wire: Wire::new(None, "LTRIM"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -5904,6 +6122,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MEMORY: CommandSpec = CommandSpec {
         name: "MEMORY",
+        wire: Wire::new(None, "MEMORY"),
         subcommands: &[
             &MEMORY_DOCTOR,
             &MEMORY_HELP,
@@ -5933,6 +6152,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_DOCTOR: CommandSpec = CommandSpec {
         name: "DOCTOR",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "DOCTOR"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -5949,6 +6169,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "HELP"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -5960,6 +6181,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_MALLOC_STATS: CommandSpec = CommandSpec {
         name: "MALLOC-STATS",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "MALLOC-STATS"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -5990,6 +6212,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_PURGE: CommandSpec = CommandSpec {
         name: "PURGE",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "PURGE"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6012,6 +6235,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_STATS: CommandSpec = CommandSpec {
         name: "STATS",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "STATS"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6028,6 +6252,7 @@ pub(crate) mod spec {
     pub(crate) static MEMORY_USAGE: CommandSpec = CommandSpec {
         name: "USAGE",
         container: Some("MEMORY"),
+        wire: Wire::new(Some("MEMORY"), "USAGE"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6040,6 +6265,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MGET: CommandSpec = CommandSpec {
         name: "MGET",
+        wire: Wire::new(None, "MGET"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6054,6 +6280,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MIGRATE: CommandSpec = CommandSpec {
         name: "MIGRATE",
+        wire: Wire::new(None, "MIGRATE"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6077,6 +6304,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MODULE: CommandSpec = CommandSpec {
         name: "MODULE",
+        wire: Wire::new(None, "MODULE"),
         subcommands: &[
             &MODULE_HELP,
             &MODULE_LIST,
@@ -6105,6 +6333,7 @@ pub(crate) mod spec {
     pub(crate) static MODULE_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("MODULE"),
+        wire: Wire::new(Some("MODULE"), "HELP"),
         group: Group::Server,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -6116,6 +6345,7 @@ pub(crate) mod spec {
     pub(crate) static MODULE_LIST: CommandSpec = CommandSpec {
         name: "LIST",
         container: Some("MODULE"),
+        wire: Wire::new(Some("MODULE"), "LIST"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6128,6 +6358,7 @@ pub(crate) mod spec {
     pub(crate) static MODULE_LOAD: CommandSpec = CommandSpec {
         name: "LOAD",
         container: Some("MODULE"),
+        wire: Wire::new(Some("MODULE"), "LOAD"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6139,6 +6370,7 @@ pub(crate) mod spec {
     pub(crate) static MODULE_LOADEX: CommandSpec = CommandSpec {
         name: "LOADEX",
         container: Some("MODULE"),
+        wire: Wire::new(Some("MODULE"), "LOADEX"),
         group: Group::Server,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -6150,6 +6382,7 @@ pub(crate) mod spec {
     pub(crate) static MODULE_UNLOAD: CommandSpec = CommandSpec {
         name: "UNLOAD",
         container: Some("MODULE"),
+        wire: Wire::new(Some("MODULE"), "UNLOAD"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6160,6 +6393,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MONITOR: CommandSpec = CommandSpec {
         name: "MONITOR",
+        wire: Wire::new(None, "MONITOR"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6173,6 +6407,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MOVE: CommandSpec = CommandSpec {
         name: "MOVE",
+        wire: Wire::new(None, "MOVE"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6185,6 +6420,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MSET: CommandSpec = CommandSpec {
         name: "MSET",
+        wire: Wire::new(None, "MSET"),
         group: Group::String,
         since: Some(Version(1, 0, 1)),
         servers: Servers::ALL,
@@ -6198,6 +6434,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MSETEX: CommandSpec = CommandSpec {
         name: "MSETEX",
+        wire: Wire::new(None, "MSETEX"),
         group: Group::String,
         since: Some(Version(9, 1, 0)),
         servers: Servers::VALKEY_9,
@@ -6210,6 +6447,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MSETNX: CommandSpec = CommandSpec {
         name: "MSETNX",
+        wire: Wire::new(None, "MSETNX"),
         group: Group::String,
         since: Some(Version(1, 0, 1)),
         servers: Servers::ALL,
@@ -6232,6 +6470,7 @@ pub(crate) mod spec {
     };
     pub(crate) static MULTI: CommandSpec = CommandSpec {
         name: "MULTI",
+        wire: Wire::new(None, "MULTI"),
         group: Group::Transactions,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -6274,6 +6513,7 @@ pub(crate) mod spec {
     };
     pub(crate) static OBJECT: CommandSpec = CommandSpec {
         name: "OBJECT",
+        wire: Wire::new(None, "OBJECT"),
         subcommands: &[
             &OBJECT_ENCODING,
             &OBJECT_FREQ,
@@ -6302,6 +6542,7 @@ pub(crate) mod spec {
     pub(crate) static OBJECT_ENCODING: CommandSpec = CommandSpec {
         name: "ENCODING",
         container: Some("OBJECT"),
+        wire: Wire::new(Some("OBJECT"), "ENCODING"),
         group: Group::Generic,
         since: Some(Version(2, 2, 3)),
         servers: Servers::ALL,
@@ -6316,6 +6557,7 @@ pub(crate) mod spec {
     pub(crate) static OBJECT_FREQ: CommandSpec = CommandSpec {
         name: "FREQ",
         container: Some("OBJECT"),
+        wire: Wire::new(Some("OBJECT"), "FREQ"),
         group: Group::Generic,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -6330,6 +6572,7 @@ pub(crate) mod spec {
     pub(crate) static OBJECT_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("OBJECT"),
+        wire: Wire::new(Some("OBJECT"), "HELP"),
         group: Group::Generic,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -6341,6 +6584,7 @@ pub(crate) mod spec {
     pub(crate) static OBJECT_IDLETIME: CommandSpec = CommandSpec {
         name: "IDLETIME",
         container: Some("OBJECT"),
+        wire: Wire::new(Some("OBJECT"), "IDLETIME"),
         group: Group::Generic,
         since: Some(Version(2, 2, 3)),
         servers: Servers::ALL,
@@ -6355,6 +6599,7 @@ pub(crate) mod spec {
     pub(crate) static OBJECT_REFCOUNT: CommandSpec = CommandSpec {
         name: "REFCOUNT",
         container: Some("OBJECT"),
+        wire: Wire::new(Some("OBJECT"), "REFCOUNT"),
         group: Group::Generic,
         since: Some(Version(2, 2, 3)),
         servers: Servers::ALL,
@@ -6368,6 +6613,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PERSIST: CommandSpec = CommandSpec {
         name: "PERSIST",
+        wire: Wire::new(None, "PERSIST"),
         group: Group::Generic,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -6380,6 +6626,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PEXPIRE: CommandSpec = CommandSpec {
         name: "PEXPIRE",
+        wire: Wire::new(None, "PEXPIRE"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6402,6 +6649,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PEXPIREAT: CommandSpec = CommandSpec {
         name: "PEXPIREAT",
+        wire: Wire::new(None, "PEXPIREAT"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6424,6 +6672,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PEXPIRETIME: CommandSpec = CommandSpec {
         name: "PEXPIRETIME",
+        wire: Wire::new(None, "PEXPIRETIME"),
         group: Group::Generic,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -6437,6 +6686,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PFADD: CommandSpec = CommandSpec {
         name: "PFADD",
+        wire: Wire::new(None, "PFADD"),
         group: Group::HyperLogLog,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -6449,6 +6699,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PFCOUNT: CommandSpec = CommandSpec {
         name: "PFCOUNT",
+        wire: Wire::new(None, "PFCOUNT"),
         group: Group::HyperLogLog,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -6472,6 +6723,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PFDEBUG: CommandSpec = CommandSpec {
         name: "PFDEBUG",
+        wire: Wire::new(None, "PFDEBUG"),
         group: Group::HyperLogLog,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -6494,6 +6746,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PFMERGE: CommandSpec = CommandSpec {
         name: "PFMERGE",
+        wire: Wire::new(None, "PFMERGE"),
         group: Group::HyperLogLog,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -6506,6 +6759,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PFSELFTEST: CommandSpec = CommandSpec {
         name: "PFSELFTEST",
+        wire: Wire::new(None, "PFSELFTEST"),
         group: Group::HyperLogLog,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -6516,6 +6770,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PING: CommandSpec = CommandSpec {
         name: "PING",
+        wire: Wire::new(None, "PING"),
         group: Group::Connection,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6537,6 +6792,7 @@ pub(crate) mod spec {
     };
     pub(crate) static POST: CommandSpec = CommandSpec {
         name: "POST",
+        wire: Wire::new(None, "POST"),
         group: Group::Unknown,
         since: None,
         servers: Servers::REDIS_6_2,
@@ -6550,6 +6806,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PSETEX: CommandSpec = CommandSpec {
         name: "PSETEX",
+        wire: Wire::new(None, "PSETEX"),
         group: Group::String,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6562,6 +6819,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PSUBSCRIBE: CommandSpec = CommandSpec {
         name: "PSUBSCRIBE",
+        wire: Wire::new(None, "PSUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -6573,6 +6831,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PSYNC: CommandSpec = CommandSpec {
         name: "PSYNC",
+        wire: Wire::new(None, "PSYNC"),
         group: Group::Server,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -6594,6 +6853,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PTTL: CommandSpec = CommandSpec {
         name: "PTTL",
+        wire: Wire::new(None, "PTTL"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6617,6 +6877,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PUBLISH: CommandSpec = CommandSpec {
         name: "PUBLISH",
+        wire: Wire::new(None, "PUBLISH"),
         group: Group::PubSub,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -6639,6 +6900,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PUBSUB: CommandSpec = CommandSpec {
         name: "PUBSUB",
+        wire: Wire::new(None, "PUBSUB"),
         subcommands: &[
             &PUBSUB_CHANNELS,
             &PUBSUB_HELP,
@@ -6668,6 +6930,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_CHANNELS: CommandSpec = CommandSpec {
         name: "CHANNELS",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "CHANNELS"),
         group: Group::PubSub,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -6679,6 +6942,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "HELP"),
         group: Group::PubSub,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -6690,6 +6954,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_NUMPAT: CommandSpec = CommandSpec {
         name: "NUMPAT",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "NUMPAT"),
         group: Group::PubSub,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -6701,6 +6966,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_NUMSUB: CommandSpec = CommandSpec {
         name: "NUMSUB",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "NUMSUB"),
         group: Group::PubSub,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -6712,6 +6978,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_SHARDCHANNELS: CommandSpec = CommandSpec {
         name: "SHARDCHANNELS",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "SHARDCHANNELS"),
         group: Group::PubSub,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -6723,6 +6990,7 @@ pub(crate) mod spec {
     pub(crate) static PUBSUB_SHARDNUMSUB: CommandSpec = CommandSpec {
         name: "SHARDNUMSUB",
         container: Some("PUBSUB"),
+        wire: Wire::new(Some("PUBSUB"), "SHARDNUMSUB"),
         group: Group::PubSub,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -6733,6 +7001,7 @@ pub(crate) mod spec {
     };
     pub(crate) static PUNSUBSCRIBE: CommandSpec = CommandSpec {
         name: "PUNSUBSCRIBE",
+        wire: Wire::new(None, "PUNSUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -6744,6 +7013,7 @@ pub(crate) mod spec {
     };
     pub(crate) static QUIT: CommandSpec = CommandSpec {
         name: "QUIT",
+        wire: Wire::new(None, "QUIT"),
         group: Group::Connection,
         since: Some(Version(1, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -6762,6 +7032,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RANDOMKEY: CommandSpec = CommandSpec {
         name: "RANDOMKEY",
+        wire: Wire::new(None, "RANDOMKEY"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6803,6 +7074,7 @@ pub(crate) mod spec {
     };
     pub(crate) static READONLY: CommandSpec = CommandSpec {
         name: "READONLY",
+        wire: Wire::new(None, "READONLY"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -6824,6 +7096,7 @@ pub(crate) mod spec {
     };
     pub(crate) static READWRITE: CommandSpec = CommandSpec {
         name: "READWRITE",
+        wire: Wire::new(None, "READWRITE"),
         group: Group::Cluster,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -6845,6 +7118,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RENAME: CommandSpec = CommandSpec {
         name: "RENAME",
+        wire: Wire::new(None, "RENAME"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6857,6 +7131,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RENAMENX: CommandSpec = CommandSpec {
         name: "RENAMENX",
+        wire: Wire::new(None, "RENAMENX"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6869,6 +7144,7 @@ pub(crate) mod spec {
     };
     pub(crate) static REPLCONF: CommandSpec = CommandSpec {
         name: "REPLCONF",
+        wire: Wire::new(None, "REPLCONF"),
         group: Group::Server,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -6890,6 +7166,7 @@ pub(crate) mod spec {
     };
     pub(crate) static REPLICAOF: CommandSpec = CommandSpec {
         name: "REPLICAOF",
+        wire: Wire::new(None, "REPLICAOF"),
         group: Group::Server,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -6910,6 +7187,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RESET: CommandSpec = CommandSpec {
         name: "RESET",
+        wire: Wire::new(None, "RESET"),
         group: Group::Connection,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -6938,6 +7216,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RESTORE: CommandSpec = CommandSpec {
         name: "RESTORE",
+        wire: Wire::new(None, "RESTORE"),
         group: Group::Generic,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -6950,6 +7229,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RESTORE_ASKING: CommandSpec = CommandSpec {
         name: "RESTORE-ASKING",
+        wire: Wire::new(None, "RESTORE-ASKING"),
         group: Group::Server,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -6962,6 +7242,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ROLE: CommandSpec = CommandSpec {
         name: "ROLE",
+        wire: Wire::new(None, "ROLE"),
         group: Group::Server,
         since: Some(Version(2, 8, 12)),
         servers: Servers::ALL,
@@ -6972,6 +7253,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RPOP: CommandSpec = CommandSpec {
         name: "RPOP",
+        wire: Wire::new(None, "RPOP"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -6984,6 +7266,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RPOPLPUSH: CommandSpec = CommandSpec {
         name: "RPOPLPUSH",
+        wire: Wire::new(None, "RPOPLPUSH"),
         group: Group::List,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -6996,6 +7279,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RPUSH: CommandSpec = CommandSpec {
         name: "RPUSH",
+        wire: Wire::new(None, "RPUSH"),
         group: Group::List,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7008,6 +7292,7 @@ pub(crate) mod spec {
     };
     pub(crate) static RPUSHX: CommandSpec = CommandSpec {
         name: "RPUSHX",
+        wire: Wire::new(None, "RPUSHX"),
         group: Group::List,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -7020,6 +7305,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SADD: CommandSpec = CommandSpec {
         name: "SADD",
+        wire: Wire::new(None, "SADD"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7032,6 +7318,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SAVE: CommandSpec = CommandSpec {
         name: "SAVE",
+        wire: Wire::new(None, "SAVE"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7052,6 +7339,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SCAN: CommandSpec = CommandSpec {
         name: "SCAN",
+        wire: Wire::new(None, "SCAN"),
         group: Group::Generic,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -7093,6 +7381,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SCARD: CommandSpec = CommandSpec {
         name: "SCARD",
+        wire: Wire::new(None, "SCARD"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7106,6 +7395,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SCRIPT: CommandSpec = CommandSpec {
         name: "SCRIPT",
+        wire: Wire::new(None, "SCRIPT"),
         subcommands: &[
             &SCRIPT_DEBUG,
             &SCRIPT_EXISTS,
@@ -7136,6 +7426,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_DEBUG: CommandSpec = CommandSpec {
         name: "DEBUG",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "DEBUG"),
         group: Group::Scripting,
         since: Some(Version(3, 2, 0)),
         servers: Servers::ALL,
@@ -7160,6 +7451,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_EXISTS: CommandSpec = CommandSpec {
         name: "EXISTS",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "EXISTS"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -7182,6 +7474,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_FLUSH: CommandSpec = CommandSpec {
         name: "FLUSH",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "FLUSH"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -7204,6 +7497,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "HELP"),
         group: Group::Scripting,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -7215,6 +7509,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_KILL: CommandSpec = CommandSpec {
         name: "KILL",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "KILL"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -7227,6 +7522,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_LOAD: CommandSpec = CommandSpec {
         name: "LOAD",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "LOAD"),
         group: Group::Scripting,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -7239,6 +7535,7 @@ pub(crate) mod spec {
     pub(crate) static SCRIPT_SHOW: CommandSpec = CommandSpec {
         name: "SHOW",
         container: Some("SCRIPT"),
+        wire: Wire::new(Some("SCRIPT"), "SHOW"),
         group: Group::Scripting,
         since: Some(Version(8, 0, 0)),
         servers: Servers::VALKEY_9,
@@ -7249,6 +7546,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SDIFF: CommandSpec = CommandSpec {
         name: "SDIFF",
+        wire: Wire::new(None, "SDIFF"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7273,6 +7571,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SDIFFSTORE: CommandSpec = CommandSpec {
         name: "SDIFFSTORE",
+        wire: Wire::new(None, "SDIFFSTORE"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7285,6 +7584,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SELECT: CommandSpec = CommandSpec {
         name: "SELECT",
+        wire: Wire::new(None, "SELECT"),
         group: Group::Connection,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7306,6 +7606,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SET: CommandSpec = CommandSpec {
         name: "SET",
+        wire: Wire::new(None, "SET"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7318,6 +7619,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SETBIT: CommandSpec = CommandSpec {
         name: "SETBIT",
+        wire: Wire::new(None, "SETBIT"),
         group: Group::Bitmap,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -7330,6 +7632,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SETEX: CommandSpec = CommandSpec {
         name: "SETEX",
+        wire: Wire::new(None, "SETEX"),
         group: Group::String,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -7342,6 +7645,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SETNX: CommandSpec = CommandSpec {
         name: "SETNX",
+        wire: Wire::new(None, "SETNX"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7354,6 +7658,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SETRANGE: CommandSpec = CommandSpec {
         name: "SETRANGE",
+        wire: Wire::new(None, "SETRANGE"),
         group: Group::String,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -7366,6 +7671,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SHUTDOWN: CommandSpec = CommandSpec {
         name: "SHUTDOWN",
+        wire: Wire::new(None, "SHUTDOWN"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7393,6 +7699,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SINTER: CommandSpec = CommandSpec {
         name: "SINTER",
+        wire: Wire::new(None, "SINTER"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7417,6 +7724,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SINTERCARD: CommandSpec = CommandSpec {
         name: "SINTERCARD",
+        wire: Wire::new(None, "SINTERCARD"),
         group: Group::Set,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -7429,6 +7737,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SINTERSTORE: CommandSpec = CommandSpec {
         name: "SINTERSTORE",
+        wire: Wire::new(None, "SINTERSTORE"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7470,6 +7779,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SISMEMBER: CommandSpec = CommandSpec {
         name: "SISMEMBER",
+        wire: Wire::new(None, "SISMEMBER"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7483,6 +7793,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SLAVEOF: CommandSpec = CommandSpec {
         name: "SLAVEOF",
+        wire: Wire::new(None, "SLAVEOF"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7503,6 +7814,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SLOWLOG: CommandSpec = CommandSpec {
         name: "SLOWLOG",
+        wire: Wire::new(None, "SLOWLOG"),
         subcommands: &[&SLOWLOG_GET, &SLOWLOG_HELP, &SLOWLOG_LEN, &SLOWLOG_RESET],
         group: Group::Server,
         since: Some(Version(2, 2, 12)),
@@ -7525,6 +7837,7 @@ pub(crate) mod spec {
     pub(crate) static SLOWLOG_GET: CommandSpec = CommandSpec {
         name: "GET",
         container: Some("SLOWLOG"),
+        wire: Wire::new(Some("SLOWLOG"), "GET"),
         group: Group::Server,
         since: Some(Version(2, 2, 12)),
         servers: Servers::ALL,
@@ -7537,6 +7850,7 @@ pub(crate) mod spec {
     pub(crate) static SLOWLOG_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("SLOWLOG"),
+        wire: Wire::new(Some("SLOWLOG"), "HELP"),
         group: Group::Server,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -7548,6 +7862,7 @@ pub(crate) mod spec {
     pub(crate) static SLOWLOG_LEN: CommandSpec = CommandSpec {
         name: "LEN",
         container: Some("SLOWLOG"),
+        wire: Wire::new(Some("SLOWLOG"), "LEN"),
         group: Group::Server,
         since: Some(Version(2, 2, 12)),
         servers: Servers::ALL,
@@ -7564,6 +7879,7 @@ pub(crate) mod spec {
     pub(crate) static SLOWLOG_RESET: CommandSpec = CommandSpec {
         name: "RESET",
         container: Some("SLOWLOG"),
+        wire: Wire::new(Some("SLOWLOG"), "RESET"),
         group: Group::Server,
         since: Some(Version(2, 2, 12)),
         servers: Servers::ALL,
@@ -7575,6 +7891,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SMEMBERS: CommandSpec = CommandSpec {
         name: "SMEMBERS",
+        wire: Wire::new(None, "SMEMBERS"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7599,6 +7916,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SMISMEMBER: CommandSpec = CommandSpec {
         name: "SMISMEMBER",
+        wire: Wire::new(None, "SMISMEMBER"),
         group: Group::Set,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -7612,6 +7930,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SMOVE: CommandSpec = CommandSpec {
         name: "SMOVE",
+        wire: Wire::new(None, "SMOVE"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7624,6 +7943,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SORT: CommandSpec = CommandSpec {
         name: "SORT",
+        wire: Wire::new(None, "SORT"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7636,6 +7956,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SORT_RO: CommandSpec = CommandSpec {
         name: "SORT_RO",
+        wire: Wire::new(None, "SORT_RO"),
         group: Group::Generic,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -7648,6 +7969,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SPOP: CommandSpec = CommandSpec {
         name: "SPOP",
+        wire: Wire::new(None, "SPOP"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7671,6 +7993,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SPUBLISH: CommandSpec = CommandSpec {
         name: "SPUBLISH",
+        wire: Wire::new(None, "SPUBLISH"),
         group: Group::PubSub,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -7683,6 +8006,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SRANDMEMBER: CommandSpec = CommandSpec {
         name: "SRANDMEMBER",
+        wire: Wire::new(None, "SRANDMEMBER"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7706,6 +8030,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SREM: CommandSpec = CommandSpec {
         name: "SREM",
+        wire: Wire::new(None, "SREM"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7718,6 +8043,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SSCAN: CommandSpec = CommandSpec {
         name: "SSCAN",
+        wire: Wire::new(None, "SSCAN"),
         group: Group::Set,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -7741,6 +8067,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SSUBSCRIBE: CommandSpec = CommandSpec {
         name: "SSUBSCRIBE",
+        wire: Wire::new(None, "SSUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -7754,6 +8081,7 @@ pub(crate) mod spec {
     };
     pub(crate) static STRALGO: CommandSpec = CommandSpec {
         name: "STRALGO",
+        wire: Wire::new(None, "STRALGO"),
         group: Group::Unknown,
         since: None,
         servers: Servers::REDIS_6_2,
@@ -7764,6 +8092,7 @@ pub(crate) mod spec {
     };
     pub(crate) static STRLEN: CommandSpec = CommandSpec {
         name: "STRLEN",
+        wire: Wire::new(None, "STRLEN"),
         group: Group::String,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -7777,6 +8106,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SUBSCRIBE: CommandSpec = CommandSpec {
         name: "SUBSCRIBE",
+        wire: Wire::new(None, "SUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -7788,6 +8118,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SUBSTR: CommandSpec = CommandSpec {
         name: "SUBSTR",
+        wire: Wire::new(None, "SUBSTR"),
         group: Group::String,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7801,6 +8132,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SUNION: CommandSpec = CommandSpec {
         name: "SUNION",
+        wire: Wire::new(None, "SUNION"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7825,6 +8157,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SUNIONSTORE: CommandSpec = CommandSpec {
         name: "SUNIONSTORE",
+        wire: Wire::new(None, "SUNIONSTORE"),
         group: Group::Set,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7837,6 +8170,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SUNSUBSCRIBE: CommandSpec = CommandSpec {
         name: "SUNSUBSCRIBE",
+        wire: Wire::new(None, "SUNSUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -7850,6 +8184,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SWAPDB: CommandSpec = CommandSpec {
         name: "SWAPDB",
+        wire: Wire::new(None, "SWAPDB"),
         group: Group::Server,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -7860,6 +8195,7 @@ pub(crate) mod spec {
     };
     pub(crate) static SYNC: CommandSpec = CommandSpec {
         name: "SYNC",
+        wire: Wire::new(None, "SYNC"),
         group: Group::Server,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7881,6 +8217,7 @@ pub(crate) mod spec {
     };
     pub(crate) static TIME: CommandSpec = CommandSpec {
         name: "TIME",
+        wire: Wire::new(None, "TIME"),
         group: Group::Server,
         since: Some(Version(2, 6, 0)),
         servers: Servers::ALL,
@@ -7902,6 +8239,7 @@ pub(crate) mod spec {
     };
     pub(crate) static TOUCH: CommandSpec = CommandSpec {
         name: "TOUCH",
+        wire: Wire::new(None, "TOUCH"),
         group: Group::Generic,
         since: Some(Version(3, 2, 1)),
         servers: Servers::ALL,
@@ -7915,6 +8253,7 @@ pub(crate) mod spec {
     };
     pub(crate) static TTL: CommandSpec = CommandSpec {
         name: "TTL",
+        wire: Wire::new(None, "TTL"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7938,6 +8277,7 @@ pub(crate) mod spec {
     };
     pub(crate) static TYPE: CommandSpec = CommandSpec {
         name: "TYPE",
+        wire: Wire::new(None, "TYPE"),
         group: Group::Generic,
         since: Some(Version(1, 0, 0)),
         servers: Servers::ALL,
@@ -7951,6 +8291,7 @@ pub(crate) mod spec {
     };
     pub(crate) static UNLINK: CommandSpec = CommandSpec {
         name: "UNLINK",
+        wire: Wire::new(None, "UNLINK"),
         group: Group::Generic,
         since: Some(Version(4, 0, 0)),
         servers: Servers::ALL,
@@ -7964,6 +8305,7 @@ pub(crate) mod spec {
     };
     pub(crate) static UNSUBSCRIBE: CommandSpec = CommandSpec {
         name: "UNSUBSCRIBE",
+        wire: Wire::new(None, "UNSUBSCRIBE"),
         group: Group::PubSub,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -7975,6 +8317,7 @@ pub(crate) mod spec {
     };
     pub(crate) static UNWATCH: CommandSpec = CommandSpec {
         name: "UNWATCH",
+        wire: Wire::new(None, "UNWATCH"),
         group: Group::Transactions,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -7996,6 +8339,7 @@ pub(crate) mod spec {
     };
     pub(crate) static WAIT: CommandSpec = CommandSpec {
         name: "WAIT",
+        wire: Wire::new(None, "WAIT"),
         group: Group::Generic,
         since: Some(Version(3, 0, 0)),
         servers: Servers::ALL,
@@ -8021,6 +8365,7 @@ pub(crate) mod spec {
     };
     pub(crate) static WAITAOF: CommandSpec = CommandSpec {
         name: "WAITAOF",
+        wire: Wire::new(None, "WAITAOF"),
         group: Group::Generic,
         since: Some(Version(7, 2, 0)),
         servers: Servers::VALKEY_9,
@@ -8036,6 +8381,7 @@ pub(crate) mod spec {
     };
     pub(crate) static WATCH: CommandSpec = CommandSpec {
         name: "WATCH",
+        wire: Wire::new(None, "WATCH"),
         group: Group::Transactions,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -8080,6 +8426,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XACK: CommandSpec = CommandSpec {
         name: "XACK",
+        wire: Wire::new(None, "XACK"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8102,6 +8449,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XADD: CommandSpec = CommandSpec {
         name: "XADD",
+        wire: Wire::new(None, "XADD"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8125,6 +8473,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XAUTOCLAIM: CommandSpec = CommandSpec {
         name: "XAUTOCLAIM",
+        wire: Wire::new(None, "XAUTOCLAIM"),
         group: Group::Stream,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8148,6 +8497,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XCLAIM: CommandSpec = CommandSpec {
         name: "XCLAIM",
+        wire: Wire::new(None, "XCLAIM"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8171,6 +8521,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XDEL: CommandSpec = CommandSpec {
         name: "XDEL",
+        wire: Wire::new(None, "XDEL"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8183,6 +8534,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XGROUP: CommandSpec = CommandSpec {
         name: "XGROUP",
+        wire: Wire::new(None, "XGROUP"),
         subcommands: &[
             &XGROUP_CREATE,
             &XGROUP_CREATECONSUMER,
@@ -8212,6 +8564,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_CREATE: CommandSpec = CommandSpec {
         name: "CREATE",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "CREATE"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8225,6 +8578,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_CREATECONSUMER: CommandSpec = CommandSpec {
         name: "CREATECONSUMER",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "CREATECONSUMER"),
         group: Group::Stream,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8238,6 +8592,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_DELCONSUMER: CommandSpec = CommandSpec {
         name: "DELCONSUMER",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "DELCONSUMER"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8251,6 +8606,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_DESTROY: CommandSpec = CommandSpec {
         name: "DESTROY",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "DESTROY"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8264,6 +8620,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "HELP"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8275,6 +8632,7 @@ pub(crate) mod spec {
     pub(crate) static XGROUP_SETID: CommandSpec = CommandSpec {
         name: "SETID",
         container: Some("XGROUP"),
+        wire: Wire::new(Some("XGROUP"), "SETID"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8287,6 +8645,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XINFO: CommandSpec = CommandSpec {
         name: "XINFO",
+        wire: Wire::new(None, "XINFO"),
         subcommands: &[&XINFO_CONSUMERS, &XINFO_GROUPS, &XINFO_HELP, &XINFO_STREAM],
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
@@ -8309,6 +8668,7 @@ pub(crate) mod spec {
     pub(crate) static XINFO_CONSUMERS: CommandSpec = CommandSpec {
         name: "CONSUMERS",
         container: Some("XINFO"),
+        wire: Wire::new(Some("XINFO"), "CONSUMERS"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8323,6 +8683,7 @@ pub(crate) mod spec {
     pub(crate) static XINFO_GROUPS: CommandSpec = CommandSpec {
         name: "GROUPS",
         container: Some("XINFO"),
+        wire: Wire::new(Some("XINFO"), "GROUPS"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8336,6 +8697,7 @@ pub(crate) mod spec {
     pub(crate) static XINFO_HELP: CommandSpec = CommandSpec {
         name: "HELP",
         container: Some("XINFO"),
+        wire: Wire::new(Some("XINFO"), "HELP"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8347,6 +8709,7 @@ pub(crate) mod spec {
     pub(crate) static XINFO_STREAM: CommandSpec = CommandSpec {
         name: "STREAM",
         container: Some("XINFO"),
+        wire: Wire::new(Some("XINFO"), "STREAM"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8359,6 +8722,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XLEN: CommandSpec = CommandSpec {
         name: "XLEN",
+        wire: Wire::new(None, "XLEN"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8372,6 +8736,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XPENDING: CommandSpec = CommandSpec {
         name: "XPENDING",
+        wire: Wire::new(None, "XPENDING"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8395,6 +8760,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XRANGE: CommandSpec = CommandSpec {
         name: "XRANGE",
+        wire: Wire::new(None, "XRANGE"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8408,6 +8774,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XREAD: CommandSpec = CommandSpec {
         name: "XREAD",
+        wire: Wire::new(None, "XREAD"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8433,6 +8800,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XREADGROUP: CommandSpec = CommandSpec {
         name: "XREADGROUP",
+        wire: Wire::new(None, "XREADGROUP"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8458,6 +8826,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XREVRANGE: CommandSpec = CommandSpec {
         name: "XREVRANGE",
+        wire: Wire::new(None, "XREVRANGE"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8471,6 +8840,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XSETID: CommandSpec = CommandSpec {
         name: "XSETID",
+        wire: Wire::new(None, "XSETID"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8493,6 +8863,7 @@ pub(crate) mod spec {
     };
     pub(crate) static XTRIM: CommandSpec = CommandSpec {
         name: "XTRIM",
+        wire: Wire::new(None, "XTRIM"),
         group: Group::Stream,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8516,6 +8887,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZADD: CommandSpec = CommandSpec {
         name: "ZADD",
+        wire: Wire::new(None, "ZADD"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8528,6 +8900,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZCARD: CommandSpec = CommandSpec {
         name: "ZCARD",
+        wire: Wire::new(None, "ZCARD"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8541,6 +8914,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZCOUNT: CommandSpec = CommandSpec {
         name: "ZCOUNT",
+        wire: Wire::new(None, "ZCOUNT"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -8554,6 +8928,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZDIFF: CommandSpec = CommandSpec {
         name: "ZDIFF",
+        wire: Wire::new(None, "ZDIFF"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8566,6 +8941,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZDIFFSTORE: CommandSpec = CommandSpec {
         name: "ZDIFFSTORE",
+        wire: Wire::new(None, "ZDIFFSTORE"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8578,6 +8954,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZINCRBY: CommandSpec = CommandSpec {
         name: "ZINCRBY",
+        wire: Wire::new(None, "ZINCRBY"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8590,6 +8967,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZINTER: CommandSpec = CommandSpec {
         name: "ZINTER",
+        wire: Wire::new(None, "ZINTER"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8602,6 +8980,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZINTERCARD: CommandSpec = CommandSpec {
         name: "ZINTERCARD",
+        wire: Wire::new(None, "ZINTERCARD"),
         group: Group::SortedSet,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -8614,6 +8993,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZINTERSTORE: CommandSpec = CommandSpec {
         name: "ZINTERSTORE",
+        wire: Wire::new(None, "ZINTERSTORE"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -8626,6 +9006,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZLEXCOUNT: CommandSpec = CommandSpec {
         name: "ZLEXCOUNT",
+        wire: Wire::new(None, "ZLEXCOUNT"),
         group: Group::SortedSet,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -8639,6 +9020,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZMPOP: CommandSpec = CommandSpec {
         name: "ZMPOP",
+        wire: Wire::new(None, "ZMPOP"),
         group: Group::SortedSet,
         since: Some(Version(7, 0, 0)),
         servers: Servers::REDIS_7_0.union(Servers::VALKEY_9),
@@ -8650,6 +9032,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZMSCORE: CommandSpec = CommandSpec {
         name: "ZMSCORE",
+        wire: Wire::new(None, "ZMSCORE"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8663,6 +9046,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZPOPMAX: CommandSpec = CommandSpec {
         name: "ZPOPMAX",
+        wire: Wire::new(None, "ZPOPMAX"),
         group: Group::SortedSet,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8675,6 +9059,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZPOPMIN: CommandSpec = CommandSpec {
         name: "ZPOPMIN",
+        wire: Wire::new(None, "ZPOPMIN"),
         group: Group::SortedSet,
         since: Some(Version(5, 0, 0)),
         servers: Servers::ALL,
@@ -8687,6 +9072,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANDMEMBER: CommandSpec = CommandSpec {
         name: "ZRANDMEMBER",
+        wire: Wire::new(None, "ZRANDMEMBER"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8710,6 +9096,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANGE: CommandSpec = CommandSpec {
         name: "ZRANGE",
+        wire: Wire::new(None, "ZRANGE"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8723,6 +9110,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANGEBYLEX: CommandSpec = CommandSpec {
         name: "ZRANGEBYLEX",
+        wire: Wire::new(None, "ZRANGEBYLEX"),
         group: Group::SortedSet,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -8736,6 +9124,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANGEBYSCORE: CommandSpec = CommandSpec {
         name: "ZRANGEBYSCORE",
+        wire: Wire::new(None, "ZRANGEBYSCORE"),
         group: Group::SortedSet,
         since: Some(Version(1, 0, 5)),
         servers: Servers::ALL,
@@ -8749,6 +9138,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANGESTORE: CommandSpec = CommandSpec {
         name: "ZRANGESTORE",
+        wire: Wire::new(None, "ZRANGESTORE"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8761,6 +9151,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZRANK: CommandSpec = CommandSpec {
         name: "ZRANK",
+        wire: Wire::new(None, "ZRANK"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -8784,6 +9175,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREM: CommandSpec = CommandSpec {
         name: "ZREM",
+        wire: Wire::new(None, "ZREM"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8796,6 +9188,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREMRANGEBYLEX: CommandSpec = CommandSpec {
         name: "ZREMRANGEBYLEX",
+        wire: Wire::new(None, "ZREMRANGEBYLEX"),
         group: Group::SortedSet,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -8808,6 +9201,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREMRANGEBYRANK: CommandSpec = CommandSpec {
         name: "ZREMRANGEBYRANK",
+        wire: Wire::new(None, "ZREMRANGEBYRANK"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -8820,6 +9214,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREMRANGEBYSCORE: CommandSpec = CommandSpec {
         name: "ZREMRANGEBYSCORE",
+        wire: Wire::new(None, "ZREMRANGEBYSCORE"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8832,6 +9227,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREVRANGE: CommandSpec = CommandSpec {
         name: "ZREVRANGE",
+        wire: Wire::new(None, "ZREVRANGE"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8845,6 +9241,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREVRANGEBYLEX: CommandSpec = CommandSpec {
         name: "ZREVRANGEBYLEX",
+        wire: Wire::new(None, "ZREVRANGEBYLEX"),
         group: Group::SortedSet,
         since: Some(Version(2, 8, 9)),
         servers: Servers::ALL,
@@ -8858,6 +9255,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREVRANGEBYSCORE: CommandSpec = CommandSpec {
         name: "ZREVRANGEBYSCORE",
+        wire: Wire::new(None, "ZREVRANGEBYSCORE"),
         group: Group::SortedSet,
         since: Some(Version(2, 2, 0)),
         servers: Servers::ALL,
@@ -8871,6 +9269,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZREVRANK: CommandSpec = CommandSpec {
         name: "ZREVRANK",
+        wire: Wire::new(None, "ZREVRANK"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,
@@ -8894,6 +9293,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZSCAN: CommandSpec = CommandSpec {
         name: "ZSCAN",
+        wire: Wire::new(None, "ZSCAN"),
         group: Group::SortedSet,
         since: Some(Version(2, 8, 0)),
         servers: Servers::ALL,
@@ -8917,6 +9317,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZSCORE: CommandSpec = CommandSpec {
         name: "ZSCORE",
+        wire: Wire::new(None, "ZSCORE"),
         group: Group::SortedSet,
         since: Some(Version(1, 2, 0)),
         servers: Servers::ALL,
@@ -8930,6 +9331,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZUNION: CommandSpec = CommandSpec {
         name: "ZUNION",
+        wire: Wire::new(None, "ZUNION"),
         group: Group::SortedSet,
         since: Some(Version(6, 2, 0)),
         servers: Servers::ALL,
@@ -8942,6 +9344,7 @@ pub(crate) mod spec {
     };
     pub(crate) static ZUNIONSTORE: CommandSpec = CommandSpec {
         name: "ZUNIONSTORE",
+        wire: Wire::new(None, "ZUNIONSTORE"),
         group: Group::SortedSet,
         since: Some(Version(2, 0, 0)),
         servers: Servers::ALL,

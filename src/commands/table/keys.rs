@@ -411,7 +411,9 @@ fn stralgo_keys(args: &[&[u8]]) -> Keys {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::{Flags, Group, KeyFlags, LegacyKeys, Repeat, Servers, SessionEffect, Tips};
+    use super::super::{
+        Flags, Group, KeyFlags, LegacyKeys, Repeat, Servers, SessionEffect, Tips, Wire,
+    };
     use super::super::{commands, lookup};
     use super::*;
 
@@ -494,6 +496,7 @@ mod tests {
             legacy: LegacyKeys::default(),
             key_specs,
             differs: &[],
+            wire: Wire::EMPTY,
             repeat: Repeat::Unsafe,
             blocking: None,
             session: SessionEffect::None,

@@ -330,6 +330,8 @@ pub struct CommandSpec {
     pub(crate) key_specs: &'static [KeySpec],
     /// What the servers whose facts differ from the ones above report (for the drift test).
     pub(crate) differs: &'static [Facts],
+    /// The command's name as it goes on the wire, built at compile time.
+    pub(crate) wire: Wire,
     pub(crate) repeat: Repeat,
     pub(crate) blocking: Option<Blocking>,
     pub(crate) session: SessionEffect,
@@ -528,6 +530,84 @@ impl PartialEq for CommandSpec {
 }
 impl Eq for CommandSpec {}
 
+/// The room for a command's encoded name: `*0\r\n` and up to two bulk strings of up to 25
+/// bytes each (the longest container and subcommand names are 7 and 21 bytes).
+const WIRE: usize = 72;
+
+/// A command's name encoded as it goes on the wire, after a placeholder command header:
+/// `*0\r\n$3\r\nGET\r\n`, with the container first for a subcommand
+/// (`*0\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n`). Built at compile time, so a typed command spends
+/// nothing on writing its own name: one fixed-size copy, and the header's count patched last.
+#[derive(Clone, Copy)]
+pub(crate) struct Wire {
+    pub(crate) bytes: [u8; WIRE],
+    pub(crate) len: u8,
+    /// How many arguments the name is (2 for a subcommand).
+    pub(crate) args: u8,
+}
+
+impl Wire {
+    /// No name (the entry of an unknown command, which is never encoded from its entry).
+    pub(crate) const EMPTY: Wire = Wire {
+        bytes: [0; WIRE],
+        len: 0,
+        args: 0,
+    };
+
+    /// `container` (for a subcommand) and `name`, encoded. A name too long for the room is a
+    /// compile-time error.
+    pub(crate) const fn new(container: Option<&str>, name: &str) -> Wire {
+        let mut w = Wire {
+            bytes: [0; WIRE],
+            len: 4,
+            args: 0,
+        };
+        w.bytes[0] = b'*';
+        w.bytes[1] = b'0';
+        w.bytes[2] = b'\r';
+        w.bytes[3] = b'\n';
+        if let Some(c) = container {
+            w = w.bulk(c.as_bytes());
+        }
+        w.bulk(name.as_bytes())
+    }
+
+    const fn bulk(mut self, s: &[u8]) -> Wire {
+        assert!(
+            s.len() < 100 && self.len as usize + s.len() + 7 <= WIRE,
+            "name too long"
+        );
+        let mut i = self.len as usize;
+        self.bytes[i] = b'$';
+        i += 1;
+        if s.len() >= 10 {
+            self.bytes[i] = b'0' + (s.len() / 10) as u8;
+            i += 1;
+        }
+        self.bytes[i] = b'0' + (s.len() % 10) as u8;
+        self.bytes[i + 1] = b'\r';
+        self.bytes[i + 2] = b'\n';
+        i += 3;
+        let mut j = 0;
+        while j < s.len() {
+            self.bytes[i] = s[j];
+            i += 1;
+            j += 1;
+        }
+        self.bytes[i] = b'\r';
+        self.bytes[i + 1] = b'\n';
+        self.len = (i + 2) as u8;
+        self.args += 1;
+        self
+    }
+}
+
+impl fmt::Debug for Wire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.bytes[..self.len as usize]))
+    }
+}
+
 /// The entry of a command the table does not know (a module's command, a typo): not safe to
 /// repeat, not blocking, no session effect, never cached.
 pub static UNKNOWN: CommandSpec = CommandSpec {
@@ -547,6 +627,7 @@ pub static UNKNOWN: CommandSpec = CommandSpec {
     },
     key_specs: &[],
     differs: &[],
+    wire: Wire::EMPTY,
     repeat: Repeat::Unsafe,
     blocking: None,
     session: SessionEffect::None,

@@ -28,8 +28,7 @@ use std::fmt::Write as _;
 
 use redisync::commands::table::{self, BeginSearch, CommandSpec, FindKeys, Servers};
 use redisync::{Connection, ConnectionConfig, Protocol, Value};
-
-use live::LiveServer;
+use support::RedisServer;
 
 /// Arguments separated by single spaces; `""` is an empty argument.
 const CORPUS: &[&str] = &[
@@ -281,7 +280,7 @@ fn identify(info: &str) -> Servers {
 
 #[test]
 fn keys_in_agrees_with_command_getkeys() {
-    let server = LiveServer::start();
+    let server = RedisServer::start();
     let cfg = ConnectionConfig::new("127.0.0.1", server.port())
         .protocol(Protocol::Resp3)
         .lib_info(false);
@@ -424,81 +423,4 @@ fn the_corpus_covers_every_key_spec_shape() {
         missing.is_empty(),
         "key-spec shapes no corpus case uses: {missing:?}"
     );
-}
-
-/// The server under test, started through the shared fixture, except Redis 6.2: the fixture's
-/// config file sets `enable-debug-command`, which 6.2 rejects ("Bad directive"), so a 6.2 binary
-/// is started here with the fixture's other settings on its command line.
-mod live {
-    use std::env;
-    use std::process::{Child, Command, Stdio};
-    use std::thread;
-    use std::time::{Duration, Instant};
-
-    use super::support::{RedisServer, free_port};
-
-    pub enum LiveServer {
-        Fixture(RedisServer),
-        Own {
-            child: Child,
-            port: u16,
-            _dir: tempfile::TempDir,
-        },
-    }
-
-    impl LiveServer {
-        pub fn start() -> LiveServer {
-            let bin = env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_owned());
-            let version = Command::new(&bin)
-                .arg("--version")
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default();
-            if !version.contains("v=6.") {
-                return LiveServer::Fixture(RedisServer::start());
-            }
-            let dir = tempfile::tempdir().unwrap();
-            let port = free_port();
-            let child = Command::new(&bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-                .arg("--dir")
-                .arg(dir.path())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
-            let server = LiveServer::Own {
-                child,
-                port,
-                _dir: dir,
-            };
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "{bin} did not start on port {port}"
-                );
-                thread::sleep(Duration::from_millis(20));
-            }
-            server
-        }
-
-        pub fn port(&self) -> u16 {
-            match self {
-                LiveServer::Fixture(s) => s.port(),
-                LiveServer::Own { port, .. } => *port,
-            }
-        }
-    }
-
-    impl Drop for LiveServer {
-        fn drop(&mut self) {
-            if let LiveServer::Own { child, .. } = self {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-    }
 }

@@ -18,8 +18,7 @@ use redisync::commands::table::{
     self, BeginSearch, CommandSpec, Facts, FindKeys, KeySpec, Servers, Version,
 };
 use redisync::{Connection, ConnectionConfig, Protocol, Value};
-
-use live::LiveServer;
+use support::RedisServer;
 
 // -- reading replies ------------------------------------------------------------------------
 
@@ -206,7 +205,7 @@ fn identify(info: &str) -> (Servers, String) {
     (which, format!("{server} {version}"))
 }
 
-fn connect(server: &LiveServer) -> Connection {
+fn connect(server: &RedisServer) -> Connection {
     let cfg = ConnectionConfig::new("127.0.0.1", server.port())
         .protocol(Protocol::Resp3)
         .lib_info(false);
@@ -377,7 +376,7 @@ fn compare_62_help(conn: &mut Connection, out: &mut Vec<String>) {
 
 #[test]
 fn command_table_matches_the_live_server() {
-    let server = LiveServer::start();
+    let server = RedisServer::start();
     let mut conn = connect(&server);
     let (which, label) = identify(&text(&query(&mut conn, &["INFO", "server"])));
     let modern = which != Servers::REDIS_6_2;
@@ -444,83 +443,6 @@ fn command_table_matches_the_live_server() {
                 spec.subcommand(sub.name().as_bytes()).unwrap(),
                 *sub
             ));
-        }
-    }
-}
-
-/// The server under test, started through the shared fixture, except Redis 6.2: the fixture's
-/// config file sets `enable-debug-command`, which 6.2 rejects ("Bad directive"), so a 6.2 binary
-/// is started here with the fixture's other settings on its command line.
-mod live {
-    use std::env;
-    use std::process::{Child, Command, Stdio};
-    use std::thread;
-    use std::time::{Duration, Instant};
-
-    use super::support::{RedisServer, free_port};
-
-    pub enum LiveServer {
-        Fixture(RedisServer),
-        Own {
-            child: Child,
-            port: u16,
-            _dir: tempfile::TempDir,
-        },
-    }
-
-    impl LiveServer {
-        pub fn start() -> LiveServer {
-            let bin = env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_owned());
-            let version = Command::new(&bin)
-                .arg("--version")
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default();
-            if !version.contains("v=6.") {
-                return LiveServer::Fixture(RedisServer::start());
-            }
-            let dir = tempfile::tempdir().unwrap();
-            let port = free_port();
-            let child = Command::new(&bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-                .arg("--dir")
-                .arg(dir.path())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
-            let server = LiveServer::Own {
-                child,
-                port,
-                _dir: dir,
-            };
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "{bin} did not start on port {port}"
-                );
-                thread::sleep(Duration::from_millis(20));
-            }
-            server
-        }
-
-        pub fn port(&self) -> u16 {
-            match self {
-                LiveServer::Fixture(s) => s.port(),
-                LiveServer::Own { port, .. } => *port,
-            }
-        }
-    }
-
-    impl Drop for LiveServer {
-        fn drop(&mut self) {
-            if let LiveServer::Own { child, .. } = self {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
         }
     }
 }

@@ -691,7 +691,7 @@ class Writer:
         out.append("}")
         out.append("")
         out.append("/// The fields every entry leaves at their default.")
-        out.append("const DEFAULT: CommandSpec = CommandSpec { name: \"\", container: None, "
+        out.append("pub(crate) const DEFAULT: CommandSpec = CommandSpec { name: \"\", container: None, "
                    "subcommands: &[], group: Group::Unknown, since: None, servers: Servers(0), "
                    "arity: 0, flags: Flags(0), tips: Tips(0), "
                    "legacy: LegacyKeys { first: 0, last: 0, step: 0 }, key_specs: &[], "

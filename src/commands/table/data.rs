@@ -199,7 +199,7 @@ const fn legacy(first: i32, last: i32, step: i32) -> LegacyKeys {
 }
 
 /// The fields every entry leaves at their default.
-const DEFAULT: CommandSpec = CommandSpec {
+pub(crate) const DEFAULT: CommandSpec = CommandSpec {
     name: "",
     container: None,
     subcommands: &[],

@@ -411,9 +411,7 @@ fn stralgo_keys(args: &[&[u8]]) -> Keys {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::{
-        Flags, Group, KeyFlags, LegacyKeys, Repeat, Servers, SessionEffect, Tips, Wire,
-    };
+    use super::super::{KeyFlags, Servers};
     use super::super::{commands, lookup};
     use super::*;
 
@@ -485,23 +483,10 @@ mod tests {
     fn synthetic(key_specs: &'static [KeySpec], arity: i32) -> CommandSpec {
         CommandSpec {
             name: "TEST",
-            container: None,
-            subcommands: &[],
-            group: Group::Unknown,
-            since: None,
             servers: Servers::ALL,
             arity,
-            flags: Flags(0),
-            tips: Tips(0),
-            legacy: LegacyKeys::default(),
             key_specs,
-            differs: &[],
-            wire: Wire::EMPTY,
-            repeat: Repeat::Unsafe,
-            blocking: None,
-            session: SessionEffect::None,
-            cacheable: false,
-            user_code: false,
+            ..super::super::data::DEFAULT
         }
     }
 

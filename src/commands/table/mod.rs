@@ -610,30 +610,7 @@ impl fmt::Debug for Wire {
 
 /// The entry of a command the table does not know (a module's command, a typo): not safe to
 /// repeat, not blocking, no session effect, never cached.
-pub static UNKNOWN: CommandSpec = CommandSpec {
-    name: "",
-    container: None,
-    subcommands: &[],
-    group: Group::Unknown,
-    since: None,
-    servers: Servers(0),
-    arity: 0,
-    flags: Flags(0),
-    tips: Tips(0),
-    legacy: LegacyKeys {
-        first: 0,
-        last: 0,
-        step: 0,
-    },
-    key_specs: &[],
-    differs: &[],
-    wire: Wire::EMPTY,
-    repeat: Repeat::Unsafe,
-    blocking: None,
-    session: SessionEffect::None,
-    cacheable: false,
-    user_code: false,
-};
+pub static UNKNOWN: CommandSpec = data::DEFAULT;
 
 /// Every top-level command, sorted by name.
 pub fn commands() -> &'static [&'static CommandSpec] {

@@ -1,7 +1,14 @@
 //! The fault matrix: each fault the proxy can inject, against each way of using the client
-//! (single command, pipeline, transaction, pub/sub, checkout). For every cell the outcome is
-//! success with the right value, or an error of an expected kind within the computed bound;
-//! never another command's reply; and a non-idempotent command runs at most once.
+//! (single command, pipeline, transaction, pub/sub, checkout).
+//!
+//! Two parts:
+//!
+//! - **Cells**: one operation under one fault, single-threaded, on a fresh server. The
+//!   outcome is success with the right value, or an error of the kinds that fault allows,
+//!   within the computed bound; a non-idempotent command runs at most once.
+//! - **Focused cases**: `LOADING`, pub/sub, and a server killed and restarted under load.
+//!
+//! The tests that measure calls against tight deadlines run one at a time (see [`LOCK`]).
 
 #![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,7 +18,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -19,13 +26,32 @@ use redisync::testing::{Direction, Fault, FaultProxy};
 use redisync::{Client, Commands, ConstantBackoff, ErrorKind, Retry, pipe};
 use support::{FakeServer, RedisServer, Step, wait_until};
 
+/// The tests that measure calls against tight deadlines (the restart) run alone: one test's
+/// threads must not be another's scheduling delay. The single-threaded cells, whose bounds are
+/// loose, share the machine with each other. A test that panicked while holding the lock has
+/// already failed; the next goes on.
+static LOCK: RwLock<()> = RwLock::new(());
+
+fn serial() -> RwLockWriteGuard<'static, ()> {
+    LOCK.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    LOCK.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// ------------------------------------------------------------------------------------------
+// Cells: one operation under one fault.
+// ------------------------------------------------------------------------------------------
+
 const READ: Duration = Duration::from_millis(150);
 const CONNECT: Duration = Duration::from_millis(300);
 const BACKOFF: Duration = Duration::from_millis(10);
 const RETRIES: u32 = 2;
 
-/// The longest any call may take under these settings: every attempt may spend a connect and
-/// a read (or write) timeout, plus the pauses between attempts, plus scheduling slack.
+/// The longest a cell's call may take under these settings: every attempt may spend a connect
+/// and a read (or write) timeout, plus the pauses between attempts, plus scheduling slack.
 fn bound() -> Duration {
     (CONNECT + READ) * (RETRIES + 1) + BACKOFF * RETRIES + Duration::from_millis(700)
 }
@@ -132,6 +158,7 @@ fn check_after(rig: &Rig, label: &str) {
 
 /// Runs every operation under `fault`, each on a fresh rig, and checks the outcome.
 fn matrix(label: &str, fault: Fault, allowed: &[ErrorKind], may_succeed: bool) {
+    let _shared = shared();
     for op in OPS {
         let rig = rig();
         rig.proxy.set_fault(fault);
@@ -162,6 +189,7 @@ fn delay_beyond_the_read_timeout() {
 
 #[test]
 fn reset_before_the_write() {
+    let _shared = shared();
     // Existing connections are reset while idle; new ones work. The probe (or a failed write,
     // which is always safe to retry) sends the command over a new connection: success.
     for op in OPS {
@@ -214,7 +242,38 @@ fn new_connections_refused() {
 }
 
 #[test]
+fn replies_dropped_on_the_way_back() {
+    matrix(
+        "drop to client",
+        Fault::Drop(Direction::ToClient),
+        &[ErrorKind::Timeout],
+        false,
+    );
+}
+
+#[test]
+fn connection_closed_a_few_bytes_into_the_reply() {
+    // Ten bytes: an `INCR` reply (4 bytes) fits, so that cell may succeed; every other reply,
+    // and every new connection's handshake, is cut part-way.
+    matrix(
+        "close after 10 bytes",
+        Fault::CloseAfter {
+            bytes: 10,
+            direction: Direction::ToClient,
+        },
+        // A transaction whose connection closes while its key is watched is a lost watch.
+        &[ErrorKind::Connection, ErrorKind::Timeout, ErrorKind::Watch],
+        true,
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Pub/sub, LOADING, and a server killed under load.
+// ------------------------------------------------------------------------------------------
+
+#[test]
 fn pubsub_survives_faults() {
+    let _shared = shared();
     let rig = rig();
     let mut sub = rig.client.subscriber().unwrap();
     sub.subscribe("news").unwrap();
@@ -273,6 +332,7 @@ fn loading_then(command: &str, reply: &str) -> (FakeServer, Client) {
 
 #[test]
 fn loading_replies_from_a_scripted_server() {
+    let _shared = shared();
     // A server still loading its data refuses the command, so even a write may be sent again.
     let (_fake, client) = loading_then("GET", "$1\r\nv\r\n");
     assert_eq!(client.get::<String>("k").unwrap().as_deref(), Some("v"));
@@ -298,6 +358,7 @@ fn loading_replies_from_a_scripted_server() {
 
 #[test]
 fn server_killed_and_restarted_under_load_loses_no_acknowledged_write() {
+    let _serial = serial();
     let mut server = RedisServer::builder()
         .config("appendonly yes")
         .config("appendfsync always")

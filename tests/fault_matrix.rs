@@ -354,7 +354,7 @@ const TLS: Timeouts = Timeouts {
 /// needed it; the ignored tests `tls_*_within_the_call_deadline` fail until they are fixed):
 ///
 /// - `wrap` builds a new `native_tls::TlsConnector` for every connection, which loads the
-///   system's CA bundle (OpenSSL 3.0: 140-200 ms of CPU here, more under load) before the
+///   system's CA bundle (OpenSSL 3.0: 70-280 ms here, depending on load) before the
 ///   handshake; no deadline can cut it short.
 /// - A handshake that ran out of time is followed by `speaks_plain_resp`, a 300 ms connect
 ///   and a 300 ms read of the same address, outside every deadline.
@@ -1199,7 +1199,7 @@ fn tls_handshake_timeout_stays_within_the_call_deadline() {
 
 /// The first bug of TLS_ALLOWANCE on its own: opening a TLS connection to a healthy server
 /// on the same machine costs a handshake, not the build of a new connector that loads the
-/// system's CA bundle (140-200 ms of CPU here, with OpenSSL 3.0) every time; and a call
+/// system's CA bundle (70-280 ms here, with OpenSSL 3.0) every time; and a call
 /// with a short deadline is not held past it by that build.
 #[test]
 #[ignore = "crate bug: every TLS connect builds a new native-tls connector (src/connection/tls.rs, wrap / connector)"]

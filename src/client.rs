@@ -96,13 +96,21 @@ impl Client {
     }
 
     /// Runs an optimistic transaction on one pooled connection; see
-    /// [`transaction`](crate::transaction).
+    /// [`transaction`](crate::transaction). The retry policy's deadline bounds it as a whole
+    /// (its `WATCH` rounds are not retried on a connection failure: that is
+    /// [`Error::WatchLost`]).
     pub fn transaction<T, F>(&self, keys: impl ToArgs, f: F) -> Result<T>
     where
         T: FromValue,
         F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
     {
-        let mut conn = self.get_connection()?;
+        // A call of the client like any other: the retry policy's deadline bounds it.
+        let call = match self.inner.retry.deadline_value() {
+            Some(d) => Budget::after(d, TimeoutPhase::Call),
+            None => Budget::NONE,
+        };
+        let mut conn = self.inner.pool.get_within(call)?;
+        conn.set_cap(call);
         crate::commands::transaction(&mut conn, keys, f)
     }
 

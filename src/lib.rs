@@ -122,10 +122,12 @@
 //! `rediss://` URLs (or [`ConnectionConfig::tls`]) connect over TLS through native-tls, with
 //! certificate and hostname verification on. [`TlsConfig`] adds a private CA, a client
 //! certificate for mutual TLS, or an SNI name; switching verification off takes an option named
-//! `danger_...`. A TLS handshake that gets no answer in time is checked once with a short plain
-//! connection (under 300 ms): if the port answers plain RESP, the error says to use `redis://`,
-//! and it is not retried. A plain connection to a TLS port fails at its first reply the same
-//! way.
+//! `danger_...`. A TLS handshake that gets no answer is checked once with a short plain
+//! connection, inside the connect timeout (its last 300 ms, at most a quarter of it): if the
+//! port answers plain RESP, the error says to use `redis://`, and it is not retried. A plain
+//! connection to a TLS port fails at its first reply the same way. The TLS connector (the
+//! system's and your CA certificates, loaded) is built once per process and settings, and
+//! again when a certificate file changes on disk.
 //!
 //! ## Features
 //!

@@ -12,9 +12,12 @@ use crate::error::{Error, Result};
 /// Wraps `tcp` in TLS, the handshake under `budget`: every read and write it makes is bounded
 /// by what is left, so a server that accepts TCP and then says nothing cannot hold the caller.
 ///
-/// A handshake that runs out of time is checked once more, cheaply: if the same address
-/// answers a plain `PING` like a Redis server, it speaks plain RESP, not TLS, and the error
-/// says so (a configuration mistake, not retried) instead of being a timeout (retried).
+/// A handshake that gets no answer within the connect timeout is told apart from a slow TLS
+/// server by one cheap check, inside the same timeout: the handshake gets all of it but the
+/// last [`PROBE`] (at most a quarter of it), and if it runs out, the same address is sent a
+/// plain `PING`. A port that answers it speaks plain RESP, not TLS: the error says so (a
+/// configuration mistake, not retried) instead of being a timeout (retried). When the call's own
+/// deadline ends first, there is no time for the check and the error is that timeout.
 #[cfg(feature = "tls")]
 pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) -> Result<Stream> {
     use super::stream::Timed;
@@ -23,18 +26,28 @@ pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) 
     let connector = connector(cfg)?;
     let name = cfg.server_name.as_deref().unwrap_or(host);
     let peer = tcp.peer_addr().ok();
+    let probe = (budget.phase == crate::error::TimeoutPhase::Connect)
+        .then(|| PROBE.min(budget.after / 4))
+        .filter(|p| !p.is_zero());
+    let handshake = match (probe, budget.deadline.instant()) {
+        (Some(p), Some(end)) => Budget {
+            deadline: crate::deadline::Deadline::at(end.checked_sub(p).unwrap_or(end)),
+            ..budget
+        },
+        _ => budget,
+    };
     let mut timed = Timed::new(tcp);
     timed.arm(Span {
         start: std::time::Instant::now(),
         timeout: None,
         phase: budget.phase,
-        cap: budget,
+        cap: handshake,
     });
     match connector.connect(name, timed) {
         Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
-        Err(HandshakeError::Failure(e)) if !budget.deadline.has_passed() => Err(Error::tls(e)),
-        Err(_) => match peer {
-            Some(addr) if speaks_plain_resp(addr) => {
+        Err(HandshakeError::Failure(e)) if !handshake.deadline.has_passed() => Err(Error::tls(e)),
+        Err(_) => match (peer, probe, budget.deadline.remaining()) {
+            (Some(addr), Some(_), Some(left)) if speaks_plain_resp(addr, left) => {
                 Err(Error::tls(std::io::Error::other(format!(
                     "no TLS handshake from {addr}, which answers plain RESP: \
                      use a redis:// URL (or point rediss:// at the server's TLS port)"
@@ -45,23 +58,70 @@ pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) 
     }
 }
 
-/// Whether `addr` answers an inline `PING` with a RESP reply, within a short fixed time.
+/// The most of the connect timeout kept for telling a plain-RESP port from a silent TLS one.
 #[cfg(feature = "tls")]
-fn speaks_plain_resp(addr: std::net::SocketAddr) -> bool {
+const PROBE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Whether `addr` answers an inline `PING` with a RESP reply within `within`.
+#[cfg(feature = "tls")]
+fn speaks_plain_resp(addr: std::net::SocketAddr, within: std::time::Duration) -> bool {
     use std::io::{Read, Write};
-    const PROBE: std::time::Duration = std::time::Duration::from_millis(300);
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, PROBE) else {
+    let start = std::time::Instant::now();
+    if within < std::time::Duration::from_millis(1) {
+        return false;
+    }
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, within) else {
         return false;
     };
+    let left = within.saturating_sub(start.elapsed());
     let mut reply = [0u8; 8];
-    s.set_read_timeout(Some(PROBE)).is_ok()
-        && s.set_write_timeout(Some(PROBE)).is_ok()
+    !left.is_zero()
+        && s.set_read_timeout(Some(left)).is_ok()
+        && s.set_write_timeout(Some(left)).is_ok()
         && s.write_all(b"PING\r\n").is_ok()
         && matches!(s.read(&mut reply), Ok(n) if n > 0 && matches!(reply[0], b'+' | b'-'))
 }
 
+/// The connector for `cfg`, built once per process and settings: building one reads the CA
+/// and identity files and, with OpenSSL 3, the whole system certificate bundle (70-280 ms
+/// here), which must not be paid again by every connection. A file changed on disk (a
+/// rotated certificate) makes a new one.
 #[cfg(feature = "tls")]
 fn connector(cfg: &TlsConfig) -> Result<native_tls::TlsConnector> {
+    use parking_lot::Mutex;
+    type Cached = (
+        TlsConfig,
+        Vec<Option<std::time::SystemTime>>,
+        native_tls::TlsConnector,
+    );
+    static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+    const MOST: usize = 16;
+    let stamps: Vec<Option<std::time::SystemTime>> = cfg
+        .ca_file
+        .iter()
+        .chain(cfg.identity.iter().flat_map(|(c, k)| [c, k]))
+        .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .collect();
+    if let Some((_, _, c)) = CACHE
+        .lock()
+        .iter()
+        .find(|(k, s, _)| k == cfg && *s == stamps)
+    {
+        return Ok(c.clone());
+    }
+    // Built without the lock held: it reads files.
+    let built = build_connector(cfg)?;
+    let mut cache = CACHE.lock();
+    cache.retain(|(k, _, _)| k != cfg);
+    if cache.len() >= MOST {
+        cache.remove(0);
+    }
+    cache.push((cfg.clone(), stamps, built.clone()));
+    Ok(built)
+}
+
+#[cfg(feature = "tls")]
+fn build_connector(cfg: &TlsConfig) -> Result<native_tls::TlsConnector> {
     let mut builder = native_tls::TlsConnector::builder();
     if let Some(path) = &cfg.ca_file {
         let pem = read(path, "TLS CA file")?;

@@ -321,10 +321,16 @@ fn config_get() {
         assert!(list.iter().all(|(k, v)| map[k] == *v));
         let tree: BTreeMap<String, String> = q(&mut c, "CONFIG GET maxmemory*");
         assert_eq!(tree.len(), map.len());
-        // Several parameters at once, values converted.
-        let two: HashMap<String, u64> = q(&mut c, "CONFIG GET port maxclients");
-        assert_eq!(two["port"], u64::from(server.port()));
-        assert!(two["maxclients"] > 0);
+        // Several parameters at once (Redis 7.0 and later; 6.2 takes one pattern), values
+        // converted.
+        if server.version() >= (7, 0, 0) {
+            let two: HashMap<String, u64> = q(&mut c, "CONFIG GET port maxclients");
+            assert_eq!(two["port"], u64::from(server.port()));
+            assert!(two["maxclients"] > 0);
+        } else {
+            let one: HashMap<String, u64> = q(&mut c, "CONFIG GET port");
+            assert_eq!(one["port"], u64::from(server.port()));
+        }
         // No such parameter.
         assert_shape(
             &mut c,

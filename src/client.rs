@@ -96,22 +96,31 @@ impl Client {
     }
 
     /// Runs an optimistic transaction on one pooled connection; see
-    /// [`transaction`](crate::transaction). The retry policy's deadline bounds it as a whole
-    /// (its `WATCH` rounds are not retried on a connection failure: that is
-    /// [`Error::WatchLost`]).
-    pub fn transaction<T, F>(&self, keys: impl ToArgs, f: F) -> Result<T>
+    /// [`transaction`](crate::transaction). It is a call of the client like any other: the
+    /// retry policy's deadline bounds it as a whole, and a connection that fails before any key
+    /// is watched (the first `WATCH` itself) is replaced under the retry policy, since nothing
+    /// can have run. A connection that fails while keys are watched is
+    /// [`Error::WatchLost`], never retried: whether the transaction ran cannot be known.
+    pub fn transaction<T, F>(&self, keys: impl ToArgs, mut f: F) -> Result<T>
     where
         T: FromValue,
         F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
     {
-        // A call of the client like any other: the retry policy's deadline bounds it.
         let call = match self.inner.retry.deadline_value() {
             Some(d) => Budget::after(d, TimeoutPhase::Call),
             None => Budget::NONE,
         };
-        let mut conn = self.inner.pool.get_within(call)?;
-        conn.set_cap(call);
-        crate::commands::transaction(&mut conn, keys, f)
+        run(&self.inner.retry, call, &self.inner.counters, false, |_| {
+            let mut conn = self.inner.pool.get_within(call)?;
+            conn.set_cap(call);
+            crate::commands::transaction(&mut conn, &keys, &mut f).map_err(|error| Failure {
+                // Every failure that is not a WatchLost came before a watch was in force, so
+                // no EXEC can have run; WatchLost itself is of a kind no policy retries.
+                may_have_run: matches!(error, Error::WatchLost(_)),
+                safe_to_repeat: true,
+                error,
+            })
+        })
     }
 
     /// How many retries and health checks this client (all its clones) has made. A call that

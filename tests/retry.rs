@@ -378,3 +378,37 @@ fn a_pipeline_of_writes_is_resent_only_when_declared_idempotent() {
         .unwrap();
     assert_eq!(fake.command_names(), ["SET", "SET"]);
 }
+
+#[test]
+fn a_transaction_whose_first_watch_meets_a_dead_connection_is_retried_on_a_new_one() {
+    // The first connection dies at the WATCH: nothing was watched, nothing ran. The second
+    // carries the whole transaction.
+    let fake = FakeServer::start(vec![
+        vec![Step::expect("WATCH"), Step::Close],
+        vec![
+            Step::expect_args(&["WATCH", "k"]),
+            Step::reply("+OK\r\n"),
+            Step::expect_args(&["GET", "k"]),
+            Step::reply("$-1\r\n"),
+            Step::expect("MULTI"),
+            Step::expect_args(&["SET", "k", "1"]),
+            Step::expect("EXEC"),
+            Step::reply("+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n"),
+        ],
+    ]);
+    let client = Client::builder()
+        .connection_config(bare(fake.port()))
+        .retry(quick_retry(2))
+        .build()
+        .unwrap();
+    let ((),): ((),) = client
+        .transaction("k", |conn, pipe| {
+            let now: Option<i64> = conn.get("k")?;
+            pipe.set("k", now.unwrap_or(0) + 1);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(redisync::retry::last_attempts(), 2);
+    assert_eq!(fake.connections(), 2);
+    fake.check();
+}

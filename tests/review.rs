@@ -333,6 +333,11 @@ fn a_percent_encoded_password_key_is_redacted_in_debug() {
     let b = Client::builder().url(url);
     let dbg = format!("{b:?}");
     assert!(!dbg.contains("hunter2"), "{dbg}");
+    // A password holding an unescaped `&`: the parser refuses it without quoting it, and
+    // `Debug` must not show its second half as another pair either.
+    let b = Client::builder().url("redis://127.0.0.1/?password=hun&ter2=x");
+    let dbg = format!("{b:?}");
+    assert!(!dbg.contains("ter2"), "{dbg}");
 }
 
 /// `ScanOptions` derives `Debug`, printing its `MATCH` pattern's bytes (an argument).

@@ -591,18 +591,49 @@ pub(crate) fn redacted(url: &str) -> String {
     };
     let rest = match rest.split_once('?') {
         Some((before, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => pair.to_string(),
-                })
-                .collect();
-            format!("{before}?{}", query.join("&"))
+            // Keys are percent-decoded by the parser (`pass%77ord` is `password`), and a
+            // password with an unescaped `&` runs on into what looks like the next pairs: from
+            // the first password key on, nothing of the query is shown.
+            let mut shown = Vec::new();
+            for pair in query.split('&') {
+                let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+                if percent_decoded(key).eq_ignore_ascii_case("password") {
+                    shown.push(format!("{key}=***"));
+                    break;
+                }
+                shown.push(pair.to_string());
+            }
+            format!("{before}?{}", shown.join("&"))
         }
         None => rest,
     };
     format!("{scheme}://{rest}")
+}
+
+/// `text` percent-decoded, leniently (a `%` without two hex digits stays as it is), for
+/// comparing a key the way the parser will read it.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

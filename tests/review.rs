@@ -351,3 +351,43 @@ fn scan_options_do_not_print_their_pattern() {
         .to_string();
     assert!(!dbg.contains("s3cr3t") && !dbg.contains(&bytes), "{dbg}");
 }
+
+// -- docs that disagree with the code -------------------------------------------------------
+
+/// `Pipeline::idempotent` says: "An atomic pipeline is never re-sent once `EXEC` was written,
+/// whatever this says." `Retry`'s docs say the opposite ("sent again only if every command in
+/// it is harmless to repeat, or the caller opted in"), and the code does what `Retry` says.
+#[test]
+fn doc_check_an_idempotent_atomic_pipeline_is_never_re_sent_once_exec_was_written() {
+    let exec = || {
+        vec![
+            Step::expect("MULTI"),
+            Step::expect("INCR"),
+            Step::expect("EXEC"),
+        ]
+    };
+    let mut first = exec();
+    first.push(Step::Close);
+    let mut second = exec();
+    second.push(Step::reply("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n"));
+    let fake = FakeServer::start(vec![first, second]);
+    let client = Client::builder()
+        .connection_config(clients::bare(fake.port()))
+        .retry(Retry::new(ConstantBackoff::new(MS(10)), 3))
+        .build()
+        .unwrap();
+    let r = redisync::pipe()
+        .atomic()
+        .idempotent()
+        .incr("x")
+        .query(&client);
+    let execs = fake
+        .command_names()
+        .iter()
+        .filter(|n| n.eq_ignore_ascii_case("EXEC"))
+        .count();
+    assert_eq!(
+        execs, 1,
+        "EXEC was sent {execs} times; the pipeline returned {r:?}"
+    );
+}

@@ -472,6 +472,44 @@ tuple_args!(A B C D E F G H I J);
 tuple_args!(A B C D E F G H I J K);
 tuple_args!(A B C D E F G H I J K L);
 
+/// Takes a buffer back to the length it had when this was made, unless [`Rollback::keep`] is
+/// called: an error, or a panic in a caller's `ToArg`/`ToArgs` impl half-way through, must not
+/// leave part of an argument (or of a command) in a buffer that is sent later, where the header
+/// would no longer count what follows it.
+pub(crate) struct Rollback<'a> {
+    buf: &'a mut Vec<u8>,
+    at: usize,
+    keep: bool,
+}
+
+impl<'a> Rollback<'a> {
+    pub(crate) fn new(buf: &'a mut Vec<u8>) -> Rollback<'a> {
+        let at = buf.len();
+        Rollback {
+            buf,
+            at,
+            keep: false,
+        }
+    }
+
+    pub(crate) fn buf(&mut self) -> &mut Vec<u8> {
+        self.buf
+    }
+
+    /// What was written stays.
+    pub(crate) fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            self.buf.truncate(self.at);
+        }
+    }
+}
+
 /// Arguments already written as RESP bulk strings, and exactly how many.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct Encoded {
@@ -482,17 +520,17 @@ pub(crate) struct Encoded {
 impl Encoded {
     /// Appends `args`.
     pub(crate) fn push(&mut self, args: &dyn ToArgs) -> Result<()> {
-        let at = self.bytes.len();
-        let mut w = ArgWriter::new(&mut self.bytes);
+        let mut guard = Rollback::new(&mut self.bytes);
+        let mut w = ArgWriter::new(guard.buf());
         args.write_args(&mut w);
         let (count, misuse) = (w.count, w.misuse);
         if let Some(n) = misuse {
-            self.bytes.truncate(at);
             return Err(Error::invalid(
                 "argument",
                 format!("a ToArg value wrote {n} arguments; it must write exactly one"),
             ));
         }
+        guard.keep();
         self.count += count;
         Ok(())
     }

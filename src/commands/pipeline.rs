@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 
 use std::fmt;
 
+use super::args::Rollback;
 use super::cmd::{Cmd, Request};
 use super::reply::FromValue;
 use super::table::spec;
@@ -80,8 +81,11 @@ impl Pipeline {
     }
 
     fn push(&mut self, request: &Request<'_>) {
-        match request.encode(&mut self.buf) {
+        // A panic in the caller's argument impl must not leave half a command queued.
+        let mut guard = Rollback::new(&mut self.buf);
+        match request.encode(guard.buf()) {
             Ok(()) => {
+                guard.keep();
                 self.metas.push(Meta {
                     spec: request.spec(),
                     end: self.buf.len(),

@@ -91,13 +91,29 @@ impl Batch<'_> {
 
     /// Whether part of the batch may have run, given how many of its commands were written
     /// whole before a failure: for a transaction only once `EXEC` was, otherwise as soon as any
-    /// one was.
+    /// one was. A transaction holding a command that ends it early on the server (`EXEC`,
+    /// `DISCARD` or `RESET` queued by the caller: the server runs those at once, and every
+    /// command after them as it arrives) counts as a plain pipeline.
     pub(crate) fn may_have_run(&self, complete: usize) -> bool {
-        if self.atomic {
+        if self.atomic && !self.ends_early() {
             complete == self.metas.len()
         } else {
             complete > 0
         }
+    }
+
+    /// Whether a command between the transaction's own `MULTI` and `EXEC` ends it.
+    fn ends_early(&self) -> bool {
+        let inner = self
+            .metas
+            .get(1..self.metas.len().saturating_sub(1))
+            .unwrap_or_default();
+        inner.iter().any(|m| {
+            matches!(
+                m.spec.session_effect(),
+                table::SessionEffect::Exec | table::SessionEffect::Discard
+            ) || m.spec.name() == "RESET"
+        })
     }
 }
 

@@ -35,7 +35,9 @@ pub const DEFAULT_RETRIES: u32 = 3;
 ///   reply came (a timeout, a dropped connection). A pipeline may have run as soon as *any*
 ///   complete command of it was written: the server runs each command as it arrives. A
 ///   `MULTI`/`EXEC` transaction may have run only once its `EXEC` was written whole (before
-///   that, the server discards it with the connection). A failure before any of that (no
+///   that, the server discards it with the connection), unless it holds an `EXEC`, `DISCARD`
+///   or `RESET` of its own, which ends it early: then it counts as a pipeline. A failure
+///   before any of that (no
 ///   connection, a refused connect, a write cut before the first command ended) is always safe
 ///   to retry.
 /// - **An error reply is proof it did not run**, for an ordinary command: `LOADING`,

@@ -298,6 +298,7 @@ impl Connection {
         // What the handshake and the hooks did is this connection's normal state.
         conn.session.set_baseline();
         conn.restore();
+        conn.set_cap(Budget::NONE);
         log::debug!("connected to {} over {}", conn.addr, conn.stream.kind());
         Ok(conn)
     }
@@ -837,12 +838,13 @@ impl Connection {
     }
 
     /// Puts the client-side settings back as the connection started with them (timeouts,
-    /// push handler, call budget), for the next user of a pooled connection.
+    /// push handler), for the next user of a pooled connection. The call's budget stays until
+    /// [`Connection::set_cap`] clears it: a session reset done on the way back to the pool is
+    /// still part of the call that left the session open, and must end by its deadline.
     pub(crate) fn restore(&mut self) {
         self.read_timeout = self.baseline.read_timeout;
         self.write_timeout = self.baseline.write_timeout;
         self.push_handler = None;
-        self.cap = Budget::NONE;
     }
 
     /// Undoes a transaction or watch left open (`DISCARD` or `UNWATCH`, one round trip); false

@@ -353,7 +353,9 @@ impl Shared {
 
     /// Takes a connection back (from a `PooledConnection` being dropped).
     fn check_in(&self, mut conn: Box<Connection>, created: Instant, generation: u64) {
-        // Client-side settings first, so the reset below runs under the configured timeouts.
+        // Client-side settings first, so the reset below runs under the configured timeouts,
+        // and within the deadline of the call that left the session open (it is part of it):
+        // out of time, the connection is closed instead.
         conn.restore();
         // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here.
         let reusable = !self.is_too_old(created)
@@ -361,6 +363,7 @@ impl Shared {
             && !conn.is_broken()
             && conn.pending_replies() == 0
             && conn.reset_session();
+        conn.set_cap(Budget::NONE);
         let mut state = self.state.lock();
         if reusable {
             state.idle.push(Idle {

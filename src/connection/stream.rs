@@ -35,6 +35,9 @@ struct Bound {
     first: bool,
     /// `Some(t)`: the socket's timeout is `t` (`None` there: blocking without limit).
     set: Option<Option<Duration>>,
+    /// The socket is in non-blocking mode for a moment ([`Stream::read_available`]): a
+    /// `WouldBlock` then means "nothing more yet", not a socket timeout to wait out.
+    nonblocking: bool,
 }
 
 impl Bound {
@@ -43,6 +46,7 @@ impl Bound {
             span: Span::unlimited(std::time::Instant::now()),
             first: false,
             set: None,
+            nonblocking: false,
         }
     }
 
@@ -179,6 +183,9 @@ fn timed<S: TimedSock, T>(
             bound.set = Some(t);
         }
         match op(io) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && bound.nonblocking => {
+                return Err(e);
+            }
             Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             other => return other,
         }
@@ -274,8 +281,20 @@ impl Stream {
             Stream::Tcp(s) => s.io.read(buf),
             #[cfg(unix)]
             Stream::Unix(s) => s.io.read(buf),
+            // TLS reads the socket through `Timed`, which must hand a `WouldBlock` back at once
+            // (OpenSSL keeps a record that arrived in part for the next read) instead of
+            // waiting it out as a timeout: that would spin until the last reply's deadline.
             #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.read(buf),
+            Stream::Tls(s) => {
+                let t = s.get_mut();
+                t.read.nonblocking = true;
+                t.write.nonblocking = true;
+                let r = s.read(buf);
+                let t = s.get_mut();
+                t.read.nonblocking = false;
+                t.write.nonblocking = false;
+                r
+            }
         };
         self.socket().set_nonblocking(false)?;
         match r {

@@ -255,6 +255,44 @@ fn a_panicking_push_sink_does_not_leak_a_pool_slot() {
     assert!(r.is_ok(), "{r:?}; pool: {:?}", client.pool_state());
 }
 
+/// And from the reaper's periodic push pass (`push_interval`), which takes every idle
+/// connection out at once: before, one panic in the sink lost all their slots and the reaper.
+#[test]
+fn a_push_sink_panicking_in_the_reapers_pass_does_not_leak_the_idle_connections() {
+    let server = RedisServer::start();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let client = Client::builder()
+        .url(&server.url())
+        .protocol(Protocol::Resp3)
+        .max_connections(1)
+        .pool_timeout(MS(500))
+        .push_interval(MS(10))
+        .on_connect(|conn| cmd("CLIENT").arg("TRACKING").arg("ON").exec(conn))
+        .on_push(move |_, _| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("sink bug");
+            }
+        })
+        .build()
+        .unwrap();
+    let _: Option<String> = client.get("tracked").unwrap();
+    assert_eq!(server.raw_command(&["SET", "tracked", "x"]), "+OK\r\n");
+    wait_until(Duration::from_secs(5), "the sink was called", || {
+        calls.load(Ordering::SeqCst) > 0
+    });
+    let r = client.ping();
+    assert!(r.is_ok(), "{r:?}; pool: {:?}", client.pool_state());
+    // The reaper is still there: the next invalidation is delivered by it, not at a checkout.
+    let _: Option<String> = client.get("tracked").unwrap();
+    assert_eq!(server.raw_command(&["SET", "tracked", "y"]), "+OK\r\n");
+    wait_until(
+        Duration::from_secs(5),
+        "the reaper delivered the next push",
+        || calls.load(Ordering::SeqCst) > 1,
+    );
+}
+
 /// A `ToArgs` that writes an argument and then panics, inside `Cmd::arg`: the bytes stay in
 /// the command, its count does not, and the header then disagrees with the body. Sent, the
 /// server reads the extra bytes as inline commands and answers each: the next command on the

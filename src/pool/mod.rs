@@ -212,7 +212,11 @@ impl Shared {
                     continue;
                 }
                 drop(state);
-                if idle.conn.ready() {
+                // The probe hands waiting pushes to the caller's sink, which may panic.
+                let slot = Slot::held(this);
+                let ready = idle.conn.ready();
+                slot.defuse();
+                if ready {
                     return Ok(PooledConnection {
                         conn: Some(idle.conn),
                         created: idle.created,
@@ -266,7 +270,11 @@ impl Shared {
     /// Opens a connection for a slot already counted in `total`.
     fn open(this: &Arc<Shared>, call: Budget) -> Result<PooledConnection> {
         let generation = this.generation.load(Ordering::Acquire);
-        match Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone()) {
+        // The connect runs the caller's hooks, which may panic.
+        let slot = Slot::held(this);
+        let opened = Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone());
+        slot.defuse();
+        match opened {
             Ok(conn) => {
                 this.created.fetch_add(1, Ordering::Relaxed);
                 this.reachable();
@@ -357,12 +365,15 @@ impl Shared {
         // and within the deadline of the call that left the session open (it is part of it):
         // out of time, the connection is closed instead.
         conn.restore();
-        // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here.
+        // reset_session may do one round trip (DISCARD / UNWATCH): no lock is held here. Pushes
+        // read meanwhile go to the caller's sink, which may panic.
+        let slot = Slot::held(self);
         let reusable = !self.is_too_old(created)
             && self.is_current(generation)
             && !conn.is_broken()
             && conn.pending_replies() == 0
             && conn.reset_session();
+        slot.defuse();
         conn.set_cap(Budget::NONE);
         let mut state = self.state.lock();
         if reusable {
@@ -409,12 +420,19 @@ impl Shared {
             .min_idle
             .saturating_sub(state.idle.len())
             .min(this.config.max_connections - state.total);
-        state.total += missing;
         drop(state);
         for idle in expired {
             this.discard(idle.conn);
         }
         for _ in 0..missing {
+            // One slot at a time, so a connect hook that panics can take only its own.
+            {
+                let mut state = this.state.lock();
+                if state.total >= this.config.max_connections {
+                    break;
+                }
+                state.total += 1;
+            }
             match Shared::open(this, Budget::NONE) {
                 // Dropping the new connection checks it in as idle.
                 Ok(conn) => drop(conn),
@@ -427,27 +445,83 @@ impl Shared {
     /// with `push_interval`): each is taken out of the idle list, read without blocking,
     /// and put back, or closed when something other than pushes was waiting on it.
     fn drain_idle(this: &Arc<Shared>) {
-        let idle = std::mem::take(&mut this.state.lock().idle);
-        if idle.is_empty() {
+        let mut todo = std::mem::take(&mut this.state.lock().idle);
+        if todo.is_empty() {
             return;
         }
-        let mut kept = Vec::with_capacity(idle.len());
-        let mut closed = 0;
-        for mut idle in idle {
-            if idle.conn.ready() {
-                kept.push(idle);
+        // Oldest first, so `kept` keeps the pool's order.
+        todo.reverse();
+        let mut draining = Draining {
+            shared: this,
+            todo,
+            kept: Vec::new(),
+        };
+        while let Some(mut idle) = draining.todo.pop() {
+            let slot = Slot::held(this);
+            let ready = idle.conn.ready();
+            slot.defuse();
+            if ready {
+                draining.kept.push(idle);
             } else {
-                closed += 1;
+                this.state.lock().total -= 1;
                 this.discard(idle.conn);
             }
         }
-        let mut state = this.state.lock();
-        state.total -= closed;
+        // Dropping `draining` puts the kept connections back.
+    }
+}
+
+/// A slot counted in `total` while a caller's code runs on a connection the pool holds (a
+/// connect hook, the push sink): if that code panics, the connection is gone with the unwinding
+/// and the slot is given back, so a panicking hook or sink cannot shrink the pool for good.
+struct Slot<'a> {
+    shared: &'a Shared,
+    armed: bool,
+}
+
+impl<'a> Slot<'a> {
+    fn held(shared: &'a Shared) -> Slot<'a> {
+        Slot {
+            shared,
+            armed: true,
+        }
+    }
+
+    /// The code returned: the caller accounts for the slot as usual.
+    fn defuse(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.state.lock().total -= 1;
+            self.shared.available.notify_one();
+        }
+    }
+}
+
+/// The idle connections a push-draining pass has taken out: put back when it ends, also when
+/// the push sink panicked half-way through them.
+struct Draining<'a> {
+    shared: &'a Shared,
+    /// Not looked at yet, newest first.
+    todo: Vec<Idle>,
+    kept: Vec<Idle>,
+}
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        let mut back = std::mem::take(&mut self.kept);
+        self.todo.reverse();
+        back.append(&mut self.todo);
+        let mut state = self.shared.state.lock();
         // Connections returned meanwhile are newer: they stay on top.
-        kept.append(&mut state.idle);
-        state.idle = kept;
+        back.append(&mut state.idle);
+        state.idle = back;
         drop(state);
-        this.available.notify_all();
+        self.shared.available.notify_all();
     }
 }
 

@@ -55,9 +55,16 @@ fn run(weak: Weak<Shared>, interval: Duration) {
         let Some(shared) = weak.upgrade() else {
             return;
         };
-        Shared::maintain(&shared);
-        if shared.config.push_interval.is_some() {
-            Shared::drain_idle(&shared);
+        // A connect hook or the push sink (the caller's code) may panic; the pool gives the
+        // slots back on the way out, and the reaper goes on with its next pass.
+        let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Shared::maintain(&shared);
+            if shared.config.push_interval.is_some() {
+                Shared::drain_idle(&shared);
+            }
+        }));
+        if pass.is_err() {
+            log::warn!("a pool maintenance pass panicked (in a connect hook or the push sink)");
         }
         drop(shared);
         thread::park_timeout(interval);

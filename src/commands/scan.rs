@@ -24,7 +24,7 @@ use crate::resp::Value;
 /// let sessions = ScanOptions::new().pattern("session:*").count(500).kind("hash");
 /// # let _ = sessions;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ScanOptions {
     pattern: Option<Vec<u8>>,
     count: Option<u64>,
@@ -324,6 +324,18 @@ impl<E: Execute, T: FromValue> Iterator for ScanIter<E, T> {
 }
 
 impl<E: Execute, T: FromValue> FusedIterator for ScanIter<E, T> {}
+
+impl fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The pattern is an argument: its length only.
+        f.debug_struct("ScanOptions")
+            .field("pattern_len", &self.pattern.as_ref().map(Vec::len))
+            .field("count", &self.count)
+            .field("kind", &self.kind)
+            .field("max_empty_batches", &self.max_empty_batches)
+            .finish()
+    }
+}
 
 impl<E, T> fmt::Debug for ScanIter<E, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

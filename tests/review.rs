@@ -429,3 +429,28 @@ fn doc_check_an_idempotent_atomic_pipeline_is_never_re_sent_once_exec_was_writte
         "EXEC was sent {execs} times; the pipeline returned {r:?}"
     );
 }
+
+/// `Subscriber::subscribe` says it fails with "the connection error when the connection broke
+/// and could not be reopened within the read timeout"; its reconnect gives the first attempt the
+/// whole connect timeout instead (as `next_message` documents for itself).
+#[test]
+fn doc_check_subscribe_gives_up_reconnecting_within_the_read_timeout() {
+    let server = RedisServer::start();
+    let upstream = format!("127.0.0.1:{}", server.port()).parse().unwrap();
+    let proxy = FaultProxy::start(upstream).unwrap();
+    let cfg = ConnectionConfig::new("127.0.0.1", proxy.port())
+        .read_timeout(MS(300))
+        .connect_timeout(Duration::from_secs(3));
+    let mut sub = redisync::pubsub::Subscriber::with_config(&cfg).unwrap();
+    sub.subscribe("a").unwrap();
+    // The connection is reset, and new ones hang in their handshake.
+    proxy.set_fault(Fault::Reset);
+    proxy.set_fault(Fault::Blackhole);
+    let start = Instant::now();
+    let r = sub.subscribe("b");
+    let took = start.elapsed();
+    assert!(
+        took < MS(900),
+        "subscribe with a 300 ms read timeout took {took:?} ({r:?})"
+    );
+}

@@ -454,3 +454,85 @@ fn doc_check_subscribe_gives_up_reconnecting_within_the_read_timeout() {
         "subscribe with a 300 ms read timeout took {took:?} ({r:?})"
     );
 }
+
+/// A TLS subscriber whose wait for a message ends with nothing received must stay usable:
+/// `next_message` documents that running out of time "leaves the connection as it was".
+#[test]
+fn a_tls_subscriber_survives_an_empty_wait() {
+    let server = RedisServer::builder().tls().start();
+    let certs = tls_certs();
+    let cfg = ConnectionConfig::new("127.0.0.1", server.tls_port())
+        .tls(TlsConfig::new().ca_file(&certs.ca_cert));
+    for protocol in [Protocol::Resp2, Protocol::Resp3] {
+        let mut sub =
+            redisync::pubsub::Subscriber::with_config(&cfg.clone().protocol(protocol)).unwrap();
+        sub.subscribe("news").unwrap();
+        for round in 0..3 {
+            assert!(sub.next_message(MS(100)).unwrap().is_none());
+            let n = server.raw_command(&["PUBLISH", "news", &format!("m{round}")]);
+            assert_eq!(n, ":1\r\n", "{protocol:?} round {round}");
+            let m = sub.next_message(Duration::from_secs(2)).unwrap();
+            assert!(m.is_some(), "{protocol:?} round {round}");
+        }
+        assert_eq!(sub.reconnects(), 0, "{protocol:?}");
+    }
+}
+
+/// The same when the wait ends in the middle of a TLS record (its bytes trickling in): the
+/// next call must complete the record, not find the TLS stream failed.
+#[test]
+fn a_tls_subscriber_survives_a_wait_that_ends_inside_a_record() {
+    let server = RedisServer::builder().tls().start();
+    let certs = tls_certs();
+    let upstream = format!("127.0.0.1:{}", server.tls_port()).parse().unwrap();
+    let proxy = FaultProxy::start(upstream).unwrap();
+    let cfg = ConnectionConfig::new("127.0.0.1", proxy.port())
+        .tls(TlsConfig::new().ca_file(&certs.ca_cert))
+        .protocol(Protocol::Resp3);
+    let mut sub = redisync::pubsub::Subscriber::with_config(&cfg).unwrap();
+    sub.subscribe("news").unwrap();
+    proxy.set_fault(Fault::Trickle {
+        every: MS(20),
+        direction: redisync::testing::Direction::ToClient,
+    });
+    assert_eq!(server.raw_command(&["PUBLISH", "news", "hello"]), ":1\r\n");
+    let start = Instant::now();
+    let mut got = None;
+    while got.is_none() && start.elapsed() < Duration::from_secs(10) {
+        got = sub.next_message(MS(50)).unwrap();
+    }
+    proxy.clear();
+    let m = got.expect("the message arrived");
+    assert_eq!(m.payload_str(), Some("hello"));
+    assert_eq!(sub.reconnects(), 0);
+}
+
+/// Every RESP3 shape the server can be asked for (`DEBUG PROTOCOL`), an attribute and a push
+/// before a reply included, is read as exactly one reply: the next command gets its own.
+#[test]
+fn every_debug_protocol_shape_is_one_reply() {
+    // The fixture enables DEBUG for local connections.
+    let server = RedisServer::start();
+    for protocol in [Protocol::Resp2, Protocol::Resp3] {
+        let cfg = ConnectionConfig::new("127.0.0.1", server.port()).protocol(protocol);
+        let mut conn = Connection::with_config(&cfg).unwrap();
+        for (i, shape) in [
+            "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib",
+            "push", "verbatim", "true", "false",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let r = cmd("DEBUG")
+                .arg("PROTOCOL")
+                .arg(shape)
+                .query::<redisync::Value>(&mut conn);
+            let token = format!("t{i}");
+            let echo: String = conn.echo(&token).unwrap();
+            assert_eq!(
+                echo, token,
+                "{protocol:?} after DEBUG PROTOCOL {shape}: {r:?}"
+            );
+        }
+    }
+}

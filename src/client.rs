@@ -354,6 +354,9 @@ fn refused(replies: Vec<Value>, batch: &Batch<'_>, retry: &Retry) -> Result<Vec<
 pub struct WithTimeout<'a> {
     client: &'a Client,
     timeout: Duration,
+    /// When the first request through this value started: everything sent through one value
+    /// (a script's `EVALSHA`, `SCRIPT LOAD` and `EVALSHA` again) is one call, with one deadline.
+    started: Option<Instant>,
 }
 
 impl Client {
@@ -364,34 +367,50 @@ impl Client {
     /// timeout if `timeout` is longer; a blocking command's own wait does not extend it:
     /// `client.with_timeout(Duration::from_millis(50)).get::<String>("k")`.
     ///
+    /// Everything sent through one value of the view is one call: a [`Script`](crate::Script)
+    /// that meets `NOSCRIPT` (`EVALSHA`, `SCRIPT LOAD`, `EVALSHA`) finishes within `timeout` as a
+    /// whole; each method called on the view (it is `Copy`) is a call of its own.
+    ///
     /// A zero `timeout` is refused with [`ErrorKind::InvalidInput`] when the call is made;
     /// [`Duration::MAX`] means no limit.
     pub fn with_timeout(&self, timeout: Duration) -> WithTimeout<'_> {
         WithTimeout {
             client: self,
             timeout,
+            started: None,
         }
     }
 }
 
 impl WithTimeout<'_> {
-    fn check(&self) -> Result<()> {
+    /// What is left of this call's timeout (its clock starts at the first request).
+    fn left(&mut self) -> Result<Duration> {
         if self.timeout.is_zero() {
             return Err(Error::invalid("with_timeout", "must be greater than zero"));
         }
-        Ok(())
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let left = self.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(Error::timeout(TimeoutPhase::Call, self.timeout));
+        }
+        // Duration::MAX stays "no limit" however long the call has run.
+        Ok(if self.timeout == Duration::MAX {
+            Duration::MAX
+        } else {
+            left
+        })
     }
 }
 
 impl Execute for WithTimeout<'_> {
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.check()?;
-        self.client.execute_within(request, Some(self.timeout))
+        let left = self.left()?;
+        self.client.execute_within(request, Some(left))
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        self.check()?;
-        self.client.execute_batch_within(batch, Some(self.timeout))
+        let left = self.left()?;
+        self.client.execute_batch_within(batch, Some(left))
     }
 }
 

@@ -141,6 +141,8 @@
 //! - Looking up a host name runs on a short-lived helper thread, because the system resolver has
 //!   no timeout of its own and the connect deadline must hold. IP addresses and Unix sockets
 //!   need no thread.
+//! - Building a TLS connector (once per process and TLS settings: it loads the CA
+//!   certificates) runs on a short-lived helper thread too, for the same reason.
 //! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime`,
 //!   `min_idle` or `push_interval` is set, which the default `idle_timeout` is). It holds only
 //!   a weak reference to the pool and exits when the last clone of the client is dropped.

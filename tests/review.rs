@@ -392,11 +392,10 @@ fn scan_options_do_not_print_their_pattern() {
 
 // -- docs that disagree with the code -------------------------------------------------------
 
-/// `Pipeline::idempotent` says: "An atomic pipeline is never re-sent once `EXEC` was written,
-/// whatever this says." `Retry`'s docs say the opposite ("sent again only if every command in
-/// it is harmless to repeat, or the caller opted in"), and the code does what `Retry` says.
+/// `Pipeline::idempotent` and `Retry` say the same: an atomic pipeline whose `EXEC` was written
+/// is sent again only when the caller opted in (or every command in it is harmless to repeat).
 #[test]
-fn doc_check_an_idempotent_atomic_pipeline_is_never_re_sent_once_exec_was_written() {
+fn doc_check_an_atomic_pipeline_is_re_sent_after_exec_only_when_opted_in() {
     let exec = || {
         vec![
             Step::expect("MULTI"),
@@ -404,37 +403,40 @@ fn doc_check_an_idempotent_atomic_pipeline_is_never_re_sent_once_exec_was_writte
             Step::expect("EXEC"),
         ]
     };
-    let mut first = exec();
-    first.push(Step::Close);
-    let mut second = exec();
-    second.push(Step::reply("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n"));
-    let fake = FakeServer::start(vec![first, second]);
-    let client = Client::builder()
-        .connection_config(clients::bare(fake.port()))
-        .retry(Retry::new(ConstantBackoff::new(MS(10)), 3))
-        .build()
-        .unwrap();
-    let r = redisync::pipe()
-        .atomic()
-        .idempotent()
-        .incr("x")
-        .query(&client);
-    let execs = fake
-        .command_names()
-        .iter()
-        .filter(|n| n.eq_ignore_ascii_case("EXEC"))
-        .count();
-    assert_eq!(
-        execs, 1,
-        "EXEC was sent {execs} times; the pipeline returned {r:?}"
-    );
+    for opted_in in [false, true] {
+        let mut first = exec();
+        first.push(Step::Close);
+        let mut second = exec();
+        second.push(Step::reply("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n"));
+        let fake = FakeServer::start(vec![first, second]);
+        let client = Client::builder()
+            .connection_config(clients::bare(fake.port()))
+            .retry(Retry::new(ConstantBackoff::new(MS(10)), 3))
+            .build()
+            .unwrap();
+        let mut p = redisync::pipe().atomic();
+        if opted_in {
+            p = p.idempotent();
+        }
+        let r = p.incr("x").query(&client);
+        let execs = fake
+            .command_names()
+            .iter()
+            .filter(|n| n.eq_ignore_ascii_case("EXEC"))
+            .count();
+        if opted_in {
+            assert_eq!((execs, r.unwrap()), (2, (1,)), "opted in");
+        } else {
+            assert_eq!(execs, 1, "EXEC was sent {execs} times: {r:?}");
+            assert!(r.is_err());
+        }
+    }
 }
 
-/// `Subscriber::subscribe` says it fails with "the connection error when the connection broke
-/// and could not be reopened within the read timeout"; its reconnect gives the first attempt the
-/// whole connect timeout instead (as `next_message` documents for itself).
+/// `Subscriber::subscribe` gives a reconnect's first attempt the whole connect timeout (as its
+/// docs and `next_message`'s say) and stops further attempts at the read timeout.
 #[test]
-fn doc_check_subscribe_gives_up_reconnecting_within_the_read_timeout() {
+fn doc_check_subscribe_gives_up_reconnecting_as_documented() {
     let server = RedisServer::start();
     let upstream = format!("127.0.0.1:{}", server.port()).parse().unwrap();
     let proxy = FaultProxy::start(upstream).unwrap();
@@ -449,9 +451,11 @@ fn doc_check_subscribe_gives_up_reconnecting_within_the_read_timeout() {
     let start = Instant::now();
     let r = sub.subscribe("b");
     let took = start.elapsed();
+    assert!(r.is_err());
+    // One connect timeout (3 s) for the first attempt, then nothing past the read timeout.
     assert!(
-        took < MS(900),
-        "subscribe with a 300 ms read timeout took {took:?} ({r:?})"
+        took >= MS(2900) && took < MS(3900),
+        "subscribe with a 3 s connect and 300 ms read timeout took {took:?} ({r:?})"
     );
 }
 
@@ -535,4 +539,37 @@ fn every_debug_protocol_shape_is_one_reply() {
             );
         }
     }
+}
+
+/// A query key that decodes to `password=...` (an escaped `=`) is not quoted in the error.
+#[test]
+fn a_query_key_holding_an_escaped_equals_is_not_quoted() {
+    let e =
+        redisync::ConnectionConfig::from_url("redis://127.0.0.1/?password%3Dhunter2").unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    assert!(!format!("{e:?}").contains("hunter2"), "{e:?}");
+}
+
+/// An atomic pipeline run inside the caller's own MULTI is refused: its EXEC would run the
+/// caller's queued commands too.
+#[test]
+fn an_atomic_pipeline_inside_an_open_multi_is_refused() {
+    let server = RedisServer::start();
+    let client = Client::open(&server.url()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    redisync::cmd("MULTI").exec(&mut conn).unwrap();
+    redisync::cmd("SET")
+        .arg("mine")
+        .arg(1)
+        .exec(&mut conn)
+        .unwrap();
+    let e = redisync::pipe()
+        .atomic()
+        .incr("x")
+        .query(&mut conn)
+        .unwrap_err();
+    assert_eq!(e.kind(), redisync::ErrorKind::InvalidInput, "{e}");
+    drop(conn);
+    // Nothing of it ran, and the pool discarded the caller's open transaction.
+    assert_eq!(server.raw_command(&["EXISTS", "mine", "x"]), ":0\r\n");
 }

@@ -134,6 +134,13 @@ impl Execute for Connection {
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        if batch.atomic && self.in_transaction() {
+            // Its MULTI would fail and its EXEC would run the caller's own queued commands.
+            return Err(crate::error::Error::invalid(
+                "atomic pipeline",
+                "a MULTI is already open on this connection: EXEC or DISCARD it first",
+            ));
+        }
         self.exchange_batch(batch.metas, batch.encoded)
     }
 }

@@ -114,8 +114,8 @@ impl Pipeline {
     /// Without it, a pipeline is sent again only if nothing in it can have run yet (the
     /// connection failed before any command of it was written whole; for an atomic one, before
     /// `EXEC` was), or if every command in it is safe to repeat by the command table (it
-    /// changes nothing). An atomic pipeline is never re-sent once `EXEC` was written, whatever
-    /// this says.
+    /// changes nothing). With it, an atomic pipeline too is sent again after its `EXEC` was
+    /// written: the caller has said running it twice is harmless. See [`Retry`](crate::Retry).
     pub fn idempotent(&mut self) -> &mut Pipeline {
         self.declared_idempotent = true;
         self

@@ -82,7 +82,7 @@ where
             Err(Error::Watch) if attempt < max_attempts => {
                 log::debug!("transaction conflict, attempt {attempt} of {max_attempts}");
                 drop(watched);
-                pause(attempt);
+                pause(con, attempt);
             }
             Err(e) => return Err(lost_while_watching(e)),
         }
@@ -102,11 +102,11 @@ fn lost_while_watching(e: Error) -> Error {
 
 /// A short random pause, growing with the attempt (full jitter from 1 ms doubling up to
 /// 50 ms, the retry layer's backoff), so that competing writers spread out instead of colliding
-/// again in lockstep.
-fn pause(attempt: u32) {
+/// again in lockstep; never past the deadline of the call the transaction runs in.
+fn pause(con: &Connection, attempt: u32) {
     let backoff = FullJitterBackoff::new(Duration::from_millis(1), Duration::from_millis(50))
         .unwrap_or_default();
-    std::thread::sleep(backoff.delay(attempt, Duration::ZERO));
+    con.pause(backoff.delay(attempt, Duration::ZERO));
 }
 
 /// The connection while keys are watched: unwatches on every way out, panics included.

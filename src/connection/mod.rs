@@ -381,6 +381,12 @@ impl Connection {
         self.session.watching
     }
 
+    /// Whether a `MULTI` is open on this connection (the server confirmed it, no `EXEC` or
+    /// `DISCARD` yet).
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.session.multi
+    }
+
     /// Refuses work on a broken connection.
     #[inline]
     fn check(&self) -> Result<()> {
@@ -779,6 +785,11 @@ impl Connection {
     /// [`Connection::restore`].
     pub(crate) fn set_cap(&mut self, budget: Budget) {
         self.cap = budget;
+    }
+
+    /// Sleeps for `pause`, or until the current call's deadline if that comes first.
+    pub(crate) fn pause(&self, pause: Duration) {
+        self.cap.deadline.sleep(pause);
     }
 
     /// How long since the last exchange was sent (or since the connection opened).

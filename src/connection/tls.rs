@@ -23,7 +23,7 @@ pub(crate) fn wrap(tcp: TcpStream, host: &str, cfg: &TlsConfig, budget: Budget) 
     use super::stream::Timed;
     use native_tls::HandshakeError;
 
-    let connector = connector(cfg)?;
+    let connector = connector(cfg, budget)?;
     let name = cfg.server_name.as_deref().unwrap_or(host);
     let peer = tcp.peer_addr().ok();
     let probe = (budget.phase == crate::error::TimeoutPhase::Connect)
@@ -87,37 +87,79 @@ fn speaks_plain_resp(addr: std::net::SocketAddr, within: std::time::Duration) ->
 /// here), which must not be paid again by every connection. A file changed on disk (a
 /// rotated certificate) makes a new one.
 #[cfg(feature = "tls")]
-fn connector(cfg: &TlsConfig) -> Result<native_tls::TlsConnector> {
-    use parking_lot::Mutex;
-    type Cached = (
-        TlsConfig,
-        Vec<Option<std::time::SystemTime>>,
-        native_tls::TlsConnector,
-    );
-    static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
-    const MOST: usize = 16;
-    let stamps: Vec<Option<std::time::SystemTime>> = cfg
-        .ca_file
+fn connector(cfg: &TlsConfig, budget: Budget) -> Result<native_tls::TlsConnector> {
+    let stamps = stamps(cfg);
+    if let Some(c) = cached(cfg, &stamps) {
+        return Ok(c);
+    }
+    // Building cannot be interrupted, so it runs on a short-lived helper thread and the caller
+    // waits no longer than its budget; a build that finishes late is cached for the next
+    // connection all the same.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = cfg.clone();
+    std::thread::Builder::new()
+        .name("redisync-tls-setup".into())
+        .spawn(move || {
+            let built = build_connector(&owned);
+            if let Ok(c) = &built {
+                store(&owned, stamps, c.clone());
+            }
+            let _ = tx.send(built);
+        })
+        .map_err(Error::tls)?;
+    let got = match budget.remaining()? {
+        Some(left) => rx.recv_timeout(left),
+        None => rx
+            .recv()
+            .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+    };
+    match got {
+        Ok(built) => built,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(budget.timeout()),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::tls(
+            std::io::Error::other("the TLS setup thread failed"),
+        )),
+    }
+}
+
+/// The modification times of the files a TLS configuration names (a changed file is a new
+/// configuration).
+#[cfg(feature = "tls")]
+type Stamps = Vec<Option<std::time::SystemTime>>;
+
+#[cfg(feature = "tls")]
+type Cached = (TlsConfig, Stamps, native_tls::TlsConnector);
+
+#[cfg(feature = "tls")]
+static CACHE: parking_lot::Mutex<Vec<Cached>> = parking_lot::Mutex::new(Vec::new());
+
+#[cfg(feature = "tls")]
+fn stamps(cfg: &TlsConfig) -> Stamps {
+    cfg.ca_file
         .iter()
         .chain(cfg.identity.iter().flat_map(|(c, k)| [c, k]))
         .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-        .collect();
-    if let Some((_, _, c)) = CACHE
+        .collect()
+}
+
+#[cfg(feature = "tls")]
+fn cached(cfg: &TlsConfig, stamps: &Stamps) -> Option<native_tls::TlsConnector> {
+    CACHE
         .lock()
         .iter()
-        .find(|(k, s, _)| k == cfg && *s == stamps)
-    {
-        return Ok(c.clone());
-    }
-    // Built without the lock held: it reads files.
-    let built = build_connector(cfg)?;
+        .find(|(k, s, _)| k == cfg && s == stamps)
+        .map(|(_, _, c)| c.clone())
+}
+
+#[cfg(feature = "tls")]
+fn store(cfg: &TlsConfig, stamps: Stamps, connector: native_tls::TlsConnector) {
+    const MOST: usize = 16;
     let mut cache = CACHE.lock();
     cache.retain(|(k, _, _)| k != cfg);
     if cache.len() >= MOST {
         cache.remove(0);
     }
-    cache.push((cfg.clone(), stamps, built.clone()));
-    Ok(built)
+    cache.push((cfg.clone(), stamps, connector));
 }
 
 #[cfg(feature = "tls")]

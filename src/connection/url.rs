@@ -437,7 +437,8 @@ impl Parser {
             };
             let name = self.decode(raw_key, "URL query key", !quote_key)?;
             let Some(&(name, key)) = QUERY_KEYS.iter().find(|(n, _)| *n == name) else {
-                if !quote_key {
+                // A decoded key holding `=` (`password%3Dsecret`) may hold a password itself.
+                if !quote_key || name.contains('=') {
                     return Err(Error::invalid(
                         "URL query",
                         "a key is not a known option (not shown, as it may be part of a password: write `&`, `?`, `/` and `#` in a password as `%26`, `%3F`, `%2F` and `%23`)",

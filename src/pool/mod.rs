@@ -445,29 +445,38 @@ impl Shared {
     /// with `push_interval`): each is taken out of the idle list, read without blocking,
     /// and put back, or closed when something other than pushes was waiting on it.
     fn drain_idle(this: &Arc<Shared>) {
-        let mut todo = std::mem::take(&mut this.state.lock().idle);
-        if todo.is_empty() {
-            return;
-        }
-        // Oldest first, so `kept` keeps the pool's order.
-        todo.reverse();
-        let mut draining = Draining {
-            shared: this,
-            todo,
-            kept: Vec::new(),
-        };
-        while let Some(mut idle) = draining.todo.pop() {
+        // One connection at a time, so the rest stay available to checkouts while the push
+        // sink (the caller's code) runs for this one.
+        let ids: Vec<u64> = this.state.lock().idle.iter().map(|i| i.conn.id()).collect();
+        for id in ids {
+            let taken = {
+                let mut state = this.state.lock();
+                state
+                    .idle
+                    .iter()
+                    .position(|i| i.conn.id() == id)
+                    .map(|at| (at, state.idle.remove(at)))
+            };
+            // Gone meanwhile: checked out, or expired.
+            let Some((at, mut idle)) = taken else {
+                continue;
+            };
             let slot = Slot::held(this);
             let ready = idle.conn.ready();
             slot.defuse();
+            let mut state = this.state.lock();
             if ready {
-                draining.kept.push(idle);
+                let at = at.min(state.idle.len());
+                state.idle.insert(at, idle);
+                drop(state);
+                this.available.notify_one();
             } else {
-                this.state.lock().total -= 1;
+                state.total -= 1;
+                drop(state);
                 this.discard(idle.conn);
+                this.available.notify_one();
             }
         }
-        // Dropping `draining` puts the kept connections back.
     }
 }
 
@@ -499,29 +508,6 @@ impl Drop for Slot<'_> {
             self.shared.state.lock().total -= 1;
             self.shared.available.notify_one();
         }
-    }
-}
-
-/// The idle connections a push-draining pass has taken out: put back when it ends, also when
-/// the push sink panicked half-way through them.
-struct Draining<'a> {
-    shared: &'a Shared,
-    /// Not looked at yet, newest first.
-    todo: Vec<Idle>,
-    kept: Vec<Idle>,
-}
-
-impl Drop for Draining<'_> {
-    fn drop(&mut self) {
-        let mut back = std::mem::take(&mut self.kept);
-        self.todo.reverse();
-        back.append(&mut self.todo);
-        let mut state = self.shared.state.lock();
-        // Connections returned meanwhile are newer: they stay on top.
-        back.append(&mut state.idle);
-        state.idle = back;
-        drop(state);
-        self.shared.available.notify_all();
     }
 }
 

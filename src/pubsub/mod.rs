@@ -207,7 +207,8 @@ impl Subscriber {
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for no names; the server's error reply; a read timeout when
     /// the confirmations do not all arrive in time; the connection error when the connection
-    /// broke and could not be reopened within the read timeout.
+    /// broke and could not be reopened (its first reconnect attempt gets the whole connect
+    /// timeout, as [`Subscriber::next_message`]'s does; the others stop at the read timeout).
     pub fn subscribe(&mut self, channels: impl ToArgs) -> Result<()> {
         self.change(Family::Channel, Op::Subscribe, &channels)
     }

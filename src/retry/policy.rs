@@ -74,7 +74,10 @@ pub const DEFAULT_RETRIES: u32 = 3;
 /// attempt, every reply and every pause between attempts together. The attempt still in flight
 /// when it passes is cut short (its connection is closed) and the call fails with a
 /// [`TimeoutPhase::Call`](crate::TimeoutPhase::Call) timeout. A blocking command's own wait
-/// (`BLPOP k 30`) is added to it.
+/// (`BLPOP k 30`) is added to it. It is a bound on each call of the client: a
+/// [`Script`](crate::Script) meeting `NOSCRIPT` makes two more (`SCRIPT LOAD`, then `EVALSHA`
+/// again), each with its own; [`Client::with_timeout`](crate::Client::with_timeout) bounds all
+/// three together.
 ///
 /// ```
 /// use std::time::Duration;

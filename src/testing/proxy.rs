@@ -142,15 +142,22 @@ impl FaultProxy {
     }
 
     /// Aborts every current connection now with a TCP RST to both sides (`SO_LINGER` 0, then
-    /// close), whatever fault is in force, and returns once they are closed (or after 1 s).
-    /// New connections are not affected.
+    /// close), whatever fault is in force, and returns once they are closed (or after 1 s); on
+    /// Linux, also once the clients' sockets have taken the reset, so a client that looks at its
+    /// socket next finds it reset, never still open. New connections are not affected.
     pub fn reset_all(&self) {
-        let victims: Vec<u64> = {
+        let (victims, clients): (Vec<u64>, Vec<SocketAddr>) = {
             let pairs = self.shared.pairs.lock();
             for pair in pairs.values() {
                 pair.kill(Kill::Reset);
             }
-            pairs.keys().copied().collect()
+            (
+                pairs.keys().copied().collect(),
+                pairs
+                    .values()
+                    .filter_map(|p| p.client.peer_addr().ok())
+                    .collect(),
+            )
         };
         let deadline = Instant::now() + RESET_WAIT;
         loop {
@@ -158,7 +165,7 @@ impl FaultProxy {
                 let pairs = self.shared.pairs.lock();
                 victims.iter().filter(|id| pairs.contains_key(id)).count()
             };
-            if left == 0 {
+            if left == 0 && !still_open(&clients, self.addr.port()) {
                 return;
             }
             if Instant::now() >= deadline {
@@ -239,6 +246,32 @@ impl Drop for FaultProxy {
             }
         }
     }
+}
+
+/// Whether any of the `clients` (loopback addresses connected to `port`) still has an open TCP
+/// socket, as the kernel's table says (Linux; elsewhere nothing can be told, and nothing is
+/// waited for).
+fn still_open(clients: &[SocketAddr], port: u16) -> bool {
+    if clients.is_empty() || !cfg!(target_os = "linux") {
+        return false;
+    }
+    let hex_port = |p: u16| format!("{p:04X}");
+    let wanted: Vec<String> = clients.iter().map(|c| hex_port(c.port())).collect();
+    let proxy = hex_port(port);
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            return false;
+        };
+        text.lines().skip(1).any(|line| {
+            let mut fields = line.split_whitespace();
+            let (Some(local), Some(remote)) = (fields.nth(1), fields.next()) else {
+                return false;
+            };
+            // The client's own socket: its local port is the client's, its remote the proxy's.
+            let port_of = |a: &str| a.rsplit(':').next().unwrap_or("").to_string();
+            wanted.contains(&port_of(local)) && port_of(remote) == proxy
+        })
+    })
 }
 
 /// Waits for `thread` until `deadline`, then leaves it running (detached) rather than hang.

@@ -166,7 +166,7 @@ impl Session {
         }
         let mut cmd = redisync::cmd(&name);
         for a in args {
-            cmd.arg(a.as_slice());
+            cmd.push(a.as_slice());
         }
         let reply = self.connection().and_then(|conn| cmd.query::<Value>(conn));
         let mut out = io::stdout().lock();

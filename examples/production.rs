@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use redisync::{Client, Commands, ErrorKind, ExponentialWithJitterBackoff, Retry, SetOptions, cmd};
+use redisync::prelude::*;
+use redisync::{Client, ErrorKind, ExponentialWithJitterBackoff, Retry, SetOptions, cmd};
 
 fn main() -> Result<(), redisync::Error> {
     let url = std::env::args()

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use redisync::{Commands, Connection, ConnectionConfig, ErrorKind, SetOptions, cmd};
+use redisync::prelude::*;
+use redisync::{Connection, ConnectionConfig, ErrorKind, SetOptions, cmd};
 
 fn main() -> Result<(), redisync::Error> {
     let url = std::env::args()

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::commands::table::Wait;
-use crate::commands::{Batch, Commands, Execute, FromValue, Pipeline, Request, ToArgs};
+use crate::commands::{
+    Batch, Commands, ConnectionCommands, Execute, FromValue, Pipeline, Request, ToArgs,
+};
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
 use crate::connection::{ConnectHook, Connection, PushOrigin, PushSink, WriteReport};
 use crate::deadline::Budget;
@@ -20,7 +22,8 @@ use crate::retry::{Counters, Failure, Retry, run};
 /// and call commands on a shared `&Client` from any thread.
 ///
 /// ```no_run
-/// use redisync::{Client, Commands};
+/// use redisync::{Client};
+/// use redisync::prelude::*;
 /// let client = Client::open("redis://127.0.0.1:6379/0")?;
 /// client.set("greeting", "hello")?;
 /// let v: Option<String> = client.get("greeting")?;
@@ -419,7 +422,11 @@ impl Commands for WithTimeout<'_> {
 
     #[inline]
     fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(self.execute(request)?)
+        T::from_value(request.shape_reply(self.execute(request)?)?)
+    }
+
+    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
+        Err(error)
     }
 }
 
@@ -428,7 +435,11 @@ impl Commands for &Client {
 
     #[inline]
     fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(self.execute(request)?)
+        T::from_value(request.shape_reply(self.execute(request)?)?)
+    }
+
+    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
+        Err(error)
     }
 }
 

@@ -8,7 +8,8 @@
 //! ## Quick start
 //!
 //! ```no_run
-//! use redisync::{Client, Commands, ErrorKind};
+//! use redisync::{Client, ErrorKind};
+//! use redisync::prelude::*;
 //!
 //! let client = Client::open("redis://127.0.0.1:6379/0")?;   // cheap to clone, Send + Sync
 //! client.set("greeting", "hello")?;                          // returns ()
@@ -160,6 +161,7 @@ mod connection;
 mod deadline;
 pub mod error;
 pub mod pool;
+pub mod prelude;
 pub mod pubsub;
 pub mod resp;
 pub mod retry;
@@ -168,8 +170,12 @@ pub mod testing;
 
 pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
 pub use commands::{
-    ArgWriter, Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, SetOptions,
-    ToArg, ToArgs, cmd, pipe, transaction, transaction_with,
+    ArgWriter, Batch, BitmapCommands, ClusterCommands, Cmd, Commands, ConnectionCommands, Execute,
+    ExpireCondition, ExpireTime, FromValue, GeoCommands, HashCommands, HyperLogLogCommands,
+    KeyCommands, ListCommands, Pipe, Pipeline, PubSubCommands, Request, ScriptingCommands,
+    ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands, StreamCommands,
+    StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
+    transaction_with,
 };
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};

@@ -215,7 +215,7 @@ fn connect(server: &RedisServer) -> Connection {
 fn query(conn: &mut Connection, args: &[&str]) -> Value {
     let mut c = redisync::cmd(args[0]);
     for a in &args[1..] {
-        c.arg(*a);
+        c.push(*a);
     }
     c.query::<Value>(&mut *conn)
         .unwrap_or_else(|e| panic!("{args:?}: {e}"))

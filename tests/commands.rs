@@ -6,11 +6,14 @@
 mod clients;
 mod support;
 
+use std::time::Duration;
+
 use clients::per_protocol;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use redisync::{Commands, Connection, ErrorKind, SetOptions, Value, cmd};
+use redisync::prelude::*;
+use redisync::{Connection, ErrorKind, SetOptions, Value, cmd};
 use support::RedisServer;
 
 #[test]
@@ -56,23 +59,23 @@ fn set_options_cover_conditions_and_expiries() {
             c.set_options("o", "3", SetOptions::new().xx().ex(100))
                 .unwrap()
         );
-        assert!((95..=100).contains(&c.ttl("o").unwrap()));
+        assert!((95..=100).contains(&secs(c.ttl("o").unwrap())));
         assert!(
             c.set_options("o", "4", SetOptions::new().keep_ttl())
                 .unwrap()
         );
-        assert!(c.ttl("o").unwrap() > 0);
+        assert!(secs(c.ttl("o").unwrap()) > 0);
         assert!(
             c.set_options("o", "5", SetOptions::new().px(50_000))
                 .unwrap()
         );
-        assert!((45..=50).contains(&c.ttl("o").unwrap()));
+        assert!((45..=50).contains(&secs(c.ttl("o").unwrap())));
         let far = 4_000_000_000u64;
         assert!(
             c.set_options("o", "6", SetOptions::new().exat(far))
                 .unwrap()
         );
-        assert!(c.ttl("o").unwrap() > 1_000_000);
+        assert!(secs(c.ttl("o").unwrap()) > 1_000_000);
         assert!(
             c.set_options("o", "7", SetOptions::new().pxat(far * 1000))
                 .unwrap()
@@ -84,7 +87,7 @@ fn set_options_cover_conditions_and_expiries() {
 
         let old: Option<String> = c.set_get("o", "8", SetOptions::new()).unwrap();
         assert_eq!(old.as_deref(), Some("7"));
-        assert_eq!(c.ttl("o").unwrap(), -1, "plain SET clears the expiry");
+        assert_eq!(secs(c.ttl("o").unwrap()), -1, "plain SET clears the expiry");
         let none: Option<String> = c
             .set_get("fresh-key", "1", SetOptions::new().ex(5))
             .unwrap();
@@ -100,11 +103,11 @@ fn key_commands_return_the_types_redis_fixes() {
         c.mset([("k1", "a"), ("k2", "b")]).unwrap();
         assert_eq!(c.exists("k1").unwrap(), 1);
         assert_eq!(c.exists(["k1", "k2", "k1", "nope"]).unwrap(), 3);
-        assert!(c.expire("k1", 100).unwrap());
-        assert!(!c.expire("nope", 100).unwrap());
-        assert!((95..=100).contains(&c.ttl("k1").unwrap()));
-        assert_eq!(c.ttl("k2").unwrap(), -1);
-        assert_eq!(c.ttl("nope").unwrap(), -2);
+        assert!(c.expire("k1", Duration::from_secs(100)).unwrap());
+        assert!(!c.expire("nope", Duration::from_secs(100)).unwrap());
+        assert!((95..=100).contains(&secs(c.ttl("k1").unwrap())));
+        assert_eq!(secs(c.ttl("k2").unwrap()), -1);
+        assert_eq!(secs(c.ttl("nope").unwrap()), -2);
         assert_eq!(c.del(("k1", "k2", "nope")).unwrap(), 2);
         assert_eq!(c.del("k1").unwrap(), 0);
     }
@@ -217,4 +220,13 @@ fn non_utf8_string_is_a_conversion_error_and_bytes_still_work() {
     let e = c.get::<String>("bin").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conversion);
     assert_eq!(c.get::<Vec<u8>>("bin").unwrap(), Some(vec![0xff, 0xfe]));
+}
+
+/// A TTL as the number `TTL` answers with: seconds, -1 without expiry, -2 without key.
+fn secs(t: redisync::Ttl) -> i64 {
+    match t {
+        redisync::Ttl::Missing => -2,
+        redisync::Ttl::Persistent => -1,
+        redisync::Ttl::Expires(d) => d.as_secs() as i64 + i64::from(d.subsec_nanos() > 0),
+    }
 }

@@ -13,8 +13,9 @@ use clients::bare;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::{
-    Commands, Connection, ConnectionConfig, Error, ErrorKind, Protocol, TimeoutPhase, Value, cmd,
+    Connection, ConnectionConfig, Error, ErrorKind, Protocol, TimeoutPhase, Value, cmd,
 };
 use support::{BlackholeListener, FakeServer, RedisServer, Step, unused_port};
 
@@ -553,8 +554,8 @@ fn error_replies_leave_the_connection_healthy() {
 fn send_and_recv_pipeline_by_hand_and_typed_calls_wait_their_turn() {
     let server = RedisServer::start();
     let mut conn = Connection::open(&server.url()).unwrap();
-    conn.send(cmd("SET").arg("a").arg(1)).unwrap();
-    conn.send(cmd("INCR").arg("a")).unwrap();
+    conn.send(&cmd("SET").arg("a").arg(1)).unwrap();
+    conn.send(&cmd("INCR").arg("a")).unwrap();
     assert_eq!(conn.pending_replies(), 2);
     // A typed call now would read the SET's reply as its own: refused.
     let e = conn.get::<i64>("a").unwrap_err();
@@ -570,9 +571,9 @@ fn pipeline_reads_every_reply_even_after_an_error() {
     let server = RedisServer::start();
     let mut conn = Connection::open(&server.url()).unwrap();
     let replies: Vec<Value> = redisync::Pipeline::new()
-        .add(cmd("SET").arg("p").arg("x"))
-        .add(cmd("INCR").arg("p"))
-        .add(cmd("GET").arg("p"))
+        .add(&cmd("SET").arg("p").arg("x"))
+        .add(&cmd("INCR").arg("p"))
+        .add(&cmd("GET").arg("p"))
         .query(&mut conn)
         .unwrap();
     assert_eq!(replies.len(), 3);
@@ -583,8 +584,8 @@ fn pipeline_reads_every_reply_even_after_an_error() {
     assert_eq!(replies[2], Value::BulkString(b"x".to_vec()));
     // Converting to a typed tuple raises the error reply.
     let e = redisync::Pipeline::new()
-        .add(cmd("INCR").arg("p"))
-        .add(cmd("GET").arg("p"))
+        .add(&cmd("INCR").arg("p"))
+        .add(&cmd("GET").arg("p"))
         .query::<(i64, String)>(&mut conn)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Response);

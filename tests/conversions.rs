@@ -28,7 +28,7 @@ fn try_q<T: FromValue>(c: &mut Connection, line: &str) -> redisync::Result<T> {
     let mut words = line.split_whitespace();
     let mut cmd = redisync::cmd(words.next().expect("a command"));
     for w in words {
-        cmd.arg(w);
+        cmd.push(w);
     }
     cmd.query::<T>(c)
 }

@@ -9,10 +9,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::testing::{Direction, Fault, FaultProxy};
 use redisync::{
-    Client, Commands, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, TimeoutPhase,
-    TlsConfig, cmd, pipe,
+    Client, ConnectionConfig, ConstantBackoff, ErrorKind, Protocol, Retry, TimeoutPhase, TlsConfig,
+    cmd, pipe,
 };
 use support::{FakeServer, RedisServer, Step, tls_certs};
 

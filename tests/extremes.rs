@@ -8,8 +8,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::{
-    Backoff, Client, Commands, ConnectionConfig, ConstantBackoff, DecorrelatedJitterBackoff,
+    Backoff, Client, ConnectionConfig, ConstantBackoff, DecorrelatedJitterBackoff,
     EqualJitterBackoff, ErrorKind, ExponentialBackoff, ExponentialWithJitterBackoff,
     FullJitterBackoff, Retry, cmd,
 };

@@ -32,10 +32,11 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::testing::{Direction, Fault, FaultProxy};
 use redisync::{
-    Client, Commands, Connection, ConnectionConfig, ConstantBackoff, Error, ErrorKind, Pipeline,
-    Protocol, Retry, TlsConfig, Value, pipe,
+    Client, Connection, ConnectionConfig, ConstantBackoff, Error, ErrorKind, Pipeline, Protocol,
+    Retry, TlsConfig, Value, pipe,
 };
 use support::{FakeServer, RedisServer, Step, tls_certs, wait_until};
 

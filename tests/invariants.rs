@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::testing::{Direction, Fault, FaultProxy};
 use redisync::{
-    ArgWriter, Client, Commands, ConstantBackoff, ErrorKind, Execute, Pipeline, Request, Retry,
-    Script, ToArg, Value, cmd, pipe,
+    ArgWriter, Client, ConstantBackoff, ErrorKind, Execute, Pipeline, Request, Retry, Script,
+    ToArg, Value, cmd, pipe,
 };
 use support::{FakeServer, RedisServer, Step, wait_until};
 
@@ -184,7 +185,7 @@ fn a_pipeline_is_refused_while_replies_to_send_are_owed() {
     server.raw_command(&["SET", "k", "mine"]);
     let client = one_connection(&server);
     let mut conn = client.get_connection().unwrap();
-    conn.send(cmd("ECHO").arg("x")).unwrap();
+    conn.send(&cmd("ECHO").arg("x")).unwrap();
     let e = pipe().get::<String>("k").query(&mut conn).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let e = conn.get::<String>("k").unwrap_err();
@@ -358,7 +359,7 @@ fn a_blocking_command_in_a_pipeline_keeps_its_own_wait() {
     };
     let started = Instant::now();
     let (popped,): (Option<(String, String)>,) = pipe()
-        .cmd::<Option<(String, String)>>(cmd("BLPOP").arg("jobs").arg(5))
+        .cmd::<Option<(String, String)>>(&cmd("BLPOP").arg("jobs").arg(5))
         .query(&client)
         .unwrap();
     pusher.join().unwrap();

@@ -10,9 +10,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use redisync::prelude::*;
 use redisync::{
-    Batch, Client, Commands, ConnectionConfig, Execute, Pipeline, Request, Result, Script, Value,
-    cmd, pipe,
+    Batch, Client, ConnectionConfig, Execute, Pipeline, Request, Result, Script, Value, cmd, pipe,
 };
 use support::{RedisServer, wait_until};
 

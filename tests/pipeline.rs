@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
+use redisync::prelude::*;
 use redisync::{
-    Client, Commands, Connection, ErrorKind, Pipeline, Value, cmd, pipe, transaction,
-    transaction_with,
+    Client, Connection, ErrorKind, Pipeline, Value, cmd, pipe, transaction, transaction_with,
 };
 use support::RedisServer;
 
@@ -30,7 +30,7 @@ fn typed_pipeline_infers_its_reply_tuple() {
     assert_eq!((n, v.as_deref(), gone), (2, Some("2"), None));
     // Untyped commands fit in too, with their reply type named.
     let (len,) = pipe()
-        .cmd::<i64>(cmd("RPUSH").arg("l").arg(["x", "y"]))
+        .cmd::<i64>(&cmd("RPUSH").arg("l").arg(["x", "y"]))
         .query(&mut conn)
         .unwrap();
     assert_eq!(len, 2);
@@ -92,7 +92,7 @@ fn atomic_pipeline_runs_as_one_transaction() {
     let e = pipe()
         .atomic()
         .set("x", 0)
-        .cmd::<Value>(cmd("SET").arg("only-one-arg"))
+        .cmd::<Value>(&cmd("SET").arg("only-one-arg"))
         .query(&mut conn)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ExecAbort, "{e}");

@@ -9,7 +9,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use redisync::{Client, Commands, ErrorKind, Value, cmd};
+use redisync::prelude::*;
+use redisync::{Client, ErrorKind, Value, cmd};
 use support::{RedisServer, wait_until};
 
 fn client(server: &RedisServer) -> redisync::ClientBuilder {
@@ -129,7 +130,7 @@ fn a_reply_left_unread_never_reaches_the_next_caller() {
     let client = client(&server).max_connections(1).build().unwrap();
     for round in 0..20 {
         let mut conn = client.get_connection().unwrap();
-        conn.send(cmd("ECHO").arg(format!("stale-{round}")))
+        conn.send(&cmd("ECHO").arg(format!("stale-{round}")))
             .unwrap();
         drop(conn); // returned with a reply owed
         let fresh: String = client.echo(format!("fresh-{round}")).unwrap();
@@ -251,7 +252,7 @@ fn a_panic_while_checked_out_neither_leaks_the_slot_nor_poisons_the_pool() {
     let c = client.clone();
     let result = thread::spawn(move || {
         let mut conn = c.get_connection().unwrap();
-        conn.send(cmd("ECHO").arg("never read")).unwrap();
+        conn.send(&cmd("ECHO").arg("never read")).unwrap();
         panic!("user code fails while holding a connection");
     })
     .join();
@@ -266,7 +267,7 @@ fn pipelines_run_through_the_client() {
     let client = client(&server).build().unwrap();
     let mut p = redisync::Pipeline::new();
     for i in 0..100 {
-        p.add(cmd("SET").arg(format!("p{i}")).arg(i));
+        p.add(&cmd("SET").arg(format!("p{i}")).arg(i));
     }
     let replies: Vec<Value> = p.query(&client).unwrap();
     assert_eq!(replies.len(), 100);

@@ -7,7 +7,8 @@ mod support;
 
 use std::time::Duration;
 
-use redisync::{Client, Commands};
+use redisync::Client;
+use redisync::prelude::*;
 use support::{RedisServer, wait_until};
 
 /// Threads of this process whose name starts like the reaper's (Linux keeps 15 characters).

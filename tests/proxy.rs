@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::testing::{Direction, Fault, FaultProxy};
-use redisync::{Client, Commands, Connection, ConnectionConfig, Error, ErrorKind, TimeoutPhase};
+use redisync::{Client, Connection, ConnectionConfig, Error, ErrorKind, TimeoutPhase};
 use support::{RedisServer, unused_port, wait_until};
 
 /// The socket timeout of connections through the proxy.

@@ -10,7 +10,8 @@ use clients::bare;
 
 use std::time::{Duration, Instant};
 
-use redisync::{Client, Commands, ConstantBackoff, ErrorKind, Retry, Script, Value, cmd};
+use redisync::prelude::*;
+use redisync::{Client, ConstantBackoff, ErrorKind, Retry, Script, Value, cmd};
 use support::{BlackholeListener, FakeServer, RedisServer, Step, wait_until};
 
 fn quick_retry(retries: u32) -> Retry {
@@ -332,7 +333,7 @@ fn a_per_call_timeout_overrides_the_configured_one() {
     let ok: Value = cmd("DEBUG").arg("SLEEP").arg("0.2").query(&client).unwrap();
     assert_eq!(ok, Value::Okay);
     let mut p = redisync::Pipeline::new();
-    p.add(cmd("DEBUG").arg("SLEEP").arg("0.5"));
+    p.add(&cmd("DEBUG").arg("SLEEP").arg("0.5"));
     let e = p
         .query::<Value>(client.with_timeout(Duration::from_millis(100)))
         .unwrap_err();
@@ -364,7 +365,7 @@ fn a_pipeline_of_writes_is_resent_only_when_declared_idempotent() {
     // Not declared: a write whose reply was lost is not sent again.
     let fake = FakeServer::start(scripts());
     let e = redisync::pipe()
-        .cmd::<()>(cmd("SET").arg("k").arg(1))
+        .cmd::<()>(&cmd("SET").arg("k").arg(1))
         .query(&client_of(&fake))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
@@ -372,7 +373,7 @@ fn a_pipeline_of_writes_is_resent_only_when_declared_idempotent() {
     // Declared idempotent: re-sent on a new connection, and it succeeds.
     let fake = FakeServer::start(scripts());
     let ((),) = redisync::pipe()
-        .cmd::<()>(cmd("SET").arg("k").arg(1))
+        .cmd::<()>(&cmd("SET").arg("k").arg(1))
         .idempotent()
         .query(&client_of(&fake))
         .unwrap();

@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::testing::{Fault, FaultProxy};
 use redisync::{
-    ArgWriter, Client, Commands, Connection, ConnectionConfig, ConstantBackoff, Protocol, Retry,
-    Script, TlsConfig, ToArg, ToArgs, cmd,
+    ArgWriter, Client, Connection, ConnectionConfig, ConstantBackoff, Protocol, Retry, Script,
+    TlsConfig, ToArg, ToArgs, cmd,
 };
 use support::{FakeServer, RedisServer, Step, tls_certs, wait_until};
 
@@ -311,10 +312,10 @@ fn a_panic_inside_cmd_arg_cannot_desync_the_connection() {
     conn.set("a", "A").unwrap();
     conn.set("b", "B").unwrap();
     let mut c = cmd("GET");
-    c.arg("a");
+    c.push("a");
     assert!(
         catch_unwind(AssertUnwindSafe(|| {
-            c.arg(Bad);
+            c.push(Bad);
         }))
         .is_err()
     );

@@ -9,8 +9,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use redisync::prelude::*;
 use redisync::{
-    Client, Commands, ConnectionConfig, ErrorKind, Protocol, PushOrigin, TimeoutPhase, Value, cmd,
+    Client, ConnectionConfig, ErrorKind, Protocol, PushOrigin, TimeoutPhase, Value, cmd,
 };
 use support::{FakeServer, RedisServer, Step, wait_until};
 

@@ -7,9 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use redisync::{
-    Commands, Connection, ConnectionConfig, Error, ErrorKind, Protocol, TimeoutPhase, TlsConfig,
-};
+use redisync::prelude::*;
+use redisync::{Connection, ConnectionConfig, Error, ErrorKind, Protocol, TimeoutPhase, TlsConfig};
 use support::{FakeServer, RedisServer, TlsAuthClients, tls_certs};
 
 fn tls_config(server: &RedisServer, host: &str, tls: TlsConfig) -> ConnectionConfig {

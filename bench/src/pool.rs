@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use redisync::Commands as _;
+use redisync::prelude::*;
 
 use crate::measure::{Plan, Unit, alone, compare, compare_threads, report_alone, report_target};
 use crate::scenarios::{KEY_16, PIPELINE_LEN, redis_rs_client};

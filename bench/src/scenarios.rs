@@ -38,7 +38,7 @@ impl Clients {
             .map_err(|e| format!("redis-rs: {e}"))?;
         let value_16 = pattern(16);
         let value_100k = pattern(100 * 1024);
-        use redisync::Commands as _;
+        use redisync::StringCommands as _;
         for (k, v) in [
             (KEY_16, &value_16),
             (KEY_100K, &value_100k),
@@ -164,7 +164,7 @@ impl Op {
 
 /// One operation with redisync.
 fn op_ours(c: &mut redisync::Connection, op: Op, v16: &[u8], v100k: &[u8]) {
-    use redisync::Commands as _;
+    use redisync::StringCommands as _;
     match op {
         Op::Get16 => {
             let v: Option<Vec<u8>> = c.get(KEY_16).expect("redisync GET");
@@ -270,7 +270,7 @@ pub fn raw(plan: Plan, clients: &mut Clients) {
     let rates = compare(
         plan,
         &mut || {
-            use redisync::Commands as _;
+            use redisync::StringCommands as _;
             let v: Option<Vec<u8>> = ours.get(KEY_RAW).expect("redisync GET");
             assert_eq!(v.map(|v| v.len()), Some(16));
         },

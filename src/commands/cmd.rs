@@ -58,8 +58,26 @@ impl Cmd {
         }
     }
 
-    /// Appends arguments: one for a [`ToArg`](crate::ToArg), several for a slice, tuple or map.
-    pub fn arg(&mut self, arg: impl ToArgs) -> &mut Cmd {
+    /// Appends arguments (one for a [`ToArg`](crate::ToArg), several for a slice, tuple or
+    /// map) and gives the command back, so one can be built inline and kept:
+    /// `let c = cmd("GET").arg("k");`. In a loop, [`Cmd::push`] adds to a command in place.
+    #[must_use = "arg gives the command back; use push to add to a command in place"]
+    pub fn arg(mut self, arg: impl ToArgs) -> Cmd {
+        self.push(arg);
+        self
+    }
+
+    /// Appends arguments in place, for building a command in a loop:
+    ///
+    /// ```
+    /// let mut c = redisync::cmd("RPUSH");
+    /// c.push("jobs");
+    /// for job in ["a", "b", "c"] {
+    ///     c.push(job);
+    /// }
+    /// assert_eq!(c.arg_count(), 5);
+    /// ```
+    pub fn push(&mut self, arg: impl ToArgs) -> &mut Cmd {
         let first = self.args.count() == 1;
         if let Err(e) = self.args.push(&arg) {
             self.invalid.get_or_insert(e.to_string());
@@ -78,7 +96,8 @@ impl Cmd {
     /// Marks this command as safe to send again after its reply was lost (an idempotent
     /// write, in the caller's judgement). Without this, only commands the table says are
     /// safe to repeat (they change nothing) are sent again.
-    pub fn idempotent(&mut self) -> &mut Cmd {
+    #[must_use = "idempotent gives the command back"]
+    pub fn idempotent(mut self) -> Cmd {
         self.idempotent = true;
         self
     }
@@ -165,7 +184,13 @@ pub struct Request<'a> {
     spec: &'static CommandSpec,
     parts: Parts<'a>,
     idempotent: bool,
+    shape: Option<Shape>,
 }
+
+/// Turns a command's reply into the form its typed method's return type reads (a `TTL` in
+/// seconds into the milliseconds [`Ttl`](crate::Ttl) reads, say): the reply alone does not say
+/// its unit, the command does. Applied wherever the reply is converted, pipelines included.
+pub(crate) type Shape = fn(Value) -> Result<Value>;
 
 #[derive(Clone, Copy)]
 enum Parts<'a> {
@@ -182,6 +207,28 @@ impl<'a> Request<'a> {
             spec,
             parts: Parts::Args(args),
             idempotent: false,
+            shape: None,
+        }
+    }
+
+    /// This request's reply goes through `shape` before it is converted.
+    #[inline]
+    pub(crate) fn shaped(mut self, shape: Shape) -> Request<'a> {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// The shaping of this request's reply, if it has one.
+    pub(crate) fn shape(&self) -> Option<Shape> {
+        self.shape
+    }
+
+    /// The reply, shaped for its typed method's return type.
+    #[inline]
+    pub(crate) fn shape_reply(&self, reply: Value) -> Result<Value> {
+        match self.shape {
+            Some(f) => f(reply),
+            None => Ok(reply),
         }
     }
 
@@ -235,6 +282,7 @@ impl<'a> From<&'a Cmd> for Request<'a> {
             spec: cmd.spec,
             parts: Parts::Cmd(cmd),
             idempotent: cmd.idempotent,
+            shape: None,
         }
     }
 }
@@ -280,7 +328,7 @@ mod tests {
     #[test]
     fn cmd_encodes_and_hides_arguments_in_debug() {
         let mut c = cmd("AUTH");
-        c.arg("alice").arg("s3cret");
+        c.push("alice").push("s3cret");
         assert_eq!(
             encoded(&c),
             b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$6\r\ns3cret\r\n"
@@ -319,7 +367,7 @@ mod tests {
         let req = Request::new(&table::spec::SET, &args);
         let mut a = Vec::new();
         req.encode(&mut a).unwrap();
-        assert_eq!(a, encoded(cmd("SET").arg("k").arg(10)));
+        assert_eq!(a, encoded(&cmd("SET").arg("k").arg(10)));
         assert_eq!(req.keys().unwrap(), [b"k".to_vec()]);
         assert_eq!(cmd("MSET").arg(("a", 1, "b", 2)).keys(), [&b"a"[..], b"b"]);
     }

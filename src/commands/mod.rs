@@ -8,22 +8,29 @@
 
 mod args;
 mod cmd;
+mod core;
+mod groups;
 mod pipeline;
 mod reply;
 mod scan;
 mod script;
 pub mod table;
 mod transaction;
-mod typed;
 
 pub use args::{ArgWriter, ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
+pub use core::Commands;
+pub use groups::{
+    BitmapCommands, ClusterCommands, ConnectionCommands, ExpireCondition, ExpireTime, GeoCommands,
+    HashCommands, HyperLogLogCommands, KeyCommands, ListCommands, PubSubCommands,
+    ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
+    StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use script::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
-pub use typed::{Commands, SetOptions};
 
 pub(crate) use args::Encoded;
 

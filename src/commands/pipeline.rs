@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 use std::fmt;
 
 use super::args::Rollback;
-use super::cmd::{Cmd, Request};
+use super::cmd::{Cmd, Request, Shape};
+use super::core::Commands;
 use super::reply::FromValue;
 use super::table::spec;
-use super::typed::Commands;
 use super::{Batch, Execute};
 use crate::connection::Meta;
 use crate::error::{Error, Result, ServerError};
@@ -25,7 +25,8 @@ use crate::resp::Value;
 /// [`Pipe::query`] yields one more tuple element.
 ///
 /// ```no_run
-/// use redisync::{pipe, Commands, Connection};
+/// use redisync::{pipe, Connection};
+/// use redisync::prelude::*;
 /// let mut conn = Connection::open("redis://127.0.0.1")?;
 /// let ((), n, v) = pipe().set("a", 1).incr("a").get::<String>("a").query(&mut conn)?;
 /// assert_eq!((n, v.as_deref()), (2, Some("2")));
@@ -46,7 +47,8 @@ pub fn pipe() -> Pipe<()> {
 /// (`p.get::<String>("k")`), though only the type given to [`Pipeline::query`] counts.
 ///
 /// ```no_run
-/// use redisync::{cmd, Commands, Connection, Pipeline};
+/// use redisync::{cmd, Connection, Pipeline};
+/// use redisync::prelude::*;
 /// let mut conn = Connection::open("redis://127.0.0.1")?;
 /// let mut p = Pipeline::new();
 /// for i in 0..10 {
@@ -66,6 +68,8 @@ pub struct Pipeline {
     declared_idempotent: bool,
     /// A command that could not be encoded: the pipeline is refused when sent.
     invalid: Option<String>,
+    /// The queued commands whose replies are shaped for their typed method (by index).
+    shapes: Vec<(usize, Shape)>,
 }
 
 impl Pipeline {
@@ -86,6 +90,9 @@ impl Pipeline {
         match request.encode(guard.buf()) {
             Ok(()) => {
                 guard.keep();
+                if let Some(shape) = request.shape() {
+                    self.shapes.push((self.metas.len(), shape));
+                }
                 self.metas.push(Meta {
                     spec: request.spec(),
                     end: self.buf.len(),
@@ -142,6 +149,7 @@ impl Pipeline {
         self.metas.clear();
         self.unrepeatable = 0;
         self.invalid = None;
+        self.shapes.clear();
     }
 
     /// Sends every command with one write and converts the list of replies: into a tuple, a
@@ -162,7 +170,8 @@ impl Pipeline {
                 atomic: false,
                 repeatable,
             };
-            return T::from_value(Value::Array(con.execute_batch(&batch)?));
+            let replies = self.shaped(con.execute_batch(&batch)?)?;
+            return T::from_value(Value::Array(replies));
         }
         const MULTI: &[u8] = b"*1\r\n$5\r\nMULTI\r\n";
         const EXEC: &[u8] = b"*1\r\n$4\r\nEXEC\r\n";
@@ -190,7 +199,22 @@ impl Pipeline {
             repeatable,
         };
         let mut replies = con.execute_batch(&batch)?;
-        T::from_value(exec_result(&mut replies)?)
+        match exec_result(&mut replies)? {
+            Value::Array(results) => T::from_value(Value::Array(self.shaped(results)?)),
+            other => T::from_value(other),
+        }
+    }
+
+    /// The replies, each shaped for its typed method (error replies are left as they are).
+    fn shaped(&self, mut replies: Vec<Value>) -> Result<Vec<Value>> {
+        for &(at, shape) in &self.shapes {
+            if let Some(slot) = replies.get_mut(at) {
+                if !matches!(slot, Value::Error(_) | Value::BulkError(_)) {
+                    *slot = shape(std::mem::replace(slot, Value::Nil))?;
+                }
+            }
+        }
+        Ok(replies)
     }
 }
 
@@ -245,6 +269,11 @@ impl Commands for &mut Pipeline {
         self.push(request);
         self
     }
+
+    fn refuse<T: FromValue>(self, error: Error) -> Self {
+        self.invalid.get_or_insert(error.to_string());
+        self
+    }
 }
 
 /// A typed pipeline from [`pipe()`]: `L` is the tuple of reply types queued so far.
@@ -294,6 +323,14 @@ impl<L: Append> Commands for Pipe<L> {
 
     fn run<T: FromValue>(mut self, request: &Request<'_>) -> Pipe<L::With<T>> {
         self.inner.push(request);
+        Pipe {
+            inner: self.inner,
+            types: PhantomData,
+        }
+    }
+
+    fn refuse<T: FromValue>(mut self, error: Error) -> Pipe<L::With<T>> {
+        self.inner.invalid.get_or_insert(error.to_string());
         Pipe {
             inner: self.inner,
             types: PhantomData,

@@ -5,9 +5,9 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use super::args::ToArgs;
+use super::groups::TransactionCommands;
 use super::pipeline::Pipeline;
 use super::reply::FromValue;
-use super::typed::Commands;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::resp::Value;
@@ -20,7 +20,8 @@ pub const DEFAULT_TRANSACTION_ATTEMPTS: u32 = 10;
 /// [`DEFAULT_TRANSACTION_ATTEMPTS`] times (see [`transaction_with`]).
 ///
 /// ```no_run
-/// use redisync::{Commands, Connection, transaction};
+/// use redisync::{Connection, transaction};
+/// use redisync::prelude::*;
 /// let mut conn = Connection::open("redis://127.0.0.1")?;
 /// // Double a counter atomically, even with other clients writing it.
 /// let ((), doubled): ((), i64) = transaction(&mut conn, "counter", |conn, pipe| {

@@ -67,7 +67,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// methods of [`Commands`](crate::Commands), implemented for `&mut Connection`:
 ///
 /// ```no_run
-/// use redisync::{Commands, Connection};
+/// use redisync::{Connection};
+/// use redisync::prelude::*;
 /// let mut conn = Connection::open("redis://127.0.0.1:6379")?;
 /// conn.set("greeting", "hello")?;
 /// let v: Option<String> = conn.get("greeting")?;

@@ -228,7 +228,8 @@ thread_local! {
 /// many attempts it took.
 ///
 /// ```no_run
-/// use redisync::{Client, Commands};
+/// use redisync::{Client};
+/// use redisync::prelude::*;
 /// let client = Client::open("redis://127.0.0.1")?;
 /// if let Err(e) = client.get::<String>("k") {
 ///     eprintln!("failed after {} attempts: {e}", redisync::retry::last_attempts());

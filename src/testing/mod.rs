@@ -27,7 +27,8 @@
 //! use std::time::Duration;
 //!
 //! use redisync::testing::{Direction, Fault, FaultProxy};
-//! use redisync::{Commands, ErrorKind};
+//! use redisync::{ErrorKind};
+//! use redisync::prelude::*;
 //!
 //! let proxy = FaultProxy::start("127.0.0.1:6379".parse()?)?;
 //! let client = redisync::Client::builder()

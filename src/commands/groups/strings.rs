@@ -1,43 +1,20 @@
-//! One method per Redis command.
+//! The `string` group of the Redis documentation: values stored under a key: get and set them, count with them, take parts of them.
 
-use super::Execute;
-use super::args::{ArgWriter, One, ToArg, ToArgs};
-use super::cmd::Request;
-use super::reply::FromValue;
-use super::table::spec;
-use crate::error::Result;
+#![allow(unused_imports)]
 
-/// Typed Redis commands, one method per command.
+use super::Method;
+use crate::commands::args::{ArgWriter, One, ToArg, ToArgs};
+use crate::commands::cmd::Request;
+use crate::commands::core::Commands;
+use crate::commands::reply::FromValue;
+use crate::commands::table::spec;
+
+/// The `string` commands: values stored under a key: get and set them, count with them, take parts of them.
 ///
-/// Implemented for `&mut Connection` and (through the pool) a shared `&Client`, where each
-/// method sends the command and returns `Result<T>` with the type Redis fixes for it
-/// (`conn.incr("hits")?` is an `i64`), and for pipelines, where each method queues the command
-/// and returns the pipeline so calls chain. A type parameter appears only where the payload is
-/// the caller's own (`get::<T>`).
-///
-/// Links point to each command's page in the Redis documentation.
-pub trait Commands: Sized {
-    /// What each method returns: `Result<T>` on a connection or client; the pipeline itself on
-    /// a pipeline.
-    type Output<T: FromValue>;
-
-    /// Sends (or queues) one request whose reply converts to `T`: the one method an
-    /// implementation provides.
-    #[doc(hidden)]
-    fn run<T: FromValue>(self, request: &Request<'_>) -> Self::Output<T>;
-
-    /// `PING`: checks the connection.
-    /// <https://redis.io/commands/ping>
-    fn ping(self) -> Self::Output<()> {
-        self.run(&Request::new(&spec::PING, &()))
-    }
-
-    /// `ECHO message`: the server sends the message back.
-    /// <https://redis.io/commands/echo>
-    fn echo<T: FromValue>(self, message: impl ToArg) -> Self::Output<T> {
-        self.run(&Request::new(&spec::ECHO, &(One(&message))))
-    }
-
+/// Implemented for every [`Commands`] receiver (a connection, a client, a pipeline), so each
+/// method sends the command and returns `Result<T>`, or queues it. Bring every group into scope
+/// with `use redisync::prelude::*`.
+pub trait StringCommands: Commands {
     /// `GET key`: the value, or `None` when the key does not exist.
     /// <https://redis.io/commands/get>
     fn get<T: FromValue>(self, key: impl ToArg) -> Self::Output<Option<T>> {
@@ -80,31 +57,6 @@ pub trait Commands: Sized {
         ))
     }
 
-    /// `DEL key [key ...]`: how many of the keys existed and were removed.
-    /// <https://redis.io/commands/del>
-    fn del(self, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(&spec::DEL, &(&keys)))
-    }
-
-    /// `EXISTS key [key ...]`: how many of the keys exist (a key named twice counts twice).
-    /// <https://redis.io/commands/exists>
-    fn exists(self, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(&spec::EXISTS, &(&keys)))
-    }
-
-    /// `EXPIRE key seconds`: whether the timeout was set (`false` when the key does not exist).
-    /// A zero or negative time deletes the key.
-    /// <https://redis.io/commands/expire>
-    fn expire(self, key: impl ToArg, seconds: i64) -> Self::Output<bool> {
-        self.run(&Request::new(&spec::EXPIRE, &(One(&key), &seconds)))
-    }
-
-    /// `TTL key`: seconds to live; `-1` when the key has no expiry, `-2` when it does not exist.
-    /// <https://redis.io/commands/ttl>
-    fn ttl(self, key: impl ToArg) -> Self::Output<i64> {
-        self.run(&Request::new(&spec::TTL, &(One(&key))))
-    }
-
     /// `INCR key`: the value after adding one.
     /// <https://redis.io/commands/incr>
     fn incr(self, key: impl ToArg) -> Self::Output<i64> {
@@ -120,39 +72,19 @@ pub trait Commands: Sized {
     /// `MGET key [key ...]`: each key's value, `None` where a key does not exist.
     /// <https://redis.io/commands/mget>
     fn mget<T: FromValue>(self, keys: impl ToArgs) -> Self::Output<Vec<Option<T>>> {
-        self.run(&Request::new(&spec::MGET, &(&keys)))
+        self.run(&Request::new(&spec::MGET, &keys))
     }
 
     /// `MSET key value [key value ...]`, from pairs: `conn.mset(&[("a", 1), ("b", 2)])`.
     /// <https://redis.io/commands/mset>
     fn mset(self, pairs: impl ToArgs) -> Self::Output<()> {
-        self.run(&Request::new(&spec::MSET, &(&pairs)))
-    }
-
-    /// `WATCH key [key ...]`: make the next `EXEC` on this connection fail if any of the keys
-    /// changes first. Mostly used through [`transaction`](crate::transaction).
-    /// <https://redis.io/commands/watch>
-    fn watch(self, keys: impl ToArgs) -> Self::Output<()> {
-        self.run(&Request::new(&spec::WATCH, &keys))
-    }
-
-    /// `UNWATCH`: forget every watched key.
-    /// <https://redis.io/commands/unwatch>
-    fn unwatch(self) -> Self::Output<()> {
-        self.run(&Request::new(&spec::UNWATCH, &()))
+        self.run(&Request::new(&spec::MSET, &pairs))
     }
 }
 
-impl<E: Execute + ?Sized> Commands for &mut E {
-    type Output<T: FromValue> = Result<T>;
+impl<C: Commands> StringCommands for C {}
 
-    #[inline]
-    fn run<T: FromValue>(self, request: &Request<'_>) -> Result<T> {
-        T::from_value(self.execute(request)?)
-    }
-}
-
-/// Options for [`Commands::set_options`] and [`Commands::set_get`].
+/// Options for [`StringCommands::set_options`] and [`StringCommands::set_get`].
 ///
 /// ```
 /// use redisync::SetOptions;
@@ -218,9 +150,54 @@ impl ToArgs for SetOptions {
     }
 }
 
+/// This group's methods and the command each sends.
+pub(crate) const METHODS: &[Method] = &[
+    ("get", &spec::GET),
+    ("set", &spec::SET),
+    ("set_options", &spec::SET),
+    ("set_get", &spec::SET),
+    ("incr", &spec::INCR),
+    ("incr_by", &spec::INCRBY),
+    ("mget", &spec::MGET),
+    ("mset", &spec::MSET),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::groups::check::{self, Call};
+    use crate::resp::Value;
+
+    #[test]
+    fn every_method_sends_its_command() {
+        let calls: &[Call] = &[
+            ("get", |r| {
+                let _ = r.get::<Value>("k");
+            }),
+            ("set", |r| {
+                let _ = r.set("k", "v");
+            }),
+            ("set_options", |r| {
+                let _ = r.set_options("k", "v", SetOptions::new().nx());
+            }),
+            ("set_get", |r| {
+                let _ = r.set_get::<Value>("k", "v", SetOptions::new());
+            }),
+            ("incr", |r| {
+                let _ = r.incr("k");
+            }),
+            ("incr_by", |r| {
+                let _ = r.incr_by("k", 2);
+            }),
+            ("mget", |r| {
+                let _ = r.mget::<Value>(["a", "b"]);
+            }),
+            ("mset", |r| {
+                let _ = r.mset([("a", 1)]);
+            }),
+        ];
+        check::methods(METHODS, calls);
+    }
 
     fn encode(o: &SetOptions) -> String {
         let mut out = Vec::new();

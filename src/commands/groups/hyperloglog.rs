@@ -1,0 +1,34 @@
+//! The `hyperloglog` group of the Redis documentation: estimates of how many distinct elements were added.
+
+#![allow(unused_imports)]
+
+use super::Method;
+use crate::commands::args::{ArgWriter, One, ToArg, ToArgs};
+use crate::commands::cmd::Request;
+use crate::commands::core::Commands;
+use crate::commands::reply::FromValue;
+use crate::commands::table::spec;
+
+/// The `hyperloglog` commands: estimates of how many distinct elements were added.
+///
+/// Implemented for every [`Commands`] receiver (a connection, a client, a pipeline), so each
+/// method sends the command and returns `Result<T>`, or queues it. Bring every group into scope
+/// with `use redisync::prelude::*`.
+pub trait HyperLogLogCommands: Commands {}
+
+impl<C: Commands> HyperLogLogCommands for C {}
+
+/// This group's methods and the command each sends.
+pub(crate) const METHODS: &[Method] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::groups::check::{self, Call};
+
+    #[test]
+    fn every_method_sends_its_command() {
+        let calls: &[Call] = &[];
+        check::methods(METHODS, calls);
+    }
+}

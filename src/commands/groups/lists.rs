@@ -1,0 +1,34 @@
+//! The `list` group of the Redis documentation: sequences of values: push and pop at either end (blocking too), index, trim, move.
+
+#![allow(unused_imports)]
+
+use super::Method;
+use crate::commands::args::{ArgWriter, One, ToArg, ToArgs};
+use crate::commands::cmd::Request;
+use crate::commands::core::Commands;
+use crate::commands::reply::FromValue;
+use crate::commands::table::spec;
+
+/// The `list` commands: sequences of values: push and pop at either end (blocking too), index, trim, move.
+///
+/// Implemented for every [`Commands`] receiver (a connection, a client, a pipeline), so each
+/// method sends the command and returns `Result<T>`, or queues it. Bring every group into scope
+/// with `use redisync::prelude::*`.
+pub trait ListCommands: Commands {}
+
+impl<C: Commands> ListCommands for C {}
+
+/// This group's methods and the command each sends.
+pub(crate) const METHODS: &[Method] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::groups::check::{self, Call};
+
+    #[test]
+    fn every_method_sends_its_command() {
+        let calls: &[Call] = &[];
+        check::methods(METHODS, calls);
+    }
+}

@@ -1,0 +1,173 @@
+//! The typed commands: one trait per group of the Redis documentation, each in its own file,
+//! all over the one core ([`Commands`](crate::Commands)) that sends a request.
+//!
+//! Every method names its command's entry in the [command table](crate::commands::table), so
+//! what the crate knows about the command (safe to repeat? blocking? its keys?) cannot drift
+//! from the method. [`methods`] lists every method with the command it sends, and [`excluded`]
+//! the commands of these groups that deliberately have none, with the reason.
+
+mod bitmaps;
+mod cluster;
+mod connection;
+mod excluded;
+mod geo;
+mod hashes;
+mod hyperloglog;
+mod keys;
+mod lists;
+mod pubsub;
+mod scripting;
+mod server;
+mod sets;
+mod shared;
+mod sorted_sets;
+mod streams;
+mod strings;
+mod transactions;
+
+pub use bitmaps::BitmapCommands;
+pub use cluster::ClusterCommands;
+pub use connection::ConnectionCommands;
+pub use geo::GeoCommands;
+pub use hashes::HashCommands;
+pub use hyperloglog::HyperLogLogCommands;
+pub use keys::KeyCommands;
+pub use lists::ListCommands;
+pub use pubsub::PubSubCommands;
+pub use scripting::ScriptingCommands;
+pub use server::ServerCommands;
+pub use sets::SetCommands;
+pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
+pub use sorted_sets::SortedSetCommands;
+pub use streams::StreamCommands;
+pub use strings::{SetOptions, StringCommands};
+pub use transactions::TransactionCommands;
+
+use super::table::CommandSpec;
+
+/// A typed method's name and the entry of the command it sends.
+pub(crate) type Method = (&'static str, &'static CommandSpec);
+
+/// Every group's methods.
+const GROUPS: &[&[Method]] = &[
+    strings::METHODS,
+    keys::METHODS,
+    hashes::METHODS,
+    lists::METHODS,
+    sets::METHODS,
+    sorted_sets::METHODS,
+    streams::METHODS,
+    geo::METHODS,
+    hyperloglog::METHODS,
+    bitmaps::METHODS,
+    scripting::METHODS,
+    pubsub::METHODS,
+    server::METHODS,
+    cluster::METHODS,
+    connection::METHODS,
+    transactions::METHODS,
+];
+
+/// Every typed method, with the entry of the command it sends (a few commands have more than
+/// one method: `SET` has `set`, `set_options` and `set_get`). A method whose name ends in `()`
+/// is a free function rather than a method (the `scan` iterators).
+///
+/// ```
+/// let get = redisync::commands::methods().find(|(name, _)| *name == "get").unwrap();
+/// assert_eq!(get.1.full_name(), "GET");
+/// ```
+pub fn methods() -> impl Iterator<Item = (&'static str, &'static CommandSpec)> {
+    GROUPS.iter().flat_map(|g| g.iter().copied())
+}
+
+/// The typed methods that send `command` (`"GET"`, `"CLIENT KILL"`), in any case.
+pub fn methods_of(command: &str) -> Vec<&'static str> {
+    methods()
+        .filter(|(_, spec)| spec.full_name().eq_ignore_ascii_case(command))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The commands of the covered groups that have no typed method on purpose, each with the
+/// reason (admin and debug commands, commands another part of the API covers). A name without
+/// a subcommand stands for the container and all its subcommands.
+pub fn excluded() -> impl Iterator<Item = (&'static str, &'static str)> {
+    excluded::EXCLUDED.iter().flat_map(|g| g.iter().copied())
+}
+
+#[cfg(test)]
+pub(crate) mod check {
+    //! Checks that each group's methods send the commands its `METHODS` says.
+
+    use std::collections::BTreeSet;
+
+    use super::Method;
+    use crate::commands::table::CommandSpec;
+    use crate::commands::{Batch, Execute, Request};
+    use crate::error::Result;
+    use crate::resp::{Value, split_command};
+
+    /// An `Execute` that records what it is asked to send and answers nil.
+    #[derive(Default)]
+    pub(crate) struct Recorder {
+        pub(crate) sent: Vec<(&'static CommandSpec, Vec<Vec<u8>>)>,
+    }
+
+    impl Execute for Recorder {
+        fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+            let mut out = Vec::new();
+            request.encode(&mut out)?;
+            let args = split_command(&out)
+                .unwrap_or_default()
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+            self.sent.push((request.spec(), args));
+            Ok(Value::Nil)
+        }
+
+        fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+            Ok(vec![Value::Nil; batch.len()])
+        }
+    }
+
+    /// A method called on a recorder.
+    pub(crate) type Call = (&'static str, fn(&mut Recorder));
+
+    /// What `call` sent, as text: `["SET", "k", "v"]` (for the groups' encoding tests).
+    #[allow(dead_code)]
+    pub(crate) fn sent(call: fn(&mut Recorder)) -> Vec<String> {
+        let mut r = Recorder::default();
+        call(&mut r);
+        match r.sent.as_slice() {
+            [(_, args)] => args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect(),
+            other => panic!("expected one command, got {}", other.len()),
+        }
+    }
+
+    /// Every method of `group` is called once by `calls` and sends exactly the command its
+    /// entry names; no call names a method the group does not list.
+    pub(crate) fn methods(group: &[Method], calls: &[Call]) {
+        let listed: BTreeSet<&str> = group.iter().map(|(n, _)| *n).collect();
+        let called: BTreeSet<&str> = calls.iter().map(|(n, _)| *n).collect();
+        assert_eq!(listed, called, "METHODS and the calls differ");
+        for (name, call) in calls {
+            let mut r = Recorder::default();
+            call(&mut r);
+            let want: Vec<&CommandSpec> = group
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, s)| *s)
+                .collect();
+            let got: Vec<&CommandSpec> = r.sent.iter().map(|(s, _)| *s).collect();
+            assert_eq!(got, want, "{name} sent {got:?}");
+            let (spec, args) = &r.sent[0];
+            let first = String::from_utf8_lossy(&args[0]).into_owned();
+            let expected = spec.container().unwrap_or(spec.name());
+            assert_eq!(first, expected, "{name} wrote another name");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The `set` group of the Redis documentation: unordered collections of distinct members, and their unions, intersections and differences.
+
+#![allow(unused_imports)]
+
+use super::Method;
+use crate::commands::args::{ArgWriter, One, ToArg, ToArgs};
+use crate::commands::cmd::Request;
+use crate::commands::core::Commands;
+use crate::commands::reply::FromValue;
+use crate::commands::table::spec;
+
+/// The `set` commands: unordered collections of distinct members, and their unions, intersections and differences.
+///
+/// Implemented for every [`Commands`] receiver (a connection, a client, a pipeline), so each
+/// method sends the command and returns `Result<T>`, or queues it. Bring every group into scope
+/// with `use redisync::prelude::*`.
+pub trait SetCommands: Commands {}
+
+impl<C: Commands> SetCommands for C {}
+
+/// This group's methods and the command each sends.
+pub(crate) const METHODS: &[Method] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::groups::check::{self, Call};
+
+    #[test]
+    fn every_method_sends_its_command() {
+        let calls: &[Call] = &[];
+        check::methods(METHODS, calls);
+    }
+}

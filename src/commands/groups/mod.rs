@@ -1,3 +1,6 @@
+// How to write a method here (names, arguments, return types, options, docs, tests, the
+// exclusion list, and the rules for working on this repository): read CONVENTIONS.md in this
+// directory first.
 //! The typed commands: one trait per group of the Redis documentation, each in its own file,
 //! all over the one core ([`Commands`](crate::Commands)) that sends a request.
 //!

@@ -1,3 +1,6 @@
+// How to write a method here (names, arguments, return types, options, docs, tests, the
+// exclusion list, and the rules for working on this repository): read CONVENTIONS.md in this
+// directory first.
 //! The typed commands: one trait per group of the Redis documentation, each in its own file,
 //! all over the one core ([`Commands`](crate::Commands)) that sends a request.
 //!
@@ -26,6 +29,7 @@ mod strings;
 mod transactions;
 
 pub use bitmaps::BitmapCommands;
+pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, Overflow};
 pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
 pub use geo::GeoCommands;
@@ -40,6 +44,7 @@ pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
 pub use sorted_sets::SortedSetCommands;
 pub use streams::StreamCommands;
+pub use strings::{GetExpiry, LcsMatch, LcsMatches};
 pub use strings::{SetOptions, StringCommands};
 pub use transactions::TransactionCommands;
 

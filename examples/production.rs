@@ -43,7 +43,11 @@ fn main() -> Result<(), redisync::Error> {
         .build()?;
 
     // 5. Commands, with errors handled by kind.
-    client.set_options("session:42", "alice", SetOptions::new().ex(600))?;
+    client.set_options(
+        "session:42",
+        "alice",
+        SetOptions::new().ex(Duration::from_secs(600)),
+    )?;
     match client.get::<String>("session:42") {
         Ok(Some(user)) => println!("session 42 belongs to {user}"),
         Ok(None) => println!("session 42 expired"),

@@ -35,7 +35,11 @@ fn main() -> Result<(), redisync::Error> {
     println!("INCR -> {hits}, MGET -> {values:?}");
 
     // Options struct instead of a pile of arguments.
-    let fresh = conn.set_options("quickstart:lock", "me", SetOptions::new().nx().ex(30))?;
+    let fresh = conn.set_options(
+        "quickstart:lock",
+        "me",
+        SetOptions::new().nx().ex(Duration::from_secs(30)),
+    )?;
     println!(
         "SET NX EX 30 -> {}",
         if fresh { "acquired" } else { "already held" }

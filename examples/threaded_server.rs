@@ -191,7 +191,7 @@ impl App {
             }
             Ok(None) => {
                 let fresh = compute_user(id);
-                let options = SetOptions::new().ex(CACHE_TTL);
+                let options = SetOptions::new().ex(Duration::from_secs(CACHE_TTL));
                 match self.client.set_options(&key, &fresh, options) {
                     // `false` only with NX/XX, which this SET does not use.
                     Ok(_) => {}

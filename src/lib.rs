@@ -177,6 +177,10 @@ pub use commands::{
     StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
     transaction_with,
 };
+// The string and bitmap groups' options and replies.
+pub use commands::{
+    BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

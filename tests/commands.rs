@@ -1,5 +1,5 @@
-//! The typed commands and the argument/reply conversions, against a real server, on RESP2 and
-//! RESP3 alike.
+//! The first typed commands (connection and keys) and the argument/reply conversions, against a
+//! real server, on RESP2 and RESP3 alike. The string group's tests are in tests/cmd_strings.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,88 +13,21 @@ use clients::per_protocol;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use redisync::prelude::*;
-use redisync::{Connection, ErrorKind, SetOptions, Value, cmd};
+use redisync::{Connection, ErrorKind, Value, cmd};
 use support::RedisServer;
 
 #[test]
-fn ping_echo_get_set_round_trip_every_payload_type() {
+fn ping_and_echo_round_trip() {
     let server = RedisServer::start();
     for mut c in per_protocol(server.port()) {
         c.ping().unwrap();
         assert_eq!(c.echo::<String>("hi").unwrap(), "hi");
-        c.set("s", "text").unwrap();
-        assert_eq!(c.get::<String>("s").unwrap().as_deref(), Some("text"));
-        c.set("b", vec![0u8, 255, 13, 10]).unwrap();
-        assert_eq!(c.get::<Vec<u8>>("b").unwrap(), Some(vec![0, 255, 13, 10]));
-        c.set("i", -42i64).unwrap();
-        assert_eq!(c.get::<i64>("i").unwrap(), Some(-42));
-        c.set("f", 2.5f64).unwrap();
-        assert_eq!(c.get::<f64>("f").unwrap(), Some(2.5));
-        c.set("t", true).unwrap();
-        assert_eq!(c.get::<bool>("t").unwrap(), Some(true));
-        c.set(b"raw-key", "v").unwrap();
-        assert_eq!(
-            c.get::<String>(&b"raw-key"[..]).unwrap().as_deref(),
-            Some("v")
-        );
-        assert_eq!(c.get::<String>("missing").unwrap(), None);
-        // A wrong type asked of a reply names both sides.
-        let e = c.get::<i64>("s").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Conversion);
-        assert!(
-            e.to_string().contains("i64") && e.to_string().contains("bulk string"),
-            "{e}"
-        );
+        assert_eq!(c.echo::<Vec<u8>>(&b"\r\n\xff"[..]).unwrap(), b"\r\n\xff");
     }
 }
 
-#[test]
-fn set_options_cover_conditions_and_expiries() {
-    let server = RedisServer::start();
-    for mut c in per_protocol(server.port()) {
-        c.del("o").unwrap();
-        assert!(c.set_options("o", "1", SetOptions::new().nx()).unwrap());
-        assert!(!c.set_options("o", "2", SetOptions::new().nx()).unwrap());
-        assert!(
-            c.set_options("o", "3", SetOptions::new().xx().ex(100))
-                .unwrap()
-        );
-        assert!((95..=100).contains(&secs(c.ttl("o").unwrap())));
-        assert!(
-            c.set_options("o", "4", SetOptions::new().keep_ttl())
-                .unwrap()
-        );
-        assert!(secs(c.ttl("o").unwrap()) > 0);
-        assert!(
-            c.set_options("o", "5", SetOptions::new().px(50_000))
-                .unwrap()
-        );
-        assert!((45..=50).contains(&secs(c.ttl("o").unwrap())));
-        let far = 4_000_000_000u64;
-        assert!(
-            c.set_options("o", "6", SetOptions::new().exat(far))
-                .unwrap()
-        );
-        assert!(secs(c.ttl("o").unwrap()) > 1_000_000);
-        assert!(
-            c.set_options("o", "7", SetOptions::new().pxat(far * 1000))
-                .unwrap()
-        );
-        assert!(
-            !c.set_options("absent", "x", SetOptions::new().xx())
-                .unwrap()
-        );
-
-        let old: Option<String> = c.set_get("o", "8", SetOptions::new()).unwrap();
-        assert_eq!(old.as_deref(), Some("7"));
-        assert_eq!(secs(c.ttl("o").unwrap()), -1, "plain SET clears the expiry");
-        let none: Option<String> = c
-            .set_get("fresh-key", "1", SetOptions::new().ex(5))
-            .unwrap();
-        assert_eq!(none, None);
-        c.del("fresh-key").unwrap();
-    }
-}
+// The string commands' tests (GET/SET payloads, SetOptions, counters, MSET/MGET) are in
+// tests/cmd_strings.rs.
 
 #[test]
 fn key_commands_return_the_types_redis_fixes() {
@@ -110,32 +43,6 @@ fn key_commands_return_the_types_redis_fixes() {
         assert_eq!(secs(c.ttl("nope").unwrap()), -2);
         assert_eq!(c.del(("k1", "k2", "nope")).unwrap(), 2);
         assert_eq!(c.del("k1").unwrap(), 0);
-    }
-}
-
-#[test]
-fn counters_and_multi_key_commands() {
-    let server = RedisServer::start();
-    for mut c in per_protocol(server.port()) {
-        c.del("n").unwrap();
-        assert_eq!(c.incr("n").unwrap(), 1);
-        assert_eq!(c.incr_by("n", 41).unwrap(), 42);
-        assert_eq!(c.incr_by("n", -50).unwrap(), -8);
-        c.set("word", "x").unwrap();
-        let e = c.incr("word").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Response);
-        assert_eq!(e.server_error().unwrap().code(), "ERR");
-
-        let pairs: Vec<(String, i64)> = (0..5).map(|i| (format!("m{i}"), i)).collect();
-        c.mset(&pairs).unwrap();
-        let got: Vec<Option<i64>> = c.mget(["m0", "m4", "nope"]).unwrap();
-        assert_eq!(got, [Some(0), Some(4), None]);
-        let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-        let all: Vec<Option<String>> = c.mget(&keys).unwrap();
-        assert_eq!(all.len(), 5);
-        let map: BTreeMap<&str, i64> = [("bm1", 1), ("bm2", 2)].into();
-        c.mset(&map).unwrap();
-        assert_eq!(c.mget::<i64>(("bm1", "bm2")).unwrap(), [Some(1), Some(2)]);
     }
 }
 

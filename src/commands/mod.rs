@@ -26,6 +26,10 @@ pub use groups::{
     ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
     StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
 };
+// The string and bitmap groups' options and replies.
+pub use groups::{
+    BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -39,7 +39,16 @@ const STREAMS: &[(&str, &str)] = &[];
 
 const GEO: &[(&str, &str)] = &[];
 
-const HYPERLOGLOG: &[(&str, &str)] = &[];
+const HYPERLOGLOG: &[(&str, &str)] = &[
+    (
+        "PFDEBUG",
+        "a debug command (the HyperLogLog's internal registers and encoding), not for applications",
+    ),
+    (
+        "PFSELFTEST",
+        "a debug command: the server tests its own HyperLogLog implementation",
+    ),
+];
 
 const BITMAPS: &[(&str, &str)] = &[];
 

@@ -29,6 +29,7 @@ mod strings;
 mod transactions;
 
 pub use bitmaps::BitmapCommands;
+pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, Overflow};
 pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
 pub use geo::GeoCommands;
@@ -43,6 +44,7 @@ pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
 pub use sorted_sets::SortedSetCommands;
 pub use streams::StreamCommands;
+pub use strings::{GetExpiry, LcsMatch, LcsMatches};
 pub use strings::{SetOptions, StringCommands};
 pub use transactions::TransactionCommands;
 

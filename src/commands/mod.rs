@@ -26,6 +26,9 @@ pub use groups::{
     ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
     StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
 };
+pub use groups::{
+    CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

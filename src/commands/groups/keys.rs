@@ -45,7 +45,6 @@ use types::{nokey_as_false, none_as_nil};
 pub trait KeyCommands: Commands {
     /// `COPY source destination [DB db] [REPLACE]`: whether the key was copied (`false` when
     /// the source does not exist, or the destination exists and `REPLACE` was not given).
-    /// Redis 6.2+.
     /// <https://redis.io/docs/latest/commands/copy/>
     fn copy(
         self,

@@ -181,6 +181,9 @@ pub use commands::{
 pub use commands::{
     BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
 };
+pub use commands::{
+    CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

@@ -30,6 +30,9 @@ pub use groups::{
 pub use groups::{
     BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
 };
+pub use groups::{
+    CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

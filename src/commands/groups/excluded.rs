@@ -25,7 +25,10 @@ pub(crate) const EXCLUDED: &[&[(&str, &str)]] = &[
 
 const STRINGS: &[(&str, &str)] = &[];
 
-const KEYS: &[(&str, &str)] = &[];
+const KEYS: &[(&str, &str)] = &[(
+    "OBJECT HELP",
+    "a HELP subcommand: the server's own help text, for people at a prompt",
+)];
 
 const HASHES: &[(&str, &str)] = &[];
 

@@ -35,7 +35,10 @@ pub use connection::ConnectionCommands;
 pub use geo::GeoCommands;
 pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
-pub use keys::KeyCommands;
+pub use keys::{
+    CopyOptions, ExpireConditions, KeyCommands, KeyType, MigrateOptions, RestoreOptions,
+    SortOptions,
+};
 pub use lists::ListCommands;
 pub use pubsub::PubSubCommands;
 pub use scripting::ScriptingCommands;

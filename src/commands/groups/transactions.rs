@@ -13,17 +13,34 @@ use crate::commands::table::spec;
 ///
 /// Implemented for every [`Commands`] receiver (a connection, a client, a pipeline), so each
 /// method sends the command and returns `Result<T>`, or queues it. Bring every group into scope
-/// with `use redisync::prelude::*`.
+/// with `use redisync::prelude::*`. `WATCH` belongs to one connection: on a [`Client`](crate::Client)
+/// use it through [`Client::get_connection`](crate::Client::get_connection) or
+/// [`Client::transaction`](crate::Client::transaction), never on the client itself, whose
+/// calls may each take another pooled connection.
+///
+/// ```no_run
+/// use redisync::prelude::*;
+///
+/// let client = Client::open("redis://127.0.0.1")?;
+/// let mut conn = client.get_connection()?;
+/// conn.watch("stock")?;
+/// let stock: i64 = conn.get("stock")?.unwrap_or(0);
+/// if stock == 0 {
+///     // Nothing to do: forget the watch rather than leave it for the next EXEC.
+///     conn.unwatch()?;
+/// }
+/// # Ok::<(), redisync::Error>(())
+/// ```
 pub trait TransactionCommands: Commands {
     /// `WATCH key [key ...]`: make the next `EXEC` on this connection fail if any of the keys
     /// changes first. Mostly used through [`transaction`](crate::transaction).
-    /// <https://redis.io/commands/watch>
+    /// <https://redis.io/docs/latest/commands/watch/>
     fn watch(self, keys: impl ToArgs) -> Self::Output<()> {
         self.run(&Request::new(&spec::WATCH, &keys))
     }
 
     /// `UNWATCH`: forget every watched key.
-    /// <https://redis.io/commands/unwatch>
+    /// <https://redis.io/docs/latest/commands/unwatch/>
     fn unwatch(self) -> Self::Output<()> {
         self.run(&Request::new(&spec::UNWATCH, &()))
     }

@@ -177,6 +177,10 @@ pub use commands::{
     StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
     transaction_with,
 };
+pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
+pub use commands::{
+    LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

@@ -26,6 +26,8 @@ pub use groups::{
     ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
     StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
 };
+pub use groups::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
+pub use groups::{LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -31,7 +31,7 @@ mod transactions;
 pub use bitmaps::BitmapCommands;
 pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
-pub use geo::GeoCommands;
+pub use geo::{Coordinates, GeoAddOptions, GeoCommands, GeoMember, GeoSearch, GeoUnit};
 pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
 pub use keys::KeyCommands;
@@ -41,7 +41,10 @@ pub use scripting::ScriptingCommands;
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
-pub use sorted_sets::SortedSetCommands;
+pub use sorted_sets::{
+    LexBound, MinMax, ScoreBound, SortedSetCommands, ZAddOptions, ZAggregate, ZCombineOptions,
+    ZRange,
+};
 pub use streams::StreamCommands;
 pub use strings::{SetOptions, StringCommands};
 pub use transactions::TransactionCommands;

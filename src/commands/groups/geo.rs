@@ -82,10 +82,8 @@ pub trait GeoCommands: Commands {
         member2: impl ToArg,
         unit: GeoUnit,
     ) -> Self::Output<Option<f64>> {
-        self.run(&Request::new(
-            &spec::GEODIST,
-            &(One(&key), One(&member1), One(&member2), unit),
-        ))
+        let args = (One(&key), One(&member1), One(&member2), unit);
+        self.run(&Request::new(&spec::GEODIST, &args))
     }
 
     /// `GEOHASH key member [member ...]`: each member's 11-character geohash, `None` where a

@@ -8,7 +8,8 @@ use crate::commands::args::{One, ToArg, ToArgs};
 use crate::commands::cmd::Request;
 use crate::commands::core::Commands;
 use crate::commands::reply::FromValue;
-use crate::commands::table::spec;
+use crate::commands::table::{CommandSpec, spec};
+use crate::error::Result;
 
 mod options;
 
@@ -46,12 +47,13 @@ pub trait SortedSetCommands: Commands {
     /// The connection's read deadline is extended by the wait.
     /// <https://redis.io/docs/latest/commands/bzmpop/>
     ///
-    /// Redis 7.0+.
+    /// Redis 7.0+; Redis 6.2 has no `BZMPOP`.
     ///
     /// # Errors
     /// `WRONGTYPE` for a key holding another type;
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before sending for a zero
     /// timeout.
+    #[allow(clippy::type_complexity)] // the key, and the members with their scores
     fn bzmpop<K: FromValue, M: FromValue>(
         self,
         timeout: Option<Duration>,
@@ -68,10 +70,9 @@ pub trait SortedSetCommands: Commands {
         }
     }
 
-    /// `BZPOPMAX key [key ...] timeout`: waits until one of the keys has members, then pops the
-    /// highest-scored one: `(key, member, score)`, or `None` when `timeout` passed first
-    /// (`None` waits as long as it takes). The connection's read deadline is extended by the
-    /// wait.
+    /// `BZPOPMAX key [key ...] timeout`: waits for one of the keys to have members, then pops
+    /// the highest-scored: `(key, member, score)`, or `None` when `timeout` passed first (`None`
+    /// waits as long as it takes). The connection's read deadline is extended by the wait.
     /// <https://redis.io/docs/latest/commands/bzpopmax/>
     ///
     /// # Errors
@@ -132,10 +133,8 @@ pub trait SortedSetCommands: Commands {
         items: impl ToArgs,
         options: ZAddOptions,
     ) -> Self::Output<u64> {
-        match options.check() {
-            Ok(()) => self.run(&Request::new(&spec::ZADD, &(One(&key), options, &items))),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&key), options, &items);
+        checked(self, options.check(), &spec::ZADD, &args)
     }
 
     /// `ZADD key [NX|XX] [GT|LT] INCR increment member`: adds `increment` to the member's score
@@ -154,13 +153,8 @@ pub trait SortedSetCommands: Commands {
         member: impl ToArg,
         options: ZAddOptions,
     ) -> Self::Output<Option<f64>> {
-        match options.check() {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZADD,
-                &(One(&key), options, "INCR", increment, One(&member)),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&key), options, "INCR", increment, One(&member));
+        checked(self, options.check(), &spec::ZADD, &args)
     }
 
     /// `ZCARD key`: how many members the set has (0 for a missing key).
@@ -206,17 +200,15 @@ pub trait SortedSetCommands: Commands {
         self.run(&Request::new(&spec::ZDIFF, &(NumKeys(&keys), "WITHSCORES")))
     }
 
-    /// `ZDIFFSTORE destination numkeys key [key ...]`: stores the difference as `zdiff`
-    /// computes it in `destination` (replacing it) and returns its size.
+    /// `ZDIFFSTORE destination numkeys key [key ...]`: stores the difference in `destination`
+    /// (replacing it) and returns its size.
     /// <https://redis.io/docs/latest/commands/zdiffstore/>
     ///
     /// # Errors
     /// `WRONGTYPE` for a source key holding another type.
     fn zdiffstore(self, destination: impl ToArg, keys: impl ToArgs) -> Self::Output<u64> {
-        self.run(&Request::new(
-            &spec::ZDIFFSTORE,
-            &(One(&destination), NumKeys(&keys)),
-        ))
+        let args = (One(&destination), NumKeys(&keys));
+        self.run(&Request::new(&spec::ZDIFFSTORE, &args))
     }
 
     /// `ZINCRBY key increment member`: the member's new score (a new member starts at 0).
@@ -226,10 +218,8 @@ pub trait SortedSetCommands: Commands {
     /// `WRONGTYPE` for a key holding another type; an error when the result is not a number
     /// (`inf` plus `-inf`).
     fn zincrby(self, key: impl ToArg, increment: f64, member: impl ToArg) -> Self::Output<f64> {
-        self.run(&Request::new(
-            &spec::ZINCRBY,
-            &(One(&key), increment, One(&member)),
-        ))
+        let args = (One(&key), increment, One(&member));
+        self.run(&Request::new(&spec::ZINCRBY, &args))
     }
 
     /// `ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]`: the members in every set,
@@ -245,10 +235,8 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<Vec<M>> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(&spec::ZINTER, &(NumKeys(&keys), &options))),
-            Err(e) => self.refuse(e),
-        }
+        let args = (NumKeys(&keys), &options);
+        checked(self, options.check(keys.arg_count()), &spec::ZINTER, &args)
     }
 
     /// `ZINTER ... WITHSCORES`: as [`zinter`](Self::zinter), with the combined scores.
@@ -261,20 +249,15 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<Vec<(M, f64)>> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZINTER,
-                &(NumKeys(&keys), &options, "WITHSCORES"),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (NumKeys(&keys), &options, "WITHSCORES");
+        checked(self, options.check(keys.arg_count()), &spec::ZINTER, &args)
     }
 
     /// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`: how many members are in every set,
     /// counting up to `limit` at most when one is given.
     /// <https://redis.io/docs/latest/commands/zintercard/>
     ///
-    /// Redis 7.0+.
+    /// Redis 7.0+; Redis 6.2 has no `ZINTERCARD`.
     ///
     /// # Errors
     /// `WRONGTYPE` for a key holding another type.
@@ -295,13 +278,13 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<u64> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZINTERSTORE,
-                &(One(&destination), NumKeys(&keys), &options),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&destination), NumKeys(&keys), &options);
+        checked(
+            self,
+            options.check(keys.arg_count()),
+            &spec::ZINTERSTORE,
+            &args,
+        )
     }
 
     /// `ZLEXCOUNT key min max`: how many members have a name within the bounds (for a set
@@ -319,20 +302,19 @@ pub trait SortedSetCommands: Commands {
     /// scores, or `None` when every key is missing.
     /// <https://redis.io/docs/latest/commands/zmpop/>
     ///
-    /// Redis 7.0+.
+    /// Redis 7.0+; Redis 6.2 has no `ZMPOP`.
     ///
     /// # Errors
     /// `WRONGTYPE` for a key holding another type.
+    #[allow(clippy::type_complexity)] // the key, and the members with their scores
     fn zmpop<K: FromValue, M: FromValue>(
         self,
         keys: impl ToArgs,
         end: MinMax,
         count: u64,
     ) -> Self::Output<Option<(K, Vec<(M, f64)>)>> {
-        self.run(&Request::new(
-            &spec::ZMPOP,
-            &(NumKeys(&keys), end, "COUNT", count),
-        ))
+        let args = (NumKeys(&keys), end, "COUNT", count);
+        self.run(&Request::new(&spec::ZMPOP, &args))
     }
 
     /// `ZMSCORE key member [member ...]`: each member's score, `None` where a member (or the
@@ -384,8 +366,7 @@ pub trait SortedSetCommands: Commands {
         self.run(&Request::new(&spec::ZRANDMEMBER, &(One(&key), count)))
     }
 
-    /// `ZRANDMEMBER key count WITHSCORES`: as
-    /// [`zrandmember_count`](Self::zrandmember_count), with the scores.
+    /// `ZRANDMEMBER key count WITHSCORES`: as `zrandmember_count`, with the scores.
     /// <https://redis.io/docs/latest/commands/zrandmember/>
     ///
     /// # Errors
@@ -395,10 +376,8 @@ pub trait SortedSetCommands: Commands {
         key: impl ToArg,
         count: i64,
     ) -> Self::Output<Vec<(M, f64)>> {
-        self.run(&Request::new(
-            &spec::ZRANDMEMBER,
-            &(One(&key), count, "WITHSCORES"),
-        ))
+        let args = (One(&key), count, "WITHSCORES");
+        self.run(&Request::new(&spec::ZRANDMEMBER, &args))
     }
 
     /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members in the
@@ -410,10 +389,8 @@ pub trait SortedSetCommands: Commands {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before sending for a limit
     /// on a rank range.
     fn zrange<M: FromValue>(self, key: impl ToArg, range: ZRange) -> Self::Output<Vec<M>> {
-        match range.check(false) {
-            Ok(()) => self.run(&Request::new(&spec::ZRANGE, &(One(&key), &range))),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&key), &range);
+        checked(self, range.check(false), &spec::ZRANGE, &args)
     }
 
     /// `ZRANGE ... WITHSCORES`: as [`zrange`](Self::zrange), with the scores.
@@ -427,18 +404,12 @@ pub trait SortedSetCommands: Commands {
         key: impl ToArg,
         range: ZRange,
     ) -> Self::Output<Vec<(M, f64)>> {
-        match range.check(true) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZRANGE,
-                &(One(&key), &range, "WITHSCORES"),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&key), &range, "WITHSCORES");
+        checked(self, range.check(true), &spec::ZRANGE, &args)
     }
 
     /// `ZRANGESTORE destination source start stop [BYSCORE|BYLEX] [REV] [LIMIT ...]`: stores
-    /// the members of the range with their scores in `destination` (replacing it) and returns
-    /// how many there are.
+    /// the range with its scores in `destination` (replacing it) and returns its size.
     /// <https://redis.io/docs/latest/commands/zrangestore/>
     ///
     /// # Errors
@@ -449,13 +420,8 @@ pub trait SortedSetCommands: Commands {
         source: impl ToArg,
         range: ZRange,
     ) -> Self::Output<u64> {
-        match range.check(false) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZRANGESTORE,
-                &(One(&destination), One(&source), &range),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&destination), One(&source), &range);
+        checked(self, range.check(false), &spec::ZRANGESTORE, &args)
     }
 
     /// `ZRANGEBYLEX key min max [LIMIT offset count]`: the members with a name within the
@@ -472,10 +438,8 @@ pub trait SortedSetCommands: Commands {
         max: LexBound,
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<M>> {
-        self.run(&Request::new(
-            &spec::ZRANGEBYLEX,
-            &(One(&key), &min, &max, Limit(limit)),
-        ))
+        let args = (One(&key), &min, &max, Limit(limit));
+        self.run(&Request::new(&spec::ZRANGEBYLEX, &args))
     }
 
     /// `ZRANGEBYSCORE key min max [LIMIT offset count]`: the members with a score within the
@@ -493,10 +457,8 @@ pub trait SortedSetCommands: Commands {
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<M>> {
         let (min, max) = (min.into(), max.into());
-        self.run(&Request::new(
-            &spec::ZRANGEBYSCORE,
-            &(One(&key), min, max, Limit(limit)),
-        ))
+        let args = (One(&key), min, max, Limit(limit));
+        self.run(&Request::new(&spec::ZRANGEBYSCORE, &args))
     }
 
     /// `ZRANGEBYSCORE key min max WITHSCORES [LIMIT offset count]`: as
@@ -514,10 +476,8 @@ pub trait SortedSetCommands: Commands {
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<(M, f64)>> {
         let (min, max) = (min.into(), max.into());
-        self.run(&Request::new(
-            &spec::ZRANGEBYSCORE,
-            &(One(&key), min, max, "WITHSCORES", Limit(limit)),
-        ))
+        let args = (One(&key), min, max, "WITHSCORES", Limit(limit));
+        self.run(&Request::new(&spec::ZRANGEBYSCORE, &args))
     }
 
     /// `ZRANK key member`: the member's rank by ascending score (0 for the lowest), or `None`
@@ -543,10 +503,8 @@ pub trait SortedSetCommands: Commands {
         key: impl ToArg,
         member: impl ToArg,
     ) -> Self::Output<Option<(u64, f64)>> {
-        self.run(&Request::new(
-            &spec::ZRANK,
-            &(One(&key), One(&member), "WITHSCORE"),
-        ))
+        let args = (One(&key), One(&member), "WITHSCORE");
+        self.run(&Request::new(&spec::ZRANK, &args))
     }
 
     /// `ZREM key member [member ...]`: how many of the members existed and were removed.
@@ -565,10 +523,8 @@ pub trait SortedSetCommands: Commands {
     /// # Errors
     /// `WRONGTYPE` for a key holding another type.
     fn zremrangebylex(self, key: impl ToArg, min: LexBound, max: LexBound) -> Self::Output<u64> {
-        self.run(&Request::new(
-            &spec::ZREMRANGEBYLEX,
-            &(One(&key), &min, &max),
-        ))
+        let args = (One(&key), &min, &max);
+        self.run(&Request::new(&spec::ZREMRANGEBYLEX, &args))
     }
 
     /// `ZREMRANGEBYRANK key start stop`: removes the members ranked `start` to `stop` (both
@@ -578,10 +534,8 @@ pub trait SortedSetCommands: Commands {
     /// # Errors
     /// `WRONGTYPE` for a key holding another type.
     fn zremrangebyrank(self, key: impl ToArg, start: i64, stop: i64) -> Self::Output<u64> {
-        self.run(&Request::new(
-            &spec::ZREMRANGEBYRANK,
-            &(One(&key), start, stop),
-        ))
+        let args = (One(&key), start, stop);
+        self.run(&Request::new(&spec::ZREMRANGEBYRANK, &args))
     }
 
     /// `ZREMRANGEBYSCORE key min max`: removes the members with a score within the bounds and
@@ -597,10 +551,8 @@ pub trait SortedSetCommands: Commands {
         max: impl Into<ScoreBound>,
     ) -> Self::Output<u64> {
         let (min, max) = (min.into(), max.into());
-        self.run(&Request::new(
-            &spec::ZREMRANGEBYSCORE,
-            &(One(&key), min, max),
-        ))
+        let args = (One(&key), min, max);
+        self.run(&Request::new(&spec::ZREMRANGEBYSCORE, &args))
     }
 
     /// `ZREVRANGE key start stop`: the members ranked `start` to `stop` from the highest
@@ -631,10 +583,8 @@ pub trait SortedSetCommands: Commands {
         start: i64,
         stop: i64,
     ) -> Self::Output<Vec<(M, f64)>> {
-        self.run(&Request::new(
-            &spec::ZREVRANGE,
-            &(One(&key), start, stop, "WITHSCORES"),
-        ))
+        let args = (One(&key), start, stop, "WITHSCORES");
+        self.run(&Request::new(&spec::ZREVRANGE, &args))
     }
 
     /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`: the members with a name within the
@@ -652,10 +602,8 @@ pub trait SortedSetCommands: Commands {
         min: LexBound,
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<M>> {
-        self.run(&Request::new(
-            &spec::ZREVRANGEBYLEX,
-            &(One(&key), &max, &min, Limit(limit)),
-        ))
+        let args = (One(&key), &max, &min, Limit(limit));
+        self.run(&Request::new(&spec::ZREVRANGEBYLEX, &args))
     }
 
     /// `ZREVRANGEBYSCORE key max min [LIMIT offset count]`: the members with a score within
@@ -674,10 +622,8 @@ pub trait SortedSetCommands: Commands {
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<M>> {
         let (max, min) = (max.into(), min.into());
-        self.run(&Request::new(
-            &spec::ZREVRANGEBYSCORE,
-            &(One(&key), max, min, Limit(limit)),
-        ))
+        let args = (One(&key), max, min, Limit(limit));
+        self.run(&Request::new(&spec::ZREVRANGEBYSCORE, &args))
     }
 
     /// `ZREVRANGEBYSCORE key max min WITHSCORES [LIMIT offset count]`: as
@@ -695,10 +641,8 @@ pub trait SortedSetCommands: Commands {
         limit: Option<(u64, u64)>,
     ) -> Self::Output<Vec<(M, f64)>> {
         let (max, min) = (max.into(), min.into());
-        self.run(&Request::new(
-            &spec::ZREVRANGEBYSCORE,
-            &(One(&key), max, min, "WITHSCORES", Limit(limit)),
-        ))
+        let args = (One(&key), max, min, "WITHSCORES", Limit(limit));
+        self.run(&Request::new(&spec::ZREVRANGEBYSCORE, &args))
     }
 
     /// `ZREVRANK key member`: the member's rank by descending score (0 for the highest), or
@@ -724,10 +668,8 @@ pub trait SortedSetCommands: Commands {
         key: impl ToArg,
         member: impl ToArg,
     ) -> Self::Output<Option<(u64, f64)>> {
-        self.run(&Request::new(
-            &spec::ZREVRANK,
-            &(One(&key), One(&member), "WITHSCORE"),
-        ))
+        let args = (One(&key), One(&member), "WITHSCORE");
+        self.run(&Request::new(&spec::ZREVRANK, &args))
     }
 
     /// `ZSCORE key member`: the member's score, or `None` when the member or the key is
@@ -751,10 +693,8 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<Vec<M>> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(&spec::ZUNION, &(NumKeys(&keys), &options))),
-            Err(e) => self.refuse(e),
-        }
+        let args = (NumKeys(&keys), &options);
+        checked(self, options.check(keys.arg_count()), &spec::ZUNION, &args)
     }
 
     /// `ZUNION ... WITHSCORES`: as [`zunion`](Self::zunion), with the combined scores.
@@ -767,13 +707,8 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<Vec<(M, f64)>> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZUNION,
-                &(NumKeys(&keys), &options, "WITHSCORES"),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (NumKeys(&keys), &options, "WITHSCORES");
+        checked(self, options.check(keys.arg_count()), &spec::ZUNION, &args)
     }
 
     /// `ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]`: stores
@@ -788,17 +723,30 @@ pub trait SortedSetCommands: Commands {
         keys: impl ToArgs,
         options: ZCombineOptions,
     ) -> Self::Output<u64> {
-        match options.check(keys.arg_count()) {
-            Ok(()) => self.run(&Request::new(
-                &spec::ZUNIONSTORE,
-                &(One(&destination), NumKeys(&keys), &options),
-            )),
-            Err(e) => self.refuse(e),
-        }
+        let args = (One(&destination), NumKeys(&keys), &options);
+        checked(
+            self,
+            options.check(keys.arg_count()),
+            &spec::ZUNIONSTORE,
+            &args,
+        )
     }
 }
 
 impl<C: Commands> SortedSetCommands for C {}
+
+/// Sends the command when `check` passed; refuses it, sending nothing, when it did not.
+fn checked<C: Commands, T: FromValue>(
+    receiver: C,
+    check: Result<()>,
+    spec: &'static CommandSpec,
+    args: &dyn ToArgs,
+) -> C::Output<T> {
+    match check {
+        Ok(()) => receiver.run(&Request::new(spec, args)),
+        Err(e) => receiver.refuse(e),
+    }
+}
 
 /// This group's methods and the command each sends. `ZSCAN` is the [`zscan`](crate::zscan)
 /// iterator.

@@ -184,6 +184,10 @@ pub use commands::{
 pub use commands::{
     CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
 };
+pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
+pub use commands::{
+    LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

@@ -33,6 +33,8 @@ pub use groups::{
 pub use groups::{
     CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
 };
+pub use groups::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
+pub use groups::{LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -32,7 +32,7 @@ pub use bitmaps::BitmapCommands;
 pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, Overflow};
 pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
-pub use geo::GeoCommands;
+pub use geo::{Coordinates, GeoAddOptions, GeoCommands, GeoMember, GeoSearch, GeoUnit};
 pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
 pub use keys::{
@@ -45,7 +45,10 @@ pub use scripting::ScriptingCommands;
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
-pub use sorted_sets::SortedSetCommands;
+pub use sorted_sets::{
+    LexBound, MinMax, ScoreBound, SortedSetCommands, ZAddOptions, ZAggregate, ZCombineOptions,
+    ZRange,
+};
 pub use streams::StreamCommands;
 pub use strings::{GetExpiry, LcsMatch, LcsMatches};
 pub use strings::{SetOptions, StringCommands};

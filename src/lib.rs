@@ -177,6 +177,9 @@ pub use commands::{
     StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
     transaction_with,
 };
+pub use commands::{
+    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

@@ -26,6 +26,10 @@ pub use groups::{
     ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
     StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
 };
+// The hash, list and set groups' option and reply types.
+pub use groups::{
+    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -181,10 +181,13 @@ pub use commands::{
 pub use commands::{
     BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
 };
+pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
 pub use commands::{
     CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
 };
-pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
+pub use commands::{
+    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
+};
 pub use commands::{
     LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange,
 };

@@ -30,11 +30,15 @@ pub use groups::{
 pub use groups::{
     BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
 };
+pub use groups::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
 pub use groups::{
     CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
 };
-pub use groups::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
 pub use groups::{LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange};
+// The hash, list and set groups' option and reply types.
+pub use groups::{
+    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -33,13 +33,13 @@ pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, Overflow};
 pub use cluster::ClusterCommands;
 pub use connection::ConnectionCommands;
 pub use geo::{Coordinates, GeoAddOptions, GeoCommands, GeoMember, GeoSearch, GeoUnit};
-pub use hashes::HashCommands;
+pub use hashes::{FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, HashCommands};
 pub use hyperloglog::HyperLogLogCommands;
 pub use keys::{
     CopyOptions, ExpireConditions, KeyCommands, KeyType, MigrateOptions, RestoreOptions,
     SortOptions,
 };
-pub use lists::ListCommands;
+pub use lists::{InsertPosition, ListCommands, LposOptions};
 pub use pubsub::PubSubCommands;
 pub use scripting::ScriptingCommands;
 pub use server::ServerCommands;

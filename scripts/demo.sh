@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throwaway redis-server on a free loopback port, runs the examples against it (the
-# quick start, the threaded server's self-test, the CLI reading commands from stdin), checks each
-# one's exit status, and stops the server whatever happens.
+# quick start, the threaded server's self-test, the CLI reading commands from stdin, the
+# production checklist and the typed-command examples), checks each one's exit status, and
+# stops the server whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
@@ -76,6 +77,11 @@ fi
 
 step "production checklist" \
   cargo run --quiet --example production -- "$url"
+step "session_store: hashes with sliding expiry" \
+  cargo run --quiet --example session_store -- "$url"
+step "job_queue: producers, workers, a crash and its reaper" \
+  cargo run --quiet --example job_queue -- "$url"
+step "leaderboard: sorted sets" cargo run --quiet --example leaderboard -- "$url"
 
 echo
 echo "demo: all examples ran against $url"

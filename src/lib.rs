@@ -177,8 +177,15 @@ pub use commands::{
     StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
     transaction_with,
 };
+pub use commands::{
+    AutoClaim, FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy,
+    FunctionStats, LibraryInfo, PendingDelivery, PendingEntry, PendingSummary, RunningFunction,
+    ScriptFlushMode, StreamBatch, StreamConsumerFull, StreamConsumerInfo, StreamEntry,
+    StreamGroupFull, StreamGroupInfo, StreamInfo, StreamInfoFull, StreamTrim, XAddOptions,
+    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
-pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
+pub use commands::{Script, ScriptInvocation};
 pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,

@@ -37,12 +37,20 @@ pub use hyperloglog::HyperLogLogCommands;
 pub use keys::KeyCommands;
 pub use lists::ListCommands;
 pub use pubsub::PubSubCommands;
-pub use scripting::ScriptingCommands;
+pub use scripting::{
+    FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy, FunctionStats,
+    LibraryInfo, RunningFunction, ScriptFlushMode, ScriptingCommands,
+};
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
 pub use sorted_sets::SortedSetCommands;
-pub use streams::StreamCommands;
+pub use streams::{
+    AutoClaim, PendingDelivery, PendingEntry, PendingSummary, StreamBatch, StreamCommands,
+    StreamConsumerFull, StreamConsumerInfo, StreamEntry, StreamGroupFull, StreamGroupInfo,
+    StreamInfo, StreamInfoFull, StreamTrim, XAddOptions, XClaimOptions, XGroupCreateOptions,
+    XPendingOptions, XReadOptions, XSetIdOptions,
+};
 pub use strings::{SetOptions, StringCommands};
 pub use transactions::TransactionCommands;
 

@@ -117,6 +117,9 @@ fn entries_round_trip_through_xadd_and_ranges() {
     }
 }
 
+/// A stream's entries with binary values.
+type Entries = Vec<StreamEntry<Vec<u8>>>;
+
 #[test]
 fn binary_keys_and_values_round_trip() {
     let server = RedisServer::start();
@@ -139,7 +142,7 @@ fn binary_keys_and_values_round_trip() {
         assert_eq!(e.kind(), ErrorKind::Conversion, "{e}");
         assert!(e.to_string().contains("String"), "{e}");
         // XREAD on a binary key: the batch's key is text, so read those through `cmd`.
-        let raw: Vec<(Vec<u8>, Vec<StreamEntry<Vec<u8>>>)> = redisync::cmd("XREAD")
+        let raw: Vec<(Vec<u8>, Entries)> = redisync::cmd("XREAD")
             .arg("STREAMS")
             .arg(&key)
             .arg("0")

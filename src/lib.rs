@@ -179,6 +179,13 @@ pub use commands::{
 };
 // The string and bitmap groups' options and replies.
 pub use commands::{
+    AutoClaim, FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy,
+    FunctionStats, LibraryInfo, PendingDelivery, PendingEntry, PendingSummary, RunningFunction,
+    ScriptFlushMode, StreamBatch, StreamConsumerFull, StreamConsumerInfo, StreamEntry,
+    StreamGroupFull, StreamGroupInfo, StreamInfo, StreamInfoFull, StreamTrim, XAddOptions,
+    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
+};
+pub use commands::{
     BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
 };
 pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
@@ -192,7 +199,7 @@ pub use commands::{
     LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange,
 };
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
-pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
+pub use commands::{Script, ScriptInvocation};
 pub use connection::config::{
     Address, ConnectionConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Protocol, Secret,
     TlsConfig,

@@ -10,10 +10,8 @@ mod support;
 use std::thread;
 use std::time::Duration;
 
-use redisync::{
-    Client, Connection, ConnectionConfig, ErrorKind, Protocol, Script, Value, cmd, fcall, fcall_ro,
-    function_load,
-};
+use redisync::prelude::*;
+use redisync::{Client, Connection, ConnectionConfig, ErrorKind, Protocol, Script, Value, cmd};
 use support::{FakeServer, RedisServer, Step, wait_for};
 
 /// A connection for each protocol, plus a client (RESP3 by default) for the same server.
@@ -325,47 +323,44 @@ fn fcall_runs_functions_of_a_loaded_library() {
     let (mut conns, client) = connections(&server);
     if server.version() < (7, 0, 0) {
         // Functions came with 7.0: the server's error for each command.
-        let e = function_load(&mut conns[0], LIBRARY, false).unwrap_err();
+        let e = conns[0].function_load(LIBRARY, false).unwrap_err();
         assert_unknown_command(&e, "FUNCTION");
         for c in &mut conns {
-            let e = fcall::<String>(&mut *c, "setget", "fn:k", "v1").unwrap_err();
+            let e = c.fcall::<String>("setget", "fn:k", "v1").unwrap_err();
             assert_unknown_command(&e, "FCALL");
-            let e = fcall_ro::<i64>(&mut *c, "shape", "a", ()).unwrap_err();
+            let e = c.fcall_ro::<i64>("shape", "a", ()).unwrap_err();
             assert_unknown_command(&e, "FCALL_RO");
         }
-        let e = fcall::<String>(&client, "setget", "fn:c", "v3").unwrap_err();
+        let e = client.fcall::<String>("setget", "fn:c", "v3").unwrap_err();
         assert_unknown_command(&e, "FCALL");
         assert_eq!(server.raw_command(&["EXISTS", "fn:k"]), ":0\r\n");
         return;
     }
-    assert_eq!(
-        function_load(&mut conns[0], LIBRARY, false).unwrap(),
-        "mylib"
-    );
-    let e = function_load(&mut conns[0], LIBRARY, false).unwrap_err();
+    assert_eq!(conns[0].function_load(LIBRARY, false).unwrap(), "mylib");
+    let e = conns[0].function_load(LIBRARY, false).unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
-    assert_eq!(function_load(&client, LIBRARY, true).unwrap(), "mylib");
+    assert_eq!(client.function_load(LIBRARY, true).unwrap(), "mylib");
     assert_eq!(server.command_calls("function|load"), 3);
 
     for c in &mut conns {
-        let v: String = fcall(&mut *c, "setget", "fn:k", "v1").unwrap();
+        let v: String = c.fcall("setget", "fn:k", "v1").unwrap();
         assert_eq!(v, "v1");
         assert_eq!(
-            fcall_ro::<i64>(&mut *c, "shape", ["a", "b"], (1, 2, 3)).unwrap(),
+            c.fcall_ro::<i64>("shape", ["a", "b"], (1, 2, 3)).unwrap(),
             203
         );
-        assert_eq!(fcall::<i64>(&mut *c, "shape", (), ()).unwrap(), 0);
-        let e = fcall_ro::<String>(&mut *c, "setget", "fn:k", "v2").unwrap_err();
+        assert_eq!(c.fcall::<i64>("shape", (), ()).unwrap(), 0);
+        let e = c.fcall_ro::<String>("setget", "fn:k", "v2").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Response);
         assert!(e.to_string().contains("write flag"), "{e}");
-        let e = fcall::<Value>(&mut *c, "nosuch", (), ()).unwrap_err();
+        let e = c.fcall::<Value>("nosuch", (), ()).unwrap_err();
         assert!(e.to_string().contains("Function not found"), "{e}");
     }
     assert_eq!(
-        fcall::<String>(&client, "setget", "fn:c", "v3").unwrap(),
+        client.fcall::<String>("setget", "fn:c", "v3").unwrap(),
         "v3"
     );
-    assert_eq!(fcall_ro::<i64>(&client, "shape", "a", ()).unwrap(), 100);
+    assert_eq!(client.fcall_ro::<i64>("shape", "a", ()).unwrap(), 100);
     assert_eq!(server.raw_command(&["GET", "fn:k"]), "$2\r\nv1\r\n");
     assert_eq!(server.command_calls("fcall"), 7);
     assert_eq!(server.command_calls("fcall_ro"), 5);

@@ -42,7 +42,15 @@ pub use groups::{
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
-pub use script::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
+pub use script::{Script, ScriptInvocation};
+// The replies and options of the stream and scripting commands.
+pub use groups::{
+    AutoClaim, FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy,
+    FunctionStats, LibraryInfo, PendingDelivery, PendingEntry, PendingSummary, RunningFunction,
+    ScriptFlushMode, StreamBatch, StreamConsumerFull, StreamConsumerInfo, StreamEntry,
+    StreamGroupFull, StreamGroupInfo, StreamInfo, StreamInfoFull, StreamTrim, XAddOptions,
+    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
+};
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 
 pub(crate) use args::Encoded;

@@ -1,4 +1,6 @@
-//! Lua scripts run by their SHA1 ([`Script`]), and Redis 7 functions ([`fcall`]).
+//! Lua scripts run by their SHA1 ([`Script`]). The raw scripting commands (`EVAL`,
+//! `EVALSHA`, `SCRIPT ...`) and Redis 7 functions (`FUNCTION LOAD`, `FCALL`, ...) are typed
+//! methods of [`ScriptingCommands`](crate::ScriptingCommands).
 //!
 //! A [`Script`] sends `EVALSHA`, so the script's source crosses the wire only when the server
 //! does not know it yet. On `NOSCRIPT` it sends `SCRIPT LOAD` and then `EVALSHA` once more,
@@ -19,10 +21,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::Execute;
-use super::args::{Encoded, One, ToArg, ToArgs};
+use super::args::{Encoded, ToArgs};
 use super::cmd::Request;
 use super::reply::FromValue;
-use super::table::{CommandSpec, spec};
+use super::table::spec;
 use crate::error::{Error, ErrorKind, ProtocolError, Result};
 use crate::resp::Value;
 
@@ -262,69 +264,6 @@ impl fmt::Debug for ScriptInvocation<'_> {
             .field("args", &self.args.count())
             .finish()
     }
-}
-
-/// `FCALL function numkeys key... arg...` (Redis 7.0+): calls a function of a library loaded
-/// with `FUNCTION LOAD` (see [`function_load`]).
-///
-/// ```no_run
-/// # let mut conn = redisync::Connection::open("redis://127.0.0.1")?;
-/// let lib = "#!lua name=counters\n\
-///            redis.register_function('bump', function(keys, args) \
-///                return redis.call('INCRBY', keys[1], args[1]) end)";
-/// redisync::function_load(&mut conn, lib, true)?;
-/// let n: i64 = redisync::fcall(&mut conn, "bump", "hits", 2)?;
-/// # Ok::<(), redisync::Error>(())
-/// ```
-///
-/// # Errors
-/// Connection errors, an unknown function (`ERR Function not found`), the function's own
-/// error, [`ErrorKind::Busy`], or a reply that does not convert to `T`.
-pub fn fcall<T: FromValue>(
-    con: impl Execute,
-    function: impl ToArg,
-    keys: impl ToArgs,
-    args: impl ToArgs,
-) -> Result<T> {
-    call_function(con, &spec::FCALL, function, keys, args)
-}
-
-/// `FCALL_RO` (Redis 7.0+): calls a function registered with the `no-writes` flag; the server
-/// refuses any other, so the call may be served by a read-only replica.
-///
-/// # Errors
-/// As [`fcall`]; a function without the `no-writes` flag fails with a server error.
-pub fn fcall_ro<T: FromValue>(
-    con: impl Execute,
-    function: impl ToArg,
-    keys: impl ToArgs,
-    args: impl ToArgs,
-) -> Result<T> {
-    call_function(con, &spec::FCALL_RO, function, keys, args)
-}
-
-/// `FCALL`/`FCALL_RO function numkeys keys... args...`.
-fn call_function<T: FromValue>(
-    mut con: impl Execute,
-    command: &'static CommandSpec,
-    function: impl ToArg,
-    keys: impl ToArgs,
-    args: impl ToArgs,
-) -> Result<T> {
-    let request = (One(&function), keys.arg_count(), &keys, &args);
-    T::from_value(con.execute(&Request::new(command, &request))?)
-}
-
-/// `FUNCTION LOAD [REPLACE] code` (Redis 7.0+): loads a library (its source starts with
-/// `#!lua name=<library>`) and returns the library's name. With `replace`, a library of the
-/// same name is replaced; without, loading it again is an error.
-///
-/// # Errors
-/// Connection errors, a compile error, or (without `replace`) `ERR Library '...' already
-/// exists`.
-pub fn function_load(mut con: impl Execute, code: &str, replace: bool) -> Result<String> {
-    let replace = replace.then_some("REPLACE");
-    String::from_value(con.execute(&Request::new(&spec::FUNCTION_LOAD, &(replace, code)))?)
 }
 
 /// The SHA-1 digest of `data` (FIPS 180-4). Used only to name scripts, as Redis does; not for

@@ -38,7 +38,16 @@ const SETS: &[(&str, &str)] = &[];
 
 const SORTED_SETS: &[(&str, &str)] = &[];
 
-const STREAMS: &[(&str, &str)] = &[];
+const STREAMS: &[(&str, &str)] = &[
+    (
+        "XGROUP HELP",
+        "help text for humans (redis-cli), not for programs",
+    ),
+    (
+        "XINFO HELP",
+        "help text for humans (redis-cli), not for programs",
+    ),
+];
 
 const GEO: &[(&str, &str)] = &[];
 
@@ -55,9 +64,36 @@ const HYPERLOGLOG: &[(&str, &str)] = &[
 
 const BITMAPS: &[(&str, &str)] = &[];
 
-const SCRIPTING: &[(&str, &str)] = &[];
+const SCRIPTING: &[(&str, &str)] = &[
+    (
+        "SCRIPT DEBUG",
+        "the Lua debugger is interactive (redis-cli --ldb) and turns the connection into a debugging session; the write path refuses it on ordinary connections",
+    ),
+    (
+        "SCRIPT HELP",
+        "help text for humans (redis-cli), not for programs",
+    ),
+    (
+        "FUNCTION HELP",
+        "help text for humans (redis-cli), not for programs",
+    ),
+];
 
-const PUBSUB: &[(&str, &str)] = &[];
+const PUBSUB: &[(&str, &str)] = &[
+    (
+        "SUBSCRIBE",
+        "turns the connection into a pub/sub connection: Client::subscriber() / pubsub::Subscriber (subscribe), which reconnects and resubscribes; the write path refuses it on ordinary connections",
+    ),
+    ("PSUBSCRIBE", "as SUBSCRIBE: Subscriber::psubscribe"),
+    ("SSUBSCRIBE", "as SUBSCRIBE: Subscriber::ssubscribe"),
+    ("UNSUBSCRIBE", "as SUBSCRIBE: Subscriber::unsubscribe"),
+    ("PUNSUBSCRIBE", "as SUBSCRIBE: Subscriber::punsubscribe"),
+    ("SUNSUBSCRIBE", "as SUBSCRIBE: Subscriber::sunsubscribe"),
+    (
+        "PUBSUB HELP",
+        "help text for humans (redis-cli), not for programs",
+    ),
+];
 
 const SERVER: &[(&str, &str)] = &[];
 

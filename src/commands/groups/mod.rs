@@ -41,7 +41,10 @@ pub use keys::{
 };
 pub use lists::{InsertPosition, ListCommands, LposOptions};
 pub use pubsub::PubSubCommands;
-pub use scripting::ScriptingCommands;
+pub use scripting::{
+    FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy, FunctionStats,
+    LibraryInfo, RunningFunction, ScriptFlushMode, ScriptingCommands,
+};
 pub use server::ServerCommands;
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
@@ -49,7 +52,12 @@ pub use sorted_sets::{
     LexBound, MinMax, ScoreBound, SortedSetCommands, ZAddOptions, ZAggregate, ZCombineOptions,
     ZRange,
 };
-pub use streams::StreamCommands;
+pub use streams::{
+    AutoClaim, PendingDelivery, PendingEntry, PendingSummary, StreamBatch, StreamCommands,
+    StreamConsumerFull, StreamConsumerInfo, StreamEntry, StreamGroupFull, StreamGroupInfo,
+    StreamInfo, StreamInfoFull, StreamTrim, XAddOptions, XClaimOptions, XGroupCreateOptions,
+    XPendingOptions, XReadOptions, XSetIdOptions,
+};
 pub use strings::{GetExpiry, LcsMatch, LcsMatches};
 pub use strings::{SetOptions, StringCommands};
 pub use transactions::TransactionCommands;

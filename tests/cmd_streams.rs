@@ -445,6 +445,22 @@ fn a_blocking_read_that_times_out_is_empty() {
             )
             .unwrap();
         assert!(read.is_empty(), "{read:?}");
+        // A group and a consumer named `block` are not the BLOCK option: the wait is still the
+        // 400 ms one, so the 300 ms read timeout does not cut the read short.
+        c.xgroup_create("quiet", "block", "$", XGroupCreateOptions::new())
+            .unwrap();
+        let started = Instant::now();
+        let read: Vec<StreamBatch> = c
+            .xreadgroup(
+                "block",
+                "block",
+                "quiet",
+                ">",
+                XReadOptions::new().block(Some(Duration::from_millis(400))),
+            )
+            .unwrap();
+        assert!(read.is_empty(), "{read:?}");
+        assert!(started.elapsed() >= Duration::from_millis(350));
         // Sub-millisecond waits round up to 1 ms instead of meaning "forever".
         let read: Vec<StreamBatch> = c
             .xread(

@@ -613,8 +613,10 @@ class Writer:
         fields.append("repeat: Repeat::%s" % e["repeat"])
         if e["blocking"]:
             arg, unit = e["blocking"]
-            if arg.startswith("AfterKeyword:"):
-                arg = "WaitArg::AfterKeyword(%s)" % rust_str(arg.split(":", 1)[1])
+            if arg.startswith("Option:"):
+                _, word, start, end = arg.split(":")
+                arg = "WaitArg::Option { keyword: %s, from: %d, before: %s }" % (
+                    rust_str(word), int(start), rust_str(end))
             else:
                 arg = "WaitArg::" + arg
             fields.append("blocking: Some(Blocking { arg: %s, unit: WaitUnit::%s })" % (arg, unit))

@@ -130,7 +130,9 @@ REPEAT_SAFE = [
 # generate.py fails, naming the command, when any server flags a command `blocking` that has no
 # entry here (a new blocking command must never get the plain read timeout), and when an entry
 # names a command no server has. Redis 6.2 flags none of them `blocking`; the entries apply there
-# too. WaitArg "AfterKeyword:X" is WaitArg::AfterKeyword("X").
+# too. WaitArg "Option:X:N:Y" is WaitArg::Option { keyword: "X", from: N, before: "Y" }: the value
+# of option X, searched from argument N and not past argument Y, as the key specs search for
+# STREAMS (a consumer group named `block`, or a stream key named `block`, is not the option).
 
 BLOCKING = {
     # The timeout is the last argument, in seconds (fractions allowed since 6.0).
@@ -146,9 +148,10 @@ BLOCKING = {
     # `WAIT numreplicas timeout`, `WAITAOF numlocal numreplicas timeout`: milliseconds, last.
     "WAIT": ("Last", "Milliseconds"),
     "WAITAOF": ("Last", "Milliseconds"),
-    # Streams block only with `BLOCK ms`.
-    "XREAD": ("AfterKeyword:BLOCK", "Milliseconds"),
-    "XREADGROUP": ("AfterKeyword:BLOCK", "Milliseconds"),
+    # Streams block only with `BLOCK ms`, an option before STREAMS; XREADGROUP's options start
+    # after `GROUP group consumer`.
+    "XREAD": ("Option:BLOCK:1:STREAMS", "Milliseconds"),
+    "XREADGROUP": ("Option:BLOCK:4:STREAMS", "Milliseconds"),
 }
 
 # -- session ----------------------------------------------------------------------------------

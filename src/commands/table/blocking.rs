@@ -53,10 +53,17 @@ impl Blocking {
         let at = match self.arg {
             WaitArg::Last => args.len().checked_sub(1),
             WaitArg::First => Some(1),
-            WaitArg::AfterKeyword(word) => args
+            WaitArg::Option {
+                keyword,
+                from,
+                before,
+            } => args
                 .iter()
-                .position(|a| a.eq_ignore_ascii_case(word.as_bytes()))
-                .map(|i| i + 1),
+                .enumerate()
+                .skip(from)
+                .take_while(|(_, a)| !a.eq_ignore_ascii_case(before.as_bytes()))
+                .find(|(_, a)| a.eq_ignore_ascii_case(keyword.as_bytes()))
+                .map(|(i, _)| i + 1),
         };
         // A command without its wait argument (`XREAD` without `BLOCK`) does not block; one
         // whose wait is not a number is refused by the server at once.
@@ -111,19 +118,93 @@ mod tests {
             wait(Last, Milliseconds, &["WAIT", "1", "1500"]),
             Wait::For(Duration::from_millis(1500))
         );
-        let xread = ["XREAD", "COUNT", "1", "block", "250", "STREAMS", "s", "$"];
-        assert_eq!(
-            wait(AfterKeyword("BLOCK"), Milliseconds, &xread),
-            Wait::For(Duration::from_millis(250))
-        );
-        assert_eq!(
-            wait(
-                AfterKeyword("BLOCK"),
-                Milliseconds,
-                &["XREAD", "STREAMS", "s", "0"]
+        let xread = Option {
+            keyword: "BLOCK",
+            from: 1,
+            before: "STREAMS",
+        };
+        let xreadgroup = Option {
+            keyword: "BLOCK",
+            from: 4,
+            before: "STREAMS",
+        };
+        let ms = |n: u64| Wait::For(Duration::from_millis(n));
+        let cases: &[(WaitArg, &[&str], Wait)] = &[
+            (
+                xread,
+                &["XREAD", "COUNT", "1", "block", "250", "STREAMS", "s", "$"],
+                ms(250),
             ),
-            Wait::None
-        );
+            (xread, &["XREAD", "STREAMS", "s", "0"], Wait::None),
+            (
+                xread,
+                &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+                Wait::Forever,
+            ),
+            // A stream key named `block`: its id is not a wait.
+            (xread, &["XREAD", "STREAMS", "block", "0"], Wait::None),
+            (
+                xread,
+                &["XREAD", "BLOCK", "5", "STREAMS", "block", "0"],
+                ms(5),
+            ),
+            // A group or consumer named `block` (or `streams`) is not the option.
+            (
+                xreadgroup,
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "block",
+                    "c",
+                    "BLOCK",
+                    "900",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ],
+                ms(900),
+            ),
+            (
+                xreadgroup,
+                &["XREADGROUP", "GROUP", "g", "block", "STREAMS", "s", ">"],
+                Wait::None,
+            ),
+            (
+                xreadgroup,
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "streams",
+                    "c",
+                    "BLOCK",
+                    "70",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ],
+                ms(70),
+            ),
+            (
+                xreadgroup,
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "NOACK",
+                    "BLOCK",
+                    "0",
+                    "STREAMS",
+                    "block",
+                    ">",
+                ],
+                Wait::Forever,
+            ),
+            (xreadgroup, &["XREADGROUP", "GROUP"], Wait::None),
+        ];
+        for (arg, args, expected) in cases {
+            assert_eq!(wait(*arg, Milliseconds, args), *expected, "{args:?}");
+        }
         for odd in ["1e20", "inf"] {
             assert_eq!(
                 wait(Last, Seconds, &["BLPOP", "k", odd]),

@@ -8793,7 +8793,11 @@ pub(crate) mod spec {
         }],
         repeat: Repeat::Safe,
         blocking: Some(Blocking {
-            arg: WaitArg::AfterKeyword("BLOCK"),
+            arg: WaitArg::Option {
+                keyword: "BLOCK",
+                from: 1,
+                before: "STREAMS",
+            },
             unit: WaitUnit::Milliseconds,
         }),
         ..DEFAULT
@@ -8819,7 +8823,11 @@ pub(crate) mod spec {
         }],
         repeat: Repeat::Unsafe,
         blocking: Some(Blocking {
-            arg: WaitArg::AfterKeyword("BLOCK"),
+            arg: WaitArg::Option {
+                keyword: "BLOCK",
+                from: 4,
+                before: "STREAMS",
+            },
             unit: WaitUnit::Milliseconds,
         }),
         ..DEFAULT

@@ -260,9 +260,18 @@ pub enum WaitArg {
     Last,
     /// The first argument after the command's name (`BLMPOP timeout numkeys ...`).
     First,
-    /// The argument after this keyword (`XREAD ... BLOCK ms ...`); without the keyword the
-    /// command does not block.
-    AfterKeyword(&'static str),
+    /// The value of the option `keyword`, searched from argument `from` up to the argument
+    /// `before` (`XREAD [COUNT n] [BLOCK ms] STREAMS key... id...`), as a key spec searches
+    /// for its keyword: a consumer group or a stream key named `block` is not the option.
+    /// Without the option the command does not block.
+    Option {
+        /// The option's name (`BLOCK`).
+        keyword: &'static str,
+        /// Where the options start (1; 4 for `XREADGROUP GROUP group consumer`).
+        from: usize,
+        /// The argument that ends the options (`STREAMS`).
+        before: &'static str,
+    },
 }
 
 /// The unit of a blocking command's wait. In every unit, zero means "wait forever".

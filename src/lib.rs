@@ -177,6 +177,13 @@ pub use commands::{
     StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
     transaction_with,
 };
+// The server, connection and cluster groups' option and reply types.
+pub use commands::{
+    ClientAttr, ClientInfo, ClientKillOptions, ClientListOptions, ClientType, ClusterInfo,
+    ClusterLink, ClusterNode, ConnectedReplica, FlushMode, Hello, HelloOptions, Info, KeyspaceInfo,
+    LinkDirection, ModuleInfo, NodeHealth, PauseMode, Role, Shard, ShardNode, SlotMetric, SlotNode,
+    SlotRange, SlotStats, SlotStatsQuery, SlowlogEntry, TrackingInfo, TrackingOptions, UnblockMode,
+};
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation, fcall, fcall_ro, function_load};
 pub use connection::config::{

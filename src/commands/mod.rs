@@ -26,6 +26,13 @@ pub use groups::{
     ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
     StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
 };
+// The server, connection and cluster groups' option and reply types.
+pub use groups::{
+    ClientAttr, ClientInfo, ClientKillOptions, ClientListOptions, ClientType, ClusterInfo,
+    ClusterLink, ClusterNode, ConnectedReplica, FlushMode, Hello, HelloOptions, Info, KeyspaceInfo,
+    LinkDirection, ModuleInfo, NodeHealth, PauseMode, Role, Shard, ShardNode, SlotMetric, SlotNode,
+    SlotRange, SlotStats, SlotStatsQuery, SlowlogEntry, TrackingInfo, TrackingOptions, UnblockMode,
+};
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};

@@ -29,8 +29,14 @@ mod strings;
 mod transactions;
 
 pub use bitmaps::BitmapCommands;
-pub use cluster::ClusterCommands;
-pub use connection::ConnectionCommands;
+pub use cluster::{
+    ClusterCommands, ClusterInfo, ClusterLink, ClusterNode, LinkDirection, NodeHealth, Shard,
+    ShardNode, SlotMetric, SlotNode, SlotRange, SlotStats, SlotStatsQuery,
+};
+pub use connection::{
+    ClientAttr, ClientInfo, ClientKillOptions, ClientListOptions, ClientType, ConnectionCommands,
+    Hello, HelloOptions, ModuleInfo, PauseMode, TrackingInfo, TrackingOptions, UnblockMode,
+};
 pub use geo::GeoCommands;
 pub use hashes::HashCommands;
 pub use hyperloglog::HyperLogLogCommands;
@@ -38,7 +44,9 @@ pub use keys::KeyCommands;
 pub use lists::ListCommands;
 pub use pubsub::PubSubCommands;
 pub use scripting::ScriptingCommands;
-pub use server::ServerCommands;
+pub use server::{
+    ConnectedReplica, FlushMode, Info, KeyspaceInfo, Role, ServerCommands, SlowlogEntry,
+};
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
 pub use sorted_sets::SortedSetCommands;

@@ -119,8 +119,9 @@ pub trait ConnectionCommands: Commands {
     /// [`PooledConnection`](crate::PooledConnection).
     ///
     /// # Errors
-    /// `ERR DB index is out of range`; `ERR SELECT is not allowed in cluster mode` for any
-    /// database but 0 on a cluster node.
+    /// `ERR DB index is out of range`; on a Redis cluster node, `ERR SELECT is not allowed in
+    /// cluster mode` for any database but 0 (Valkey 9 has as many as `cluster-databases`
+    /// says, 1 by default).
     fn select(self, db: u32) -> Self::Output<()> {
         self.run(&Request::new(&spec::SELECT, &db))
     }
@@ -183,7 +184,10 @@ pub trait ConnectionCommands: Commands {
 
     /// `CLIENT PAUSE timeout [WRITE|ALL]`: holds the commands of every client (only those that
     /// may write, with [`PauseMode::Write`]) for `timeout`, sent in whole milliseconds rounded
-    /// up, or until `CLIENT UNPAUSE`. The calling connection is held too.
+    /// up. The calling connection is held too: under [`PauseMode::All`] even its `CLIENT
+    /// UNPAUSE` waits for the timeout; under [`PauseMode::Write`] reads and `CLIENT UNPAUSE`
+    /// go through, so the pause can end early. A held command's wait counts against the
+    /// connection's read timeout like any other.
     /// <https://redis.io/docs/latest/commands/client-pause/>
     ///
     /// # Errors

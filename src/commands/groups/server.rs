@@ -30,9 +30,9 @@ pub use types::{ConnectedReplica, FlushMode, Info, KeyspaceInfo, Role, SlowlogEn
 /// use redisync::Role;
 ///
 /// let client = Client::open("redis://127.0.0.1")?;
-/// let info = client.info_sections(&["memory"])?;
+/// let info = client.info_sections(["memory"])?;
 /// println!("{:?} bytes used", info.used_memory());
-/// let limits = client.config_get(&["maxmemory", "maxclients"])?;
+/// let limits = client.config_get(["maxmemory", "maxclients"])?;
 /// println!("maxmemory is {}", limits["maxmemory"]);
 /// if let Role::Master { replicas, .. } = client.role()? {
 ///     println!("{} replicas", replicas.len());
@@ -81,7 +81,8 @@ pub trait ServerCommands: Commands {
     /// <https://redis.io/docs/latest/commands/swapdb/>
     ///
     /// # Errors
-    /// `ERR` for an index out of range, and in cluster mode (one database only).
+    /// `ERR` for an index out of range, and on a cluster node (`SWAPDB is not allowed in
+    /// cluster mode`, Valkey 9's `cluster-databases` notwithstanding).
     fn swapdb(self, index1: u32, index2: u32) -> Self::Output<()> {
         self.run(&Request::new(&spec::SWAPDB, &(index1, index2)))
     }
@@ -208,7 +209,7 @@ mod tests {
                 let _ = r.info();
             }),
             ("info_sections", |r| {
-                let _ = r.info_sections(&["memory", "server"]);
+                let _ = r.info_sections(["memory", "server"]);
             }),
             ("dbsize", |r| {
                 let _ = r.dbsize();
@@ -262,7 +263,7 @@ mod tests {
         assert_eq!(check::sent(|r| drop(r.flushall(None))), ["FLUSHALL"]);
         assert_eq!(check::sent(|r| drop(r.info())), ["INFO"]);
         assert_eq!(
-            check::sent(|r| drop(r.info_sections(&["memory", "cpu"]))),
+            check::sent(|r| drop(r.info_sections(["memory", "cpu"]))),
             ["INFO", "memory", "cpu"]
         );
         assert_eq!(
@@ -282,7 +283,7 @@ mod tests {
             ["SLOWLOG", "GET", "5"]
         );
         assert_eq!(
-            check::sent(|r| drop(r.config_get(&["max*", "port"]))),
+            check::sent(|r| drop(r.config_get(["max*", "port"]))),
             ["CONFIG", "GET", "max*", "port"]
         );
         assert_eq!(

@@ -170,34 +170,12 @@ pub mod testing;
 
 pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
 pub use commands::{
-    ArgWriter, Batch, BitmapCommands, ClusterCommands, Cmd, Commands, ConnectionCommands, Execute,
-    ExpireCondition, ExpireTime, FromValue, GeoCommands, HashCommands, HyperLogLogCommands,
-    KeyCommands, ListCommands, Pipe, Pipeline, PubSubCommands, Request, ScriptingCommands,
-    ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands, StreamCommands,
-    StringCommands, ToArg, ToArgs, TransactionCommands, Ttl, cmd, pipe, transaction,
-    transaction_with,
+    ArgWriter, Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, ToArg, ToArgs,
+    cmd, pipe, transaction, transaction_with,
 };
-// The string and bitmap groups' options and replies.
-pub use commands::{
-    AutoClaim, FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy,
-    FunctionStats, LibraryInfo, PendingDelivery, PendingEntry, PendingSummary, RunningFunction,
-    ScriptFlushMode, StreamBatch, StreamConsumerFull, StreamConsumerInfo, StreamEntry,
-    StreamGroupFull, StreamGroupInfo, StreamInfo, StreamInfoFull, StreamTrim, XAddOptions,
-    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
-};
-pub use commands::{
-    BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
-};
-pub use commands::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
-pub use commands::{
-    CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
-};
-pub use commands::{
-    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
-};
-pub use commands::{
-    LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange,
-};
+// Every command group's trait, with its options and reply types (`StringCommands`,
+// `SetOptions`, `StreamEntry`, ...).
+pub use commands::groups::*;
 pub use commands::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use commands::{Script, ScriptInvocation};
 pub use connection::config::{

@@ -9,7 +9,7 @@
 mod args;
 mod cmd;
 mod core;
-mod groups;
+pub(crate) mod groups;
 mod pipeline;
 mod reply;
 mod scan;
@@ -20,37 +20,13 @@ mod transaction;
 pub use args::{ArgWriter, ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
 pub use core::Commands;
-pub use groups::{
-    BitmapCommands, ClusterCommands, ConnectionCommands, ExpireCondition, ExpireTime, GeoCommands,
-    HashCommands, HyperLogLogCommands, KeyCommands, ListCommands, PubSubCommands,
-    ScriptingCommands, ServerCommands, SetCommands, SetOptions, Side, SortedSetCommands,
-    StreamCommands, StringCommands, TransactionCommands, Ttl, excluded, methods, methods_of,
-};
-// The string and bitmap groups' options and replies.
-pub use groups::{
-    BitField, BitOffset, BitOp, BitRange, BitType, GetExpiry, LcsMatch, LcsMatches, Overflow,
-};
-pub use groups::{Coordinates, GeoAddOptions, GeoMember, GeoSearch, GeoUnit};
-pub use groups::{
-    CopyOptions, ExpireConditions, KeyType, MigrateOptions, RestoreOptions, SortOptions,
-};
-pub use groups::{LexBound, MinMax, ScoreBound, ZAddOptions, ZAggregate, ZCombineOptions, ZRange};
-// The hash, list and set groups' option and reply types.
-pub use groups::{
-    FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, InsertPosition, LposOptions,
-};
+// Every group's trait, options and reply types.
+pub use groups::registry::{excluded, methods, methods_of};
+pub use groups::*;
 pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use script::{Script, ScriptInvocation};
-// The replies and options of the stream and scripting commands.
-pub use groups::{
-    AutoClaim, FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy,
-    FunctionStats, LibraryInfo, PendingDelivery, PendingEntry, PendingSummary, RunningFunction,
-    ScriptFlushMode, StreamBatch, StreamConsumerFull, StreamConsumerInfo, StreamEntry,
-    StreamGroupFull, StreamGroupInfo, StreamInfo, StreamInfoFull, StreamTrim, XAddOptions,
-    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
-};
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 
 pub(crate) use args::Encoded;

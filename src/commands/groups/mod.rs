@@ -6,8 +6,8 @@
 //!
 //! Every method names its command's entry in the [command table](crate::commands::table), so
 //! what the crate knows about the command (safe to repeat? blocking? its keys?) cannot drift
-//! from the method. [`methods`] lists every method with the command it sends, and [`excluded`]
-//! the commands of these groups that deliberately have none, with the reason.
+//! from the method. [`methods`](crate::commands::methods) lists every method with the command
+//! it sends, and [`excluded`](crate::commands::excluded) the commands of these groups that deliberately have none, with the reason.
 
 mod bitmaps;
 mod cluster;
@@ -19,6 +19,7 @@ mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;
+pub(in crate::commands) mod registry;
 mod scripting;
 mod server;
 mod sets;
@@ -28,10 +29,15 @@ mod streams;
 mod strings;
 mod transactions;
 
-pub use bitmaps::BitmapCommands;
-pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, Overflow};
-pub use cluster::ClusterCommands;
-pub use connection::ConnectionCommands;
+pub use bitmaps::{BitField, BitOffset, BitOp, BitRange, BitType, BitmapCommands, Overflow};
+pub use cluster::{
+    ClusterCommands, ClusterInfo, ClusterLink, ClusterNode, LinkDirection, NodeHealth, Shard,
+    ShardNode, SlotMetric, SlotNode, SlotRange, SlotStats, SlotStatsQuery,
+};
+pub use connection::{
+    ClientAttr, ClientInfo, ClientKillOptions, ClientListOptions, ClientType, ConnectionCommands,
+    Hello, HelloOptions, ModuleInfo, PauseMode, TrackingInfo, TrackingOptions, UnblockMode,
+};
 pub use geo::{Coordinates, GeoAddOptions, GeoCommands, GeoMember, GeoSearch, GeoUnit};
 pub use hashes::{FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions, HashCommands};
 pub use hyperloglog::HyperLogLogCommands;
@@ -45,7 +51,9 @@ pub use scripting::{
     FunctionEngineStats, FunctionInfo, FunctionListOptions, FunctionRestorePolicy, FunctionStats,
     LibraryInfo, RunningFunction, ScriptFlushMode, ScriptingCommands,
 };
-pub use server::ServerCommands;
+pub use server::{
+    ConnectedReplica, FlushMode, Info, KeyspaceInfo, Role, ServerCommands, SlowlogEntry,
+};
 pub use sets::SetCommands;
 pub use shared::{ExpireCondition, ExpireTime, Side, Ttl};
 pub use sorted_sets::{
@@ -58,61 +66,10 @@ pub use streams::{
     StreamInfo, StreamInfoFull, StreamTrim, XAddOptions, XClaimOptions, XGroupCreateOptions,
     XPendingOptions, XReadOptions, XSetIdOptions,
 };
-pub use strings::{GetExpiry, LcsMatch, LcsMatches};
-pub use strings::{SetOptions, StringCommands};
+pub use strings::{GetExpiry, LcsMatch, LcsMatches, SetOptions, StringCommands};
 pub use transactions::TransactionCommands;
 
-use super::table::CommandSpec;
-
-/// A typed method's name and the entry of the command it sends.
-pub(crate) type Method = (&'static str, &'static CommandSpec);
-
-/// Every group's methods.
-const GROUPS: &[&[Method]] = &[
-    strings::METHODS,
-    keys::METHODS,
-    hashes::METHODS,
-    lists::METHODS,
-    sets::METHODS,
-    sorted_sets::METHODS,
-    streams::METHODS,
-    geo::METHODS,
-    hyperloglog::METHODS,
-    bitmaps::METHODS,
-    scripting::METHODS,
-    pubsub::METHODS,
-    server::METHODS,
-    cluster::METHODS,
-    connection::METHODS,
-    transactions::METHODS,
-];
-
-/// Every typed method, with the entry of the command it sends (a few commands have more than
-/// one method: `SET` has `set`, `set_options` and `set_get`). A method whose name ends in `()`
-/// is a free function rather than a method (the `scan` iterators).
-///
-/// ```
-/// let get = redisync::commands::methods().find(|(name, _)| *name == "get").unwrap();
-/// assert_eq!(get.1.full_name(), "GET");
-/// ```
-pub fn methods() -> impl Iterator<Item = (&'static str, &'static CommandSpec)> {
-    GROUPS.iter().flat_map(|g| g.iter().copied())
-}
-
-/// The typed methods that send `command` (`"GET"`, `"CLIENT KILL"`), in any case.
-pub fn methods_of(command: &str) -> Vec<&'static str> {
-    methods()
-        .filter(|(_, spec)| spec.full_name().eq_ignore_ascii_case(command))
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// The commands of the covered groups that have no typed method on purpose, each with the
-/// reason (admin and debug commands, commands another part of the API covers). A name without
-/// a subcommand stands for the container and all its subcommands.
-pub fn excluded() -> impl Iterator<Item = (&'static str, &'static str)> {
-    excluded::EXCLUDED.iter().flat_map(|g| g.iter().copied())
-}
+pub(crate) use registry::Method;
 
 #[cfg(test)]
 pub(crate) mod check {

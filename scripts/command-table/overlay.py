@@ -175,8 +175,10 @@ SESSION = {
     # reusing it.
     "SELECT": ("Dirty",),  # the database
     "AUTH": ("Dirty",),  # the user
-    "HELLO": ("Dirty",),  # protocol, user, name
-    "RESET": ("Dirty",),  # everything, including what the pool set up on connect
+    # These also change the protocol the connection speaks: HELLO's reply says to which, RESET
+    # goes back to RESP2.
+    "HELLO": ("Protocol",),  # protocol, user, name
+    "RESET": ("Protocol",),  # everything, including what the pool set up on connect
     "QUIT": ("Dirty",),  # the server closes the connection
     "READONLY": ("Dirty",),  # cluster replica reads
     "READWRITE": ("Dirty",),

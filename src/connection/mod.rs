@@ -634,7 +634,9 @@ impl Connection {
                 if owed.seq == seq {
                     let effect = owed.effect;
                     self.owed.pop_front();
-                    self.session.confirm(effect, &value);
+                    if let Some(p) = self.session.confirm(effect, &value) {
+                        self.protocol = p;
+                    }
                 }
             }
             return Ok(value);

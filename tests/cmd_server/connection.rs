@@ -38,6 +38,7 @@ fn hello_describes_the_connection_and_switches_protocols() {
             .hello(HelloOptions::new().protocol(other).setname("hello-client"))
             .unwrap();
         assert_eq!(h2.proto, 5 - proto);
+        assert_eq!(c.protocol(), other, "the connection follows HELLO's switch");
         assert_eq!(c.client_getname().unwrap().as_deref(), Some("hello-client"));
         let me = c.client_info().unwrap();
         if seven(&server) {
@@ -523,4 +524,35 @@ fn session_commands_close_pooled_connections() {
         let n = client.client_list(ClientListOptions::new()).unwrap().len();
         (n <= 2).then_some(())
     });
+}
+
+/// RESET and a HELLO that `EXEC` runs change the protocol too, and the connection follows.
+#[test]
+fn the_connection_follows_every_protocol_change() {
+    let server = RedisServer::start();
+    let mut c = connect(&server, Protocol::Resp3);
+    assert_eq!(c.protocol(), Protocol::Resp3);
+    let reply: Value = cmd("RESET").query(&mut c).unwrap();
+    assert_eq!(reply, Value::SimpleString(b"RESET".to_vec()));
+    assert_eq!(c.protocol(), Protocol::Resp2);
+    // The server agrees: a map comes back flat.
+    let flat: Value = cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(&mut c)
+        .unwrap();
+    assert!(matches!(flat, Value::Array(_)), "{flat:?}");
+    // A HELLO queued in a transaction switches when EXEC runs it.
+    let mut p = Pipeline::new();
+    p.atomic();
+    p.add(&cmd("HELLO").arg(3));
+    p.add(&cmd("SET").arg("after-exec").arg(1));
+    let _: Value = p.query(&mut c).unwrap();
+    assert_eq!(c.protocol(), Protocol::Resp3);
+    let map: Value = cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(&mut c)
+        .unwrap();
+    assert!(matches!(map, Value::Map(_)), "{map:?}");
 }

@@ -95,9 +95,10 @@ pub trait ConnectionCommands: Commands {
     /// can authenticate and name it in the same step).
     /// <https://redis.io/docs/latest/commands/hello/>
     ///
-    /// [`Connection::protocol`](crate::Connection::protocol) keeps saying what the handshake
-    /// agreed; replies read correctly in either protocol. On a [`Client`](crate::Client) the
-    /// pooled connection it ran on is closed when it returns to the pool.
+    /// [`Connection::protocol`](crate::Connection::protocol) follows the switch once the reply
+    /// confirms it (also for a `HELLO` inside a transaction, when `EXEC` ran it); replies read
+    /// correctly in either protocol. On a [`Client`](crate::Client) the pooled connection it
+    /// ran on is closed when it returns to the pool.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for `AUTH` or `SETNAME`

@@ -5227,7 +5227,7 @@ pub(crate) mod spec {
             group: Group::Connection,
         }],
         repeat: Repeat::Unsafe,
-        session: SessionEffect::Dirty,
+        session: SessionEffect::Protocol,
         ..DEFAULT
     };
     pub(crate) static HEXISTS: CommandSpec = CommandSpec {
@@ -7211,7 +7211,7 @@ pub(crate) mod spec {
             group: Group::Connection,
         }],
         repeat: Repeat::Unsafe,
-        session: SessionEffect::Dirty,
+        session: SessionEffect::Protocol,
         ..DEFAULT
     };
     pub(crate) static RESTORE: CommandSpec = CommandSpec {

@@ -311,10 +311,14 @@ pub enum SessionEffect {
     Watch,
     /// `UNWATCH`.
     Unwatch,
-    /// A change no cheap command undoes for certain (`SELECT`, `AUTH`, `HELLO`, `RESET`,
-    /// `READONLY`, `CLIENT SETNAME`, `CLIENT TRACKING`, ...): the connection is closed instead
-    /// of being reused.
+    /// A change no cheap command undoes for certain (`SELECT`, `AUTH`, `READONLY`,
+    /// `CLIENT SETNAME`, `CLIENT TRACKING`, ...): the connection is closed instead of being
+    /// reused.
     Dirty,
+    /// [`Dirty`](SessionEffect::Dirty), and the connection's protocol changes: to the one
+    /// `HELLO`'s reply names, or back to RESP2 after `RESET`. The connection records it, so
+    /// [`Connection::protocol`](crate::Connection::protocol) stays true.
+    Protocol,
     /// Not sent on a connection that carries ordinary commands, because it changes how many
     /// replies the server sends or what they mean (`SUBSCRIBE`, `MONITOR`, `CLIENT REPLY`,
     /// `SYNC`, ...). The text says what to use instead.

@@ -9,7 +9,8 @@ BENCH_ARGS ?= --pin
 .PHONY: demo examples test test-servers lint doc bench bench-quick fuzz deps ci command-table
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
-# self-test (200 requests), the CLI reading commands from stdin. Each exit status is checked.
+# self-test (200 requests), the CLI reading commands from stdin, the production checklist,
+# session_store, job_queue, leaderboard and stream_worker. Each exit status is checked.
 demo: deps
 	./scripts/demo.sh
 

@@ -82,6 +82,8 @@ step "session_store: hashes with sliding expiry" \
 step "job_queue: producers, workers, a crash and its reaper" \
   cargo run --quiet --example job_queue -- "$url"
 step "leaderboard: sorted sets" cargo run --quiet --example leaderboard -- "$url"
+step "stream_worker: a consumer group, a crash and XAUTOCLAIM" \
+  cargo run --quiet --example stream_worker -- "$url"
 
 echo
 echo "demo: all examples ran against $url"

@@ -1,13 +1,13 @@
 // How to write a method here (names, arguments, return types, options, docs, tests, the
-// exclusion list, and the rules for working on this repository): read CONVENTIONS.md in this
-// directory first.
+// exclusion list): read CONVENTIONS.md in this directory first.
 //! The typed commands: one trait per group of the Redis documentation, each in its own file,
 //! all over the one core ([`Commands`](crate::Commands)) that sends a request.
 //!
 //! Every method names its command's entry in the [command table](crate::commands::table), so
 //! what the crate knows about the command (safe to repeat? blocking? its keys?) cannot drift
 //! from the method. [`methods`](crate::commands::methods) lists every method with the command
-//! it sends, and [`excluded`](crate::commands::excluded) the commands of these groups that deliberately have none, with the reason.
+//! it sends, and [`excluded`](crate::commands::excluded) the commands of these groups that
+//! deliberately have none, with the reason.
 
 mod bitmaps;
 mod cluster;

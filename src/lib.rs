@@ -35,6 +35,76 @@
 //! A [`Client`] shares a pool of connections between threads; a single [`Connection`] is there
 //! for programs that want exactly one socket.
 //!
+//! ## Commands
+//!
+//! Every command of the Redis 7 and Valkey 9 data groups has a typed method, one trait per
+//! group of the Redis documentation; `use redisync::prelude::*;` brings them all into scope.
+//! Each works on a [`Client`], a [`Connection`], a pooled connection and a pipeline, returns
+//! the type Redis fixes for the command (the same type on RESP2 and RESP3), takes a
+//! [`Duration`](std::time::Duration) wherever Redis takes a time, and refuses conflicting
+//! options with [`ErrorKind::InvalidInput`] before anything is sent.
+//!
+//! | trait | commands | reply and option types |
+//! |---|---|---|
+//! | [`Commands`] | `PING`, `ECHO`, `GET`, `SET`, `DEL`, `EXISTS`, `EXPIRE`, `TTL`, `INCR`, `INCRBY`, `MGET`, `MSET` (the core) | [`Ttl`] |
+//! | [`StringCommands`] | `APPEND` ... `SETRANGE`, `GETEX`, `LCS`, `SET` with every option | [`SetOptions`], [`GetExpiry`], [`LcsMatches`] |
+//! | [`BitmapCommands`] | `SETBIT`, `GETBIT`, `BITCOUNT`, `BITPOS`, `BITOP`, `BITFIELD(_RO)` | [`BitField`], [`BitRange`], [`BitOp`] |
+//! | [`HyperLogLogCommands`] | `PFADD`, `PFCOUNT`, `PFMERGE` | |
+//! | [`KeyCommands`] | `COPY`, `DUMP`/`RESTORE`, `EXPIRE*`, `PERSIST`, `RENAME*`, `SORT`, `TYPE`, `OBJECT *`, `MIGRATE`, ... | [`KeyType`], [`ExpireTime`], [`ExpireConditions`], [`SortOptions`] |
+//! | [`HashCommands`] | `HSET` ... `HRANDFIELD`, field expiry (`HEXPIRE`, `HTTL`, `HPERSIST`, `HGETEX`, `HSETEX`, where the server has them) | [`FieldExpiry`], [`HSetExOptions`] |
+//! | [`ListCommands`] | `LPUSH` ... `LMPOP`, the blocking pops | [`Side`], [`LposOptions`] |
+//! | [`SetCommands`] | `SADD` ... `SMISMEMBER`, `SINTERCARD` | |
+//! | [`SortedSetCommands`] | `ZADD` ... `ZUNIONSTORE`, `ZRANGE` in all its forms, `BZPOPMIN`/`BZMPOP` | [`ZRange`], [`ScoreBound`], [`ZAddOptions`] |
+//! | [`GeoCommands`] | `GEOADD`, `GEODIST`, `GEOSEARCH(STORE)`, `GEORADIUS*`, ... | [`GeoMember`], [`GeoSearch`], [`GeoUnit`] |
+//! | [`StreamCommands`] | `XADD` ... `XTRIM`, consumer groups, `XPENDING`, `XCLAIM`, `XAUTOCLAIM`, `XINFO` | [`StreamEntry`], [`StreamBatch`], [`PendingSummary`], [`AutoClaim`], [`StreamInfo`] |
+//! | [`ScriptingCommands`] | `EVAL*`, `SCRIPT *`, `FUNCTION *`, `FCALL(_RO)` ([`Script`] adds EVALSHA with a NOSCRIPT reload) | [`FunctionInfo`], [`FunctionStats`] |
+//! | [`PubSubCommands`] | `PUBLISH`, `SPUBLISH`, `PUBSUB *` (subscribing is [`pubsub::Subscriber`]'s) | |
+//! | [`TransactionCommands`] | `WATCH`, `UNWATCH` (`MULTI`/`EXEC` are [`Pipeline::atomic`] and [`transaction`]) | |
+//! | [`ConnectionCommands`] | `AUTH`, `HELLO`, `SELECT`, the `CLIENT` subcommands applications use | [`Hello`], [`ClientInfo`], [`ClientKillOptions`] |
+//! | [`ServerCommands`] | `INFO`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `TIME`, `CONFIG GET/SET`, `MEMORY USAGE`, `SLOWLOG`, `LASTSAVE`, `ROLE`, `WAIT`, `WAITAOF` | [`Info`] (sections parsed), [`SlowlogEntry`], [`Role`] |
+//! | [`ClusterCommands`] | `CLUSTER SLOTS/SHARDS/NODES/INFO/KEYSLOT/MYID/...` | [`SlotRange`], [`Shard`], [`ClusterNode`], [`ClusterInfo`] |
+//!
+//! The `SCAN` family is the [`scan`], [`hscan`], [`sscan`] and [`zscan`] iterators. Admin and
+//! debug commands (`DEBUG`, `SHUTDOWN`, `ACL SETUSER`, `CLUSTER ADDSLOTS`, the `HELP`
+//! subcommands, ...) have no method: [`commands::excluded`] lists each with the reason, and
+//! [`cmd`] sends them. [`commands::methods`] lists every method with the command it sends.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use redisync::prelude::*;
+//! use redisync::{Ttl, ZRange};
+//!
+//! let client = Client::open("redis://127.0.0.1")?;
+//! let added: u64 = client.zadd("board", [(120.0, "ann"), (140.0, "bob")])?;
+//! let top: Vec<(String, f64)> = client.zrange_withscores("board", ZRange::by_rank(0, 2).rev())?;
+//! let rank: Option<u64> = client.zrevrank("board", "ann")?; // None for a missing member
+//! let set: bool = client.expire("board", Duration::from_secs(60))?;
+//! match client.ttl("board")? {
+//!     Ttl::Expires(left) => println!("{left:?} left"),
+//!     Ttl::Persistent => println!("no expiry"),
+//!     Ttl::Missing => println!("no such key"),
+//! }
+//! // The same methods queue on a pipeline, which infers the reply types:
+//! let (n, members): (u64, Vec<String>) =
+//!     redisync::pipe().zcard("board").zrange("board", ZRange::by_rank(0, -1)).query(&client)?;
+//! # Ok::<(), redisync::Error>(())
+//! ```
+//!
+//! ## Coming from the `redis` crate
+//!
+//! | `redis` crate | redisync |
+//! |---|---|
+//! | `let v: i64 = con.incr("k", 1)?` | `client.incr("k")?` / `client.incr_by("k", 5)?`: `i64`, fixed by Redis |
+//! | `let n: usize = con.del("k")?` (any type you name) | `client.del("k")?`: `u64`; a type parameter only for your payloads (`get::<T>`) |
+//! | `let t: i64 = con.ttl("k")?` (-2, -1 or seconds) | `client.ttl("k")?`: [`Ttl::Missing`], [`Ttl::Persistent`] or [`Ttl::Expires`] |
+//! | `con.expire("k", 60)` (seconds as an integer) | `client.expire("k", Duration::from_secs(60))?` |
+//! | `con.set_options("k", v, SetOptions::default().with_expiration(SetExpiry::EX(60)))` | `client.set_options("k", v, SetOptions::new().ex(d))?`; NX with XX refused before sending |
+//! | `redis::cmd("XREADGROUP")...` with a hand-written `FromRedisValue` | `client.xreadgroup(group, consumer, key, ">", XReadOptions::new())?`: `Vec<StreamBatch<V>>` |
+//! | `con.zrange_withscores(k, 0, -1)` (RESP2 and RESP3 shapes differ) | `client.zrange_withscores(k, ZRange::by_rank(0, -1))?`: `Vec<(T, f64)>` on both |
+//! | `redis::pipe().cmd("GET").arg("k").query::<(Option<String>,)>(&mut con)` | `redisync::pipe().get::<String>("k").query(&client)?` |
+//! | `con.get_connection()` per thread, `r2d2` for a pool | one [`Client`] shared by reference: the pool is inside |
+//! | no retries on a standalone sync connection | [`Retry`] with backoff; never re-sends a write whose reply was lost |
+//!
 //! ## Architecture
 //!
 //! Dependencies point one way, down this list; a module uses only the ones above it.
@@ -60,8 +130,9 @@
 //!   already have run), the [`Backoff`] trait with redis-py's seven backoffs, and the retry
 //!   loop, which can also send the next attempt elsewhere (for redirects).
 //! - [`commands`]: [`Cmd`], [`ToArg`]/[`ToArgs`] (written through an [`ArgWriter`] that counts
-//!   whole arguments), [`FromValue`], the typed [`Commands`], pipelines ([`pipe`],
-//!   [`Pipeline`]), [`transaction`], [`Script`] and functions, and the [`scan`] iterators.
+//!   whole arguments), [`FromValue`], the typed [`Commands`] core and one trait per command
+//!   group over it, pipelines ([`pipe`], [`Pipeline`]), [`transaction`], [`Script`], and the
+//!   [`scan`] iterators.
 //! - [`pubsub`]: [`pubsub::Subscriber`], a connection of its own for pub/sub that reconnects and
 //!   resubscribes.
 //! - `client`: [`Client`] and [`ClientBuilder`], composing the pool, the retry policy, health
@@ -191,3 +262,8 @@ pub use retry::{
     Backoff, ConstantBackoff, DecorrelatedJitterBackoff, EqualJitterBackoff, ExponentialBackoff,
     ExponentialWithJitterBackoff, FullJitterBackoff, NoBackoff, Retry,
 };
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -293,18 +293,11 @@ fn short_read_timeout(port: u16) -> Vec<Connection> {
         .collect()
 }
 
-fn blocked_clients(server: &RedisServer) -> u64 {
-    let info = server.raw_command(&["INFO", "clients"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("blocked_clients:"))
-        .map_or(0, |n| n.trim().parse().unwrap())
-}
-
 /// Once a client is blocked on the server, waits `delay` more, then pushes `value` onto `key`
 /// over the fixture's own socket (another connection).
 fn push_when_blocked(server: &RedisServer, delay: Duration, key: &str, value: &str) {
     support::wait_until(Duration::from_secs(10), "a client blocks", || {
-        blocked_clients(server) >= 1
+        server.blocked_clients() >= 1
     });
     thread::sleep(delay);
     server.raw_command(&["RPUSH", key, value]);

@@ -378,27 +378,25 @@ fn a_blocking_read_waits_past_the_read_timeout_for_another_connections_entry() {
         let key = format!("wait-{protocol:?}");
         let mut reader = impatient(server.port(), protocol);
         let client = redisync::Client::open(&server.url()).unwrap();
-        let producer = {
-            let key = key.clone();
-            thread::spawn(move || {
+        let (read, waited, id) = thread::scope(|s| {
+            let producer = s.spawn(|| {
                 // Once the reader is blocked on the key, add an entry.
                 support::wait_until(Duration::from_secs(10), "the reader to block", || {
-                    client.cmd_info_blocked()
+                    server.blocked_clients() >= 1
                 });
                 thread::sleep(Duration::from_millis(700));
                 client.xadd(&key, [("job", "late")]).unwrap()
-            })
-        };
-        let started = Instant::now();
-        let read: Vec<StreamBatch> = reader
-            .xread(
-                &key,
-                "$",
-                XReadOptions::new().block(Some(Duration::from_secs(10))),
-            )
-            .unwrap();
-        let waited = started.elapsed();
-        let id = producer.join().unwrap();
+            });
+            let started = Instant::now();
+            let read: Vec<StreamBatch> = reader
+                .xread(
+                    &key,
+                    "$",
+                    XReadOptions::new().block(Some(Duration::from_secs(10))),
+                )
+                .unwrap();
+            (read, started.elapsed(), producer.join().unwrap())
+        });
         assert_eq!(read.len(), 1, "{read:?}");
         assert_eq!(read[0].stream, key);
         assert_eq!(ids(&read[0].entries), [id.as_str()]);
@@ -471,19 +469,6 @@ fn a_blocking_read_that_times_out_is_empty() {
             .unwrap();
         assert!(read.is_empty());
         c.ping().unwrap();
-    }
-}
-
-/// Whether some client is blocked (`blocked_clients` in `INFO clients`).
-trait Blocked {
-    fn cmd_info_blocked(&self) -> bool;
-}
-
-impl Blocked for redisync::Client {
-    fn cmd_info_blocked(&self) -> bool {
-        let info: String = redisync::cmd("INFO").arg("clients").query(self).unwrap();
-        info.lines()
-            .any(|l| l.starts_with("blocked_clients:") && !l.ends_with(":0"))
     }
 }
 

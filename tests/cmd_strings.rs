@@ -25,22 +25,6 @@ const S: fn(u64) -> Duration = Duration::from_secs;
 /// A value with every byte that trips a text protocol: CR LF, NUL, invalid UTF-8.
 const BINARY: &[u8] = b"a\r\nb\x00\xff\xfe$3\r\n";
 
-/// How often `command` reached the server, run or refused there (`INFO commandstats`: calls,
-/// plus rejected and failed calls on the servers that count them).
-fn seen(server: &RedisServer, command: &str) -> u64 {
-    let info = server.raw_command(&["INFO", "commandstats"]);
-    let prefix = format!("cmdstat_{command}:");
-    let Some(line) = info.lines().find_map(|l| l.strip_prefix(&prefix)) else {
-        return 0;
-    };
-    line.trim()
-        .split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .filter(|(k, _)| matches!(*k, "calls" | "rejected_calls" | "failed_calls"))
-        .map(|(_, v)| v.parse::<u64>().unwrap())
-        .sum()
-}
-
 /// The server's error for a command it does not have.
 fn assert_unknown_command(e: &Error, command: &str) {
     assert_eq!(e.kind(), ErrorKind::Response, "{command}: {e}");
@@ -229,7 +213,7 @@ fn set_ifeq_compares_before_setting_on_valkey() {
 fn conflicting_options_are_refused_before_anything_is_sent() {
     let server = RedisServer::start();
     for mut c in per_protocol(server.port()) {
-        let before = seen(&server, "set");
+        let before = server.command_seen("set");
         let refusals: Vec<(&str, Error)> = vec![
             (
                 "NX and XX",
@@ -291,7 +275,7 @@ fn conflicting_options_are_refused_before_anything_is_sent() {
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         // The server saw none of them, and the connection goes on.
         for command in ["set", "getex", "setex", "psetex", "msetex"] {
-            let n = seen(&server, command);
+            let n = server.command_seen(command);
             let want = if command == "set" { before } else { 0 };
             assert_eq!(n, want, "{command} reached the server");
         }
@@ -301,7 +285,7 @@ fn conflicting_options_are_refused_before_anything_is_sent() {
         c.del("k").unwrap();
 
         // In a pipeline, the refusal fails the pipeline when it is sent, and nothing goes out.
-        let before = seen(&server, "set");
+        let before = server.command_seen("set");
         let e = redisync::pipe()
             .set("p1", 1)
             .set_options("p2", 2, SetOptions::new().nx().xx())
@@ -309,7 +293,7 @@ fn conflicting_options_are_refused_before_anything_is_sent() {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.to_string().contains("NX and XX"), "{e}");
-        assert_eq!(seen(&server, "set"), before);
+        assert_eq!(server.command_seen("set"), before);
         assert_eq!(c.exists(["p1", "p2"]).unwrap(), 0);
     }
 }
@@ -761,12 +745,12 @@ fn bitop_combines_strings() {
         assert_eq!(c.bitop(BitOp::Or, "d", ["nope1", "nope2"]).unwrap(), 0);
         assert_eq!(c.exists("d").unwrap(), 0);
 
-        let before = seen(&server, "bitop");
+        let before = server.command_seen("bitop");
         let e = c.bitop(BitOp::Not, "d", ["x", "y"]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         let e = c.bitop(BitOp::And, "d", Vec::<&str>::new()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
-        assert_eq!(seen(&server, "bitop"), before);
+        assert_eq!(server.command_seen("bitop"), before);
 
         cmd("RPUSH").arg("l").arg("x").exec(&mut c).unwrap();
         assert_wrongtype(&c.bitop(BitOp::And, "d", ["x", "l"]).unwrap_err());
@@ -830,7 +814,10 @@ fn bitfield_reads_writes_and_overflows() {
         let ro = BitField::new().get(BitType::Signed(64), 3);
         assert_eq!(c.bitfield_ro("big", ro).unwrap(), [i64::MIN]);
 
-        let before = (seen(&server, "bitfield"), seen(&server, "bitfield_ro"));
+        let before = (
+            server.command_seen("bitfield"),
+            server.command_seen("bitfield_ro"),
+        );
         let e = c
             .bitfield("bf", BitField::new().get(BitType::Unsigned(64), 0))
             .unwrap_err();
@@ -844,7 +831,10 @@ fn bitfield_reads_writes_and_overflows() {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(
-            (seen(&server, "bitfield"), seen(&server, "bitfield_ro")),
+            (
+                server.command_seen("bitfield"),
+                server.command_seen("bitfield_ro")
+            ),
             before
         );
 

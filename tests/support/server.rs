@@ -433,6 +433,36 @@ impl RedisServer {
             })
     }
 
+    /// How often `command` reached the server, run or refused: calls + rejected + failed calls.
+    pub fn command_seen(&self, command: &str) -> u64 {
+        let info = self.raw_command(&["INFO", "commandstats"]);
+        let prefix = format!("cmdstat_{command}:");
+        let Some(line) = info.lines().find_map(|l| l.strip_prefix(&prefix)) else {
+            return 0;
+        };
+        line.trim()
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| matches!(*k, "calls" | "rejected_calls" | "failed_calls"))
+            .map(|(_, v)| {
+                v.parse::<u64>()
+                    .unwrap_or_else(|e| panic!("INFO commandstats: bad count {v:?}: {e}"))
+            })
+            .sum()
+    }
+
+    /// How many clients are blocked on the server now (`blocked_clients` in `INFO clients`).
+    pub fn blocked_clients(&self) -> u64 {
+        let info = self.raw_command(&["INFO", "clients"]);
+        info.lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .map_or(0, |n| {
+                n.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("INFO clients: bad blocked_clients {n:?}: {e}"))
+            })
+    }
+
     /// Kills the server now (SIGKILL: clients see the connection drop, no
     /// goodbye) and reaps it. Ports and paths keep their values, so a client
     /// can be pointed at a dead server. Idempotent.

@@ -13,10 +13,10 @@ mod support;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clients::per_protocol;
+use clients::{assert_unknown_command, assert_wrongtype, flush, per_protocol};
 use redisync::prelude::*;
 use redisync::{
-    Error, ExpireCondition, ExpireTime, FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions,
+    ExpireCondition, ExpireTime, FieldExpiry, FieldPersist, HGetExOptions, HSetExOptions,
     ScanOptions, Ttl, hscan,
 };
 use support::RedisServer;
@@ -24,27 +24,6 @@ use support::RedisServer;
 const BIN_KEY: &[u8] = b"h\r\n\xff\x00";
 const BIN_FIELD: &[u8] = b"f\r\n\xfe";
 const BIN_VALUE: &[u8] = b"\xff\r\n\x00v";
-
-fn flush(c: &mut Connection) {
-    cmd("FLUSHDB").exec(c).unwrap();
-}
-
-/// The error a server gives for a command it does not have.
-#[track_caller]
-fn assert_unknown_command<T: std::fmt::Debug>(r: redisync::Result<T>, command: &str) {
-    let e: Error = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Response, "{e}");
-    let text = e.to_string().to_ascii_lowercase();
-    assert!(
-        text.contains("unknown command") && text.contains(command),
-        "{e}"
-    );
-}
-
-#[track_caller]
-fn assert_wrongtype<T: std::fmt::Debug>(r: redisync::Result<T>) {
-    assert_eq!(r.unwrap_err().kind(), ErrorKind::WrongType);
-}
 
 /// HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HTTL, HPTTL, HEXPIRETIME, HPEXPIRETIME, HPERSIST:
 /// Valkey 9.0 and Redis 7.4.
@@ -225,20 +204,29 @@ fn a_key_of_another_type_is_wrongtype_and_the_connection_stays_usable() {
     for mut c in per_protocol(server.port()) {
         flush(&mut c);
         c.set("s", "text").unwrap();
-        assert_wrongtype(c.hget::<String>("s", "f"));
-        assert_wrongtype(c.hset("s", [("f", 1)]));
-        assert_wrongtype(c.hgetall::<String, String>("s"));
-        assert_wrongtype(c.hmget::<String>("s", ["a"]));
-        assert_wrongtype(c.hlen("s"));
-        assert_wrongtype(c.hincrby("s", "f", 1));
-        assert_wrongtype(c.hrandfield_withvalues::<String, String>("s", 1));
+        assert_wrongtype(&c.hget::<String>("s", "f").unwrap_err());
+        assert_wrongtype(&c.hset("s", [("f", 1)]).unwrap_err());
+        assert_wrongtype(&c.hgetall::<String, String>("s").unwrap_err());
+        assert_wrongtype(&c.hmget::<String>("s", ["a"]).unwrap_err());
+        assert_wrongtype(&c.hlen("s").unwrap_err());
+        assert_wrongtype(&c.hincrby("s", "f", 1).unwrap_err());
+        assert_wrongtype(
+            &c.hrandfield_withvalues::<String, String>("s", 1)
+                .unwrap_err(),
+        );
         if has_field_expiry(&server) {
-            assert_wrongtype(c.httl("s", ["f"]));
-            assert_wrongtype(c.hexpire("s", Duration::from_secs(5), None, ["f"]));
+            assert_wrongtype(&c.httl("s", ["f"]).unwrap_err());
+            assert_wrongtype(
+                &c.hexpire("s", Duration::from_secs(5), None, ["f"])
+                    .unwrap_err(),
+            );
         }
         if has_hgetex_hsetex(&server) {
-            assert_wrongtype(c.hgetex::<String>("s", HGetExOptions::new(), ["f"]));
-            assert_wrongtype(c.hsetex("s", HSetExOptions::new(), [("f", 1)]));
+            assert_wrongtype(
+                &c.hgetex::<String>("s", HGetExOptions::new(), ["f"])
+                    .unwrap_err(),
+            );
+            assert_wrongtype(&c.hsetex("s", HSetExOptions::new(), [("f", 1)]).unwrap_err());
         }
         c.ping().unwrap();
         assert_eq!(c.get::<String>("s").unwrap().as_deref(), Some("text"));
@@ -253,16 +241,25 @@ fn field_expiry_sets_reads_and_removes_per_field_times() {
         flush(&mut c);
         c.hset("h", [("a", 1), ("b", 2), ("c", 3)]).unwrap();
         if !has_field_expiry(&server) {
-            assert_unknown_command(c.hexpire("h", secs(5), None, ["a"]), "hexpire");
-            assert_unknown_command(c.hpexpire("h", secs(5), None, ["a"]), "hpexpire");
+            assert_unknown_command(
+                &c.hexpire("h", secs(5), None, ["a"]).unwrap_err(),
+                "hexpire",
+            );
+            assert_unknown_command(
+                &c.hpexpire("h", secs(5), None, ["a"]).unwrap_err(),
+                "hpexpire",
+            );
             let at = SystemTime::now() + secs(60);
-            assert_unknown_command(c.hexpireat("h", at, None, ["a"]), "hexpireat");
-            assert_unknown_command(c.hpexpireat("h", at, None, ["a"]), "hpexpireat");
-            assert_unknown_command(c.httl("h", ["a"]), "httl");
-            assert_unknown_command(c.hpttl("h", ["a"]), "hpttl");
-            assert_unknown_command(c.hexpiretime("h", ["a"]), "hexpiretime");
-            assert_unknown_command(c.hpexpiretime("h", ["a"]), "hpexpiretime");
-            assert_unknown_command(c.hpersist("h", ["a"]), "hpersist");
+            assert_unknown_command(&c.hexpireat("h", at, None, ["a"]).unwrap_err(), "hexpireat");
+            assert_unknown_command(
+                &c.hpexpireat("h", at, None, ["a"]).unwrap_err(),
+                "hpexpireat",
+            );
+            assert_unknown_command(&c.httl("h", ["a"]).unwrap_err(), "httl");
+            assert_unknown_command(&c.hpttl("h", ["a"]).unwrap_err(), "hpttl");
+            assert_unknown_command(&c.hexpiretime("h", ["a"]).unwrap_err(), "hexpiretime");
+            assert_unknown_command(&c.hpexpiretime("h", ["a"]).unwrap_err(), "hpexpiretime");
+            assert_unknown_command(&c.hpersist("h", ["a"]).unwrap_err(), "hpersist");
             c.ping().unwrap();
             continue;
         }
@@ -394,9 +391,13 @@ fn hsetex_hgetex_and_hgetdel() {
     for mut c in per_protocol(server.port()) {
         flush(&mut c);
         if !has_hgetex_hsetex(&server) {
-            assert_unknown_command(c.hsetex("h", HSetExOptions::new(), [("a", 1)]), "hsetex");
             assert_unknown_command(
-                c.hgetex::<String>("h", HGetExOptions::new(), ["a"]),
+                &c.hsetex("h", HSetExOptions::new(), [("a", 1)]).unwrap_err(),
+                "hsetex",
+            );
+            assert_unknown_command(
+                &c.hgetex::<String>("h", HGetExOptions::new(), ["a"])
+                    .unwrap_err(),
                 "hgetex",
             );
         } else {
@@ -480,7 +481,7 @@ fn hsetex_hgetex_and_hgetdel() {
         }
 
         if !has_hgetdel(&server) {
-            assert_unknown_command(c.hgetdel::<String>("h", ["a"]), "hgetdel");
+            assert_unknown_command(&c.hgetdel::<String>("h", ["a"]).unwrap_err(), "hgetdel");
         } else {
             c.hset("d", [("x", 1), ("y", 2)]).unwrap();
             let got: Vec<Option<i64>> = c.hgetdel("d", ["x", "nope"]).unwrap();

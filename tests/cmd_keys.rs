@@ -11,7 +11,7 @@ mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clients::per_protocol;
+use clients::{assert_unknown_command, flush, per_protocol};
 use redisync::prelude::*;
 use redisync::{
     CopyOptions, ExpireCondition, ExpireTime, KeyType, MigrateOptions, RestoreOptions, ScanOptions,
@@ -20,21 +20,6 @@ use redisync::{
 use support::{RedisServer, wait_until};
 
 const SEC: Duration = Duration::from_secs(1);
-
-fn flush(c: &mut Connection) {
-    cmd("FLUSHDB").exec(&mut *c).unwrap();
-}
-
-/// The error of a command the server does not have.
-#[track_caller]
-fn assert_unknown_command(e: &redisync::Error, command: &str) {
-    assert_eq!(e.kind(), ErrorKind::Response, "{e}");
-    let text = e.to_string().to_ascii_lowercase();
-    assert!(
-        text.contains("unknown command") && text.contains(command),
-        "{e}"
-    );
-}
 
 /// The connection still answers after an error.
 #[track_caller]

@@ -13,7 +13,7 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clients::per_protocol;
+use clients::{assert_unknown_command, assert_wrongtype, flush, per_protocol};
 use redisync::prelude::*;
 use redisync::{ConnectionConfig, Error, InsertPosition, LposOptions, Protocol, Side};
 use support::RedisServer;
@@ -21,26 +21,6 @@ use support::RedisServer;
 const MS: fn(u64) -> Duration = Duration::from_millis;
 const BIN_KEY: &[u8] = b"l\r\n\xff\x00";
 const BIN: &[u8] = b"\xff\r\n\x00e";
-
-fn flush(c: &mut Connection) {
-    cmd("FLUSHDB").exec(c).unwrap();
-}
-
-#[track_caller]
-fn assert_unknown_command<T: std::fmt::Debug>(r: redisync::Result<T>, command: &str) {
-    let e: Error = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Response, "{e}");
-    let text = e.to_string().to_ascii_lowercase();
-    assert!(
-        text.contains("unknown command") && text.contains(command),
-        "{e}"
-    );
-}
-
-#[track_caller]
-fn assert_wrongtype<T: std::fmt::Debug>(r: redisync::Result<T>) {
-    assert_eq!(r.unwrap_err().kind(), ErrorKind::WrongType);
-}
 
 /// LMPOP and BLMPOP: Redis 7.0 (and so Valkey).
 fn has_lmpop(server: &RedisServer) -> bool {
@@ -199,11 +179,13 @@ fn moves_between_lists_and_pops_from_the_first_non_empty() {
 
         if !has_lmpop(&server) {
             assert_unknown_command(
-                c.lmpop::<String, String>(["src"], Side::Left, None),
+                &c.lmpop::<String, String>(["src"], Side::Left, None)
+                    .unwrap_err(),
                 "lmpop",
             );
             assert_unknown_command(
-                c.blmpop::<String, String>(Some(MS(100)), ["src"], Side::Left, None),
+                &c.blmpop::<String, String>(Some(MS(100)), ["src"], Side::Left, None)
+                    .unwrap_err(),
                 "blmpop",
             );
             c.ping().unwrap();
@@ -262,18 +244,27 @@ fn a_key_of_another_type_is_wrongtype_and_the_connection_stays_usable() {
     for mut c in per_protocol(server.port()) {
         flush(&mut c);
         c.set("s", "text").unwrap();
-        assert_wrongtype(c.lpush("s", "x"));
-        assert_wrongtype(c.rpushx("s", "x"));
-        assert_wrongtype(c.lrange::<String>("s", 0, -1));
-        assert_wrongtype(c.llen("s"));
-        assert_wrongtype(c.lpop::<String>("s"));
-        assert_wrongtype(c.lpop_count::<String>("s", 2));
-        assert_wrongtype(c.lpos("s", "x", LposOptions::new()));
-        assert_wrongtype(c.lmove::<String>("s", "d", Side::Left, Side::Left));
-        assert_wrongtype(c.blpop::<String, String>("s", Some(MS(500))));
-        assert_wrongtype(c.blmove::<String>("s", "d", Side::Left, Side::Left, None));
+        assert_wrongtype(&c.lpush("s", "x").unwrap_err());
+        assert_wrongtype(&c.rpushx("s", "x").unwrap_err());
+        assert_wrongtype(&c.lrange::<String>("s", 0, -1).unwrap_err());
+        assert_wrongtype(&c.llen("s").unwrap_err());
+        assert_wrongtype(&c.lpop::<String>("s").unwrap_err());
+        assert_wrongtype(&c.lpop_count::<String>("s", 2).unwrap_err());
+        assert_wrongtype(&c.lpos("s", "x", LposOptions::new()).unwrap_err());
+        assert_wrongtype(
+            &c.lmove::<String>("s", "d", Side::Left, Side::Left)
+                .unwrap_err(),
+        );
+        assert_wrongtype(&c.blpop::<String, String>("s", Some(MS(500))).unwrap_err());
+        assert_wrongtype(
+            &c.blmove::<String>("s", "d", Side::Left, Side::Left, None)
+                .unwrap_err(),
+        );
         if has_lmpop(&server) {
-            assert_wrongtype(c.lmpop::<String, String>("s", Side::Left, None));
+            assert_wrongtype(
+                &c.lmpop::<String, String>("s", Side::Left, None)
+                    .unwrap_err(),
+            );
         }
         c.ping().unwrap();
         assert_eq!(c.get::<String>("s").unwrap().as_deref(), Some("text"));
@@ -409,7 +400,8 @@ fn a_blocking_wait_outlasts_the_read_timeout_until_another_connection_pushes() {
             assert_eq!(got.unwrap(), Some(("m".into(), strings(&["x"]))));
         } else {
             assert_unknown_command(
-                c.blmpop::<String, String>(None, ["m"], Side::Left, None),
+                &c.blmpop::<String, String>(None, ["m"], Side::Left, None)
+                    .unwrap_err(),
                 "blmpop",
             );
         }

@@ -13,22 +13,13 @@ mod support;
 use std::thread;
 use std::time::Duration;
 
-use clients::per_protocol;
+use clients::{assert_unknown_command, per_protocol};
 use redisync::prelude::*;
 use redisync::{
     Connection, ConnectionConfig, FunctionListOptions, FunctionRestorePolicy, Script,
     ScriptFlushMode,
 };
 use support::{RedisServer, wait_for};
-
-fn assert_unknown_command(e: &redisync::Error, command: &str) {
-    assert_eq!(e.kind(), ErrorKind::Response, "{e}");
-    let text = e.to_string();
-    assert!(
-        text.contains("unknown command") && text.contains(command),
-        "{e}"
-    );
-}
 
 #[test]
 fn eval_runs_scripts_with_counted_keys_and_the_callers_reply_type() {

@@ -13,7 +13,7 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clients::per_protocol;
+use clients::{assert_server_error, assert_unknown_command, per_protocol};
 use redisync::prelude::*;
 use redisync::{
     Connection, ConnectionConfig, Error, ErrorKind, LexBound, MinMax, Protocol, ScanOptions,
@@ -25,20 +25,6 @@ type Scored = Vec<(String, f64)>;
 
 fn scored(items: &[(&str, f64)]) -> Scored {
     items.iter().map(|(m, s)| (m.to_string(), *s)).collect()
-}
-
-/// A server error whose text contains `text`.
-fn server_error_contains(e: &Error, text: &str) {
-    assert!(e.server_error().is_some(), "not a server error: {e:?}");
-    assert!(e.to_string().contains(text), "{e}");
-}
-
-fn assert_unknown_command(e: &Error, command: &str) {
-    let text = e.to_string().to_lowercase();
-    assert!(
-        text.contains("unknown command") && text.contains(&command.to_lowercase()),
-        "{e}"
-    );
 }
 
 /// Redis 7.0+ and Valkey have ZMPOP, BZMPOP and ZINTERCARD.
@@ -120,7 +106,7 @@ fn zadd_options_incr_and_scores() {
         assert_eq!(c.zscore("z", "bottom").unwrap(), Some(f64::NEG_INFINITY));
         assert_eq!(c.zincrby("z", 1.0, "top").unwrap(), f64::INFINITY);
         let e = c.zincrby("z", f64::NEG_INFINITY, "top").unwrap_err();
-        server_error_contains(&e, "NaN");
+        assert_server_error(&e, "NaN");
 
         assert_eq!(c.zcard("z").unwrap(), 8);
         assert_eq!(c.zrem("z", ["top", "bottom", "nope"]).unwrap(), 2);
@@ -613,7 +599,7 @@ fn rank_with_score_where_the_server_has_it() {
             assert_eq!(c.zrevrank_withscore("missing", "a").unwrap(), None);
         } else {
             for e in [rank.unwrap_err(), revrank.unwrap_err()] {
-                server_error_contains(&e, "wrong number of arguments");
+                assert_server_error(&e, "wrong number of arguments");
             }
         }
         c.ping().unwrap();

@@ -12,7 +12,7 @@ mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clients::per_protocol;
+use clients::{assert_unknown_command, assert_wrongtype, per_protocol};
 use redisync::prelude::*;
 use redisync::{
     BitField, BitOffset, BitOp, BitRange, BitType, Error, GetExpiry, LcsMatch, LcsMatches,
@@ -24,17 +24,6 @@ const S: fn(u64) -> Duration = Duration::from_secs;
 
 /// A value with every byte that trips a text protocol: CR LF, NUL, invalid UTF-8.
 const BINARY: &[u8] = b"a\r\nb\x00\xff\xfe$3\r\n";
-
-/// The server's error for a command it does not have.
-fn assert_unknown_command(e: &Error, command: &str) {
-    assert_eq!(e.kind(), ErrorKind::Response, "{command}: {e}");
-    let msg = e.server_error().unwrap().message().to_ascii_lowercase();
-    assert!(msg.contains("unknown command"), "{command}: {e}");
-}
-
-fn assert_wrongtype(e: &Error) {
-    assert_eq!(e.kind(), ErrorKind::WrongType, "{e}");
-}
 
 /// The server's syntax error for an option it does not know.
 fn assert_syntax_error(e: &Error) {

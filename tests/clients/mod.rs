@@ -5,7 +5,7 @@
 // Each test binary uses only part of this module.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use redisync::{Connection, ConnectionConfig, Protocol};
+use redisync::{Connection, ConnectionConfig, Error, ErrorKind, Protocol, cmd};
 
 /// One connection per protocol (RESP2, then RESP3) to the server on `port`, each checked to
 /// have agreed on its protocol.
@@ -27,4 +27,38 @@ pub fn bare(port: u16) -> ConnectionConfig {
     ConnectionConfig::new("127.0.0.1", port)
         .protocol(Protocol::Resp2)
         .lib_info(false)
+}
+
+/// Empties the connection's current database (`FLUSHDB` as a plain command).
+pub fn flush(c: &mut Connection) {
+    cmd("FLUSHDB").exec(c).unwrap();
+}
+
+/// Fails unless `e` is the server's error for a command it lacks, naming `command` (any case).
+#[track_caller]
+pub fn assert_unknown_command(e: &Error, command: &str) {
+    assert_eq!(e.kind(), ErrorKind::Response, "{command}: {e}");
+    let text = e.to_string().to_ascii_lowercase();
+    assert!(
+        text.contains("unknown command") && text.contains(&command.to_ascii_lowercase()),
+        "{command}: {e}"
+    );
+}
+
+/// Fails unless `e` is the server's `WRONGTYPE` error.
+#[track_caller]
+pub fn assert_wrongtype(e: &Error) {
+    assert_eq!(e.kind(), ErrorKind::WrongType, "{e}");
+}
+
+/// Fails unless `e` is a server error (`ERR` and the like) whose text contains `text` (any case).
+#[track_caller]
+pub fn assert_server_error(e: &Error, text: &str) {
+    assert_eq!(e.kind(), ErrorKind::Response, "{e}");
+    assert!(
+        e.to_string()
+            .to_ascii_lowercase()
+            .contains(&text.to_ascii_lowercase()),
+        "{e} should say {text:?}"
+    );
 }

@@ -69,9 +69,9 @@ fn serve_every_slot(server: &RedisServer) {
 fn cluster_commands_need_cluster_mode() {
     let server = RedisServer::start();
     for mut c in per_protocol(server.port()) {
-        assert_server_error(c.cluster_info().unwrap_err(), "cluster support disabled");
-        assert_server_error(c.cluster_nodes().unwrap_err(), "cluster support disabled");
-        assert_server_error(c.cluster_slots().unwrap_err(), "cluster support disabled");
+        assert_server_error(&c.cluster_info().unwrap_err(), "cluster support disabled");
+        assert_server_error(&c.cluster_nodes().unwrap_err(), "cluster support disabled");
+        assert_server_error(&c.cluster_slots().unwrap_err(), "cluster support disabled");
         c.ping().unwrap();
     }
 }
@@ -94,7 +94,7 @@ fn cluster_introspection_on_one_node() {
         if seven_two(&server) {
             assert_eq!(shard_id.unwrap().len(), 40);
         } else {
-            assert_server_error(shard_id.unwrap_err(), "unknown subcommand");
+            assert_server_error(&shard_id.unwrap_err(), "unknown subcommand");
         }
         // Slots of keys, hash tags and binary keys.
         assert_eq!(c.cluster_keyslot("foo").unwrap(), 12182);
@@ -119,15 +119,15 @@ fn cluster_introspection_on_one_node() {
             [binary.to_vec()]
         );
         assert!(c.cluster_getkeysinslot::<String>(1, 10).unwrap().is_empty());
-        assert_server_error(c.cluster_countkeysinslot(16384).unwrap_err(), "slot");
+        assert_server_error(&c.cluster_countkeysinslot(16384).unwrap_err(), "slot");
         // One database in cluster mode (Valkey 9's `cluster-databases` is 1 by default).
         let why = if server.is_valkey() {
             "out of range"
         } else {
             "cluster mode"
         };
-        assert_server_error(c.select(1).unwrap_err(), why);
-        assert_server_error(c.swapdb(0, 1).unwrap_err(), "cluster mode");
+        assert_server_error(&c.select(1).unwrap_err(), why);
+        assert_server_error(&c.swapdb(0, 1).unwrap_err(), "cluster mode");
         // NODES, SLOTS.
         let nodes = c.cluster_nodes().unwrap();
         assert_eq!(nodes.len(), 1);
@@ -166,8 +166,8 @@ fn cluster_introspection_on_one_node() {
             assert!(links.unwrap().is_empty());
             shards
         } else {
-            assert_server_error(shards.unwrap_err(), "unknown subcommand");
-            assert_server_error(links.unwrap_err(), "unknown subcommand");
+            assert_server_error(&shards.unwrap_err(), "unknown subcommand");
+            assert_server_error(&links.unwrap_err(), "unknown subcommand");
             Vec::new()
         };
         // SLOT-STATS: Valkey 8.0+.
@@ -183,12 +183,12 @@ fn cluster_introspection_on_one_node() {
             assert_eq!(top.len(), 2);
             assert_eq!(top[0].key_count, 1);
             assert_server_error(
-                c.cluster_slot_stats(SlotStatsQuery::order_by(SlotMetric::CpuUsec))
+                &c.cluster_slot_stats(SlotStatsQuery::order_by(SlotMetric::CpuUsec))
                     .unwrap_err(),
                 "",
             );
         } else {
-            assert_server_error(stats.unwrap_err(), "unknown subcommand");
+            assert_server_error(&stats.unwrap_err(), "unknown subcommand");
         }
         // Through a pipeline too.
         let (info, myid) = redisync::pipe()
@@ -267,9 +267,9 @@ fn cluster_with_a_replica_and_role() {
         assert_eq!(replicas.len(), 1);
         assert_eq!(replicas[0].id, id_b);
         assert_eq!(c.cluster_slaves(&id_a).unwrap()[0].id, id_b);
-        assert_server_error(c.cluster_replicas(&id_b).unwrap_err(), "not a master");
+        assert_server_error(&c.cluster_replicas(&id_b).unwrap_err(), "not a master");
         assert_server_error(
-            c.cluster_replicas("0".repeat(40)).unwrap_err(),
+            &c.cluster_replicas("0".repeat(40)).unwrap_err(),
             "unknown node",
         );
         // SLOTS: the replica serves the range too.
@@ -295,7 +295,7 @@ fn cluster_with_a_replica_and_role() {
             assert!(links.iter().any(|l| l.direction == LinkDirection::From));
             assert!(links.iter().all(|l| l.create_time <= SystemTime::now()));
         } else {
-            assert_server_error(c.cluster_links().unwrap_err(), "unknown subcommand");
+            assert_server_error(&c.cluster_links().unwrap_err(), "unknown subcommand");
         }
         // ROLE on the primary lists the replica.
         match c.role().unwrap() {

@@ -117,7 +117,7 @@ fn auth_without_a_password_configured_is_an_error() {
     let server = RedisServer::start();
     for mut c in per_protocol(server.port()) {
         assert_server_error(
-            c.auth(None, "pw").unwrap_err(),
+            &c.auth(None, "pw").unwrap_err(),
             "without any password configured",
         );
         c.ping().unwrap();
@@ -133,7 +133,7 @@ fn select_switches_databases_and_closes_pooled_connections() {
         assert_eq!(c.client_info().unwrap().db, 3);
         c.select(0).unwrap();
         assert_eq!(c.get::<i64>("in-3").unwrap(), None);
-        assert_server_error(c.select(100_000).unwrap_err(), "out of range");
+        assert_server_error(&c.select(100_000).unwrap_err(), "out of range");
         assert_eq!(c.client_info().unwrap().db, 0);
     }
     let client = Client::open(&server.url()).unwrap();
@@ -177,7 +177,7 @@ fn client_id_name_info_and_list() {
         );
         assert_eq!(me.user.as_deref(), Some("default"));
         assert!(me.get("fd").is_some());
-        assert_server_error(c.client_setname("with space").unwrap_err(), "");
+        assert_server_error(&c.client_setname("with space").unwrap_err(), "");
         c.client_setname("").unwrap();
         assert_eq!(c.client_getname().unwrap(), None);
         c.client_setname(format!("conn-{id}")).unwrap();
@@ -238,7 +238,7 @@ fn client_id_name_info_and_list() {
     if server.is_valkey() {
         assert_eq!(combined.unwrap().len(), 1);
     } else {
-        assert_server_error(combined.unwrap_err(), "syntax error");
+        assert_server_error(&combined.unwrap_err(), "syntax error");
     }
     c.ping().unwrap();
 }
@@ -296,7 +296,7 @@ fn client_kill_by_each_filter() {
             assert!(by_age.unwrap() >= 1);
             assert!(old.ping().is_err());
         } else {
-            assert_server_error(by_age.unwrap_err(), "syntax error");
+            assert_server_error(&by_age.unwrap_err(), "syntax error");
             old.ping().unwrap();
         }
         // Without a filter: refused before anything is sent.
@@ -395,7 +395,7 @@ fn client_no_evict_no_touch_and_setinfo_where_the_server_has_them() {
             c.client_no_evict(false).unwrap();
             assert!(!c.client_info().unwrap().has_flag('e'));
         } else {
-            assert_server_error(evict.unwrap_err(), "unknown subcommand");
+            assert_server_error(&evict.unwrap_err(), "unknown subcommand");
         }
         let touch = c.client_no_touch(true);
         let setinfo = c.client_setinfo(ClientAttr::LibName, "my-app");
@@ -409,13 +409,13 @@ fn client_no_evict_no_touch_and_setinfo_where_the_server_has_them() {
             assert_eq!(me.lib_name.as_deref(), Some("my-app"));
             assert_eq!(me.lib_ver.as_deref(), Some("1.2.3"));
             assert_server_error(
-                c.client_setinfo(ClientAttr::LibName, "with space")
+                &c.client_setinfo(ClientAttr::LibName, "with space")
                     .unwrap_err(),
                 "",
             );
         } else {
-            assert_server_error(touch.unwrap_err(), "unknown subcommand");
-            assert_server_error(setinfo.unwrap_err(), "unknown subcommand");
+            assert_server_error(&touch.unwrap_err(), "unknown subcommand");
+            assert_server_error(&setinfo.unwrap_err(), "unknown subcommand");
         }
         c.ping().unwrap();
     }
@@ -462,7 +462,7 @@ fn client_tracking_modes_and_info() {
         c.client_caching(true).unwrap();
         c.get::<String>("tracked").unwrap();
         c.client_tracking(TrackingOptions::off()).unwrap();
-        assert_server_error(c.client_caching(true).unwrap_err(), "tracking");
+        assert_server_error(&c.client_caching(true).unwrap_err(), "tracking");
         // Conflicts are refused before anything is sent.
         let before = calls(&server, "client", "tracking");
         for o in [
@@ -484,7 +484,7 @@ fn client_tracking_modes_and_info() {
     assert_eq!(c.client_getredir().unwrap(), 0);
     // A redirect to a client that does not exist is the server's error.
     assert_server_error(
-        c.client_tracking(TrackingOptions::on().redirect(999_999))
+        &c.client_tracking(TrackingOptions::on().redirect(999_999))
             .unwrap_err(),
         "",
     );

@@ -11,7 +11,7 @@ mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clients::{assert_unknown_command, flush, per_protocol};
+use clients::{assert_unknown_command, flush, per_protocol, rpush_raw};
 use redisync::prelude::*;
 use redisync::{
     CopyOptions, ExpireCondition, ExpireTime, KeyType, MigrateOptions, RestoreOptions, ScanOptions,
@@ -355,7 +355,7 @@ fn dump_and_restore_round_trip_with_every_option() {
         let idle = c.object_idletime("idle").unwrap().unwrap();
         assert!((1000..1010).contains(&idle), "{idle}");
         // Other types round trip too.
-        c.rpush_raw("list", &["a", "b\r\n", "c"]);
+        rpush_raw(&mut c, "list", ["a", "b\r\n", "c"]);
         let payload = c.dump("list").unwrap().unwrap();
         c.restore("list2", &payload, RestoreOptions::new()).unwrap();
         let items: Vec<String> = cmd("LRANGE").arg(("list2", 0, -1)).query(&mut c).unwrap();
@@ -496,7 +496,7 @@ fn sort_by_and_get_patterns_limit_store_and_sort_ro() {
     let has_sort_ro = server.version() >= (7, 0, 0);
     for mut c in per_protocol(server.port()) {
         flush(&mut c);
-        c.rpush_raw("ids", &["3", "1", "2", "10"]);
+        rpush_raw(&mut c, "ids", ["3", "1", "2", "10"]);
         c.mset([
             ("weight_1", "30"),
             ("weight_2", "20"),
@@ -884,16 +884,5 @@ fn key_methods_through_pipelines() {
             (renamed, renamed_nx, persisted, unlinked),
             ((), false, true, 1)
         );
-    }
-}
-
-/// `RPUSH key items...` through a plain command (the list group is another engineer's).
-trait RpushRaw {
-    fn rpush_raw(&mut self, key: &str, items: &[&str]);
-}
-
-impl RpushRaw for Connection {
-    fn rpush_raw(&mut self, key: &str, items: &[&str]) {
-        cmd("RPUSH").arg(key).arg(items).exec(&mut *self).unwrap();
     }
 }

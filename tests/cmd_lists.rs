@@ -13,9 +13,9 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clients::{assert_unknown_command, assert_wrongtype, flush, per_protocol};
+use clients::{assert_unknown_command, assert_wrongtype, flush, impatient, per_protocol};
 use redisync::prelude::*;
-use redisync::{ConnectionConfig, Error, InsertPosition, LposOptions, Protocol, Side};
+use redisync::{Error, InsertPosition, LposOptions, Protocol, Side};
 use support::RedisServer;
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
@@ -275,12 +275,7 @@ fn a_key_of_another_type_is_wrongtype_and_the_connection_stays_usable() {
 fn short_read_timeout(port: u16) -> Vec<Connection> {
     [Protocol::Resp2, Protocol::Resp3]
         .into_iter()
-        .map(|p| {
-            let cfg = ConnectionConfig::new("127.0.0.1", port)
-                .protocol(p)
-                .read_timeout(MS(300));
-            Connection::with_config(&cfg).unwrap()
-        })
+        .map(|p| impatient(port, p, MS(300)))
         .collect()
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use clients::{assert_server_error, per_protocol};
+use clients::{assert_server_error, per_protocol, rpush_raw};
 use redisync::prelude::*;
 use redisync::{
     ClientAttr, ClientKillOptions, ClientListOptions, ClientType, ConnectionConfig, FlushMode,
@@ -204,25 +204,10 @@ fn memory_usage_of_keys() {
         c.set(key, vec![0u8; 1000]).unwrap();
         let n = c.memory_usage(key, None).unwrap().unwrap();
         assert!(n >= 1000, "{n}");
-        c.rpush_raw("list", 200);
+        rpush_raw(&mut c, "list", (0..200).collect::<Vec<usize>>());
         assert!(c.memory_usage("list", Some(0)).unwrap().unwrap() > 0);
         assert!(c.memory_usage("list", Some(5)).unwrap().unwrap() > 0);
         c.del(("list", key)).unwrap();
-    }
-}
-
-/// RPUSH through `cmd` (the list group is another file's).
-trait RawPush {
-    fn rpush_raw(&mut self, key: &str, n: usize);
-}
-impl RawPush for Connection {
-    fn rpush_raw(&mut self, key: &str, n: usize) {
-        let mut c = cmd("RPUSH");
-        c.push(key);
-        for i in 0..n {
-            c.push(i);
-        }
-        c.exec(&mut *self).unwrap();
     }
 }
 

@@ -13,7 +13,7 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clients::{assert_server_error, assert_unknown_command, per_protocol};
+use clients::{assert_server_error, assert_unknown_command, impatient, per_protocol};
 use redisync::prelude::*;
 use redisync::{
     Connection, ConnectionConfig, Error, ErrorKind, LexBound, MinMax, Protocol, ScanOptions,
@@ -606,14 +606,6 @@ fn rank_with_score_where_the_server_has_it() {
     }
 }
 
-fn blocking_conn(port: u16, protocol: Protocol) -> Connection {
-    // A read timeout much shorter than the waits: the command's own wait extends it.
-    let cfg = ConnectionConfig::new("127.0.0.1", port)
-        .protocol(protocol)
-        .read_timeout(Duration::from_millis(200));
-    Connection::with_config(&cfg).unwrap()
-}
-
 /// Adds `(score, member)` to `key` from another connection after `after`.
 fn add_later(
     port: u16,
@@ -634,7 +626,8 @@ fn blocking_pops_wait_past_the_read_timeout_for_another_connections_push() {
     let server = RedisServer::start();
     let port = server.port();
     for protocol in [Protocol::Resp2, Protocol::Resp3] {
-        let mut c = blocking_conn(port, protocol);
+        // A read timeout much shorter than the waits: the command's own wait extends it.
+        let mut c = impatient(port, protocol, Duration::from_millis(200));
         c.del(["{b}a", "{b}b"]).unwrap();
 
         // A bounded wait: the member arrives after 600 ms, past the 200 ms read timeout.

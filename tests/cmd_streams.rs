@@ -14,11 +14,11 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use clients::per_protocol;
+use clients::{impatient, per_protocol};
 use redisync::prelude::*;
 use redisync::{
-    AutoClaim, ConnectionConfig, Protocol, StreamBatch, StreamEntry, StreamTrim, XAddOptions,
-    XClaimOptions, XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
+    AutoClaim, Protocol, StreamBatch, StreamEntry, StreamTrim, XAddOptions, XClaimOptions,
+    XGroupCreateOptions, XPendingOptions, XReadOptions, XSetIdOptions,
 };
 use support::RedisServer;
 
@@ -363,20 +363,12 @@ fn xread_gives_one_batch_per_stream_with_entries() {
     }
 }
 
-/// A connection whose read timeout is much shorter than the waits below.
-fn impatient(port: u16, protocol: Protocol) -> redisync::Connection {
-    let cfg = ConnectionConfig::new("127.0.0.1", port)
-        .protocol(protocol)
-        .read_timeout(Duration::from_millis(300));
-    redisync::Connection::with_config(&cfg).unwrap()
-}
-
 #[test]
 fn a_blocking_read_waits_past_the_read_timeout_for_another_connections_entry() {
     let server = RedisServer::start();
     for protocol in [Protocol::Resp2, Protocol::Resp3] {
         let key = format!("wait-{protocol:?}");
-        let mut reader = impatient(server.port(), protocol);
+        let mut reader = impatient(server.port(), protocol, Duration::from_millis(300));
         let client = redisync::Client::open(&server.url()).unwrap();
         let (read, waited, id) = thread::scope(|s| {
             let producer = s.spawn(|| {
@@ -416,7 +408,7 @@ fn a_blocking_read_waits_past_the_read_timeout_for_another_connections_entry() {
 fn a_blocking_read_that_times_out_is_empty() {
     let server = RedisServer::start();
     for protocol in [Protocol::Resp2, Protocol::Resp3] {
-        let mut c = impatient(server.port(), protocol);
+        let mut c = impatient(server.port(), protocol, Duration::from_millis(300));
         c.del("quiet").unwrap();
         c.xgroup_create("quiet", "g", "$", XGroupCreateOptions::new().mkstream())
             .unwrap();

@@ -5,7 +5,9 @@
 // Each test binary uses only part of this module.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use redisync::{Connection, ConnectionConfig, Error, ErrorKind, Protocol, cmd};
+use std::time::Duration;
+
+use redisync::{Connection, ConnectionConfig, Error, ErrorKind, Protocol, ToArgs, cmd};
 
 /// One connection per protocol (RESP2, then RESP3) to the server on `port`, each checked to
 /// have agreed on its protocol.
@@ -21,6 +23,14 @@ pub fn per_protocol(port: u16) -> Vec<Connection> {
         .collect()
 }
 
+/// A connection speaking `protocol` with a read timeout shorter than the blocking waits it makes.
+pub fn impatient(port: u16, protocol: Protocol, read_timeout: Duration) -> Connection {
+    let cfg = ConnectionConfig::new("127.0.0.1", port)
+        .protocol(protocol)
+        .read_timeout(read_timeout);
+    Connection::with_config(&cfg).unwrap()
+}
+
 /// Settings for a scripted server with no handshake commands at all (RESP2, no library
 /// info), so a script starts straight at the command under test.
 pub fn bare(port: u16) -> ConnectionConfig {
@@ -32,6 +42,11 @@ pub fn bare(port: u16) -> ConnectionConfig {
 /// Empties the connection's current database (`FLUSHDB` as a plain command).
 pub fn flush(c: &mut Connection) {
     cmd("FLUSHDB").exec(c).unwrap();
+}
+
+/// `RPUSH key items...` as a plain command, so a test needs nothing of the list group.
+pub fn rpush_raw(c: &mut Connection, key: &str, items: impl ToArgs) {
+    cmd("RPUSH").arg(key).arg(items).exec(c).unwrap();
 }
 
 /// Fails unless `e` is the server's error for a command it lacks, naming `command` (any case).

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clients::{assert_unknown_command, flush, per_protocol, rpush_raw};
 use redisync::prelude::*;
 use redisync::{
-    CopyOptions, ExpireCondition, ExpireTime, KeyType, MigrateOptions, RestoreOptions, ScanOptions,
-    SortOptions, Ttl,
+    CopyOptions, ExpireCondition, ExpireTime, KeyType, RestoreOptions, ScanOptions, SortOptions,
+    Ttl,
 };
 use support::{RedisServer, wait_until};
 

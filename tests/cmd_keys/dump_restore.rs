@@ -1,6 +1,8 @@
 //! A key's serialized form: DUMP and RESTORE (every option, and FREQ under an LFU policy) on
 //! one server, and MIGRATE between two.
 
+use redisync::MigrateOptions;
+
 use super::*;
 
 #[test]

@@ -38,7 +38,8 @@
 //! ## Commands
 //!
 //! Every command of the Redis 7 and Valkey 9 data groups has a typed method, one trait per
-//! group of the Redis documentation; `use redisync::prelude::*;` brings them all into scope.
+//! group of the Redis documentation, all written over one core ([`Commands`]);
+//! `use redisync::prelude::*;` brings them all into scope.
 //! Each works on a [`Client`], a [`Connection`], a pooled connection and a pipeline, returns
 //! the type Redis fixes for the command (the same type on RESP2 and RESP3), takes a
 //! [`Duration`](std::time::Duration) wherever Redis takes a time, and refuses conflicting
@@ -46,11 +47,10 @@
 //!
 //! | trait | commands | reply and option types |
 //! |---|---|---|
-//! | [`Commands`] | `PING`, `ECHO`, `GET`, `SET`, `DEL`, `EXISTS`, `EXPIRE`, `TTL`, `INCR`, `INCRBY`, `MGET`, `MSET` (the core) | [`Ttl`] |
-//! | [`StringCommands`] | `APPEND` ... `SETRANGE`, `GETEX`, `LCS`, `SET` with every option | [`SetOptions`], [`GetExpiry`], [`LcsMatches`] |
+//! | [`StringCommands`] | `GET`, `SET` (every option), `INCR`, `INCRBY`, `MGET`, `MSET`, ... `APPEND`, `GETEX`, `LCS`, `SETRANGE` | [`SetOptions`], [`GetExpiry`], [`LcsMatches`] |
 //! | [`BitmapCommands`] | `SETBIT`, `GETBIT`, `BITCOUNT`, `BITPOS`, `BITOP`, `BITFIELD(_RO)` | [`BitField`], [`BitRange`], [`BitOp`] |
 //! | [`HyperLogLogCommands`] | `PFADD`, `PFCOUNT`, `PFMERGE` | |
-//! | [`KeyCommands`] | `COPY`, `DUMP`/`RESTORE`, `EXPIRE*`, `PERSIST`, `RENAME*`, `SORT`, `TYPE`, `OBJECT *`, `MIGRATE`, ... | [`KeyType`], [`ExpireTime`], [`ExpireConditions`], [`SortOptions`] |
+//! | [`KeyCommands`] | `DEL`, `EXISTS`, `EXPIRE*`, `TTL`, `COPY`, `DUMP`/`RESTORE`, `PERSIST`, `RENAME*`, `SORT`, `TYPE`, `OBJECT *`, `MIGRATE`, ... | [`Ttl`], [`KeyType`], [`ExpireTime`], [`ExpireConditions`], [`SortOptions`] |
 //! | [`HashCommands`] | `HSET` ... `HRANDFIELD`, field expiry (`HEXPIRE`, `HTTL`, `HPERSIST`, `HGETEX`, `HSETEX`, where the server has them) | [`FieldExpiry`], [`HSetExOptions`] |
 //! | [`ListCommands`] | `LPUSH` ... `LMPOP`, the blocking pops | [`Side`], [`LposOptions`] |
 //! | [`SetCommands`] | `SADD` ... `SMISMEMBER`, `SINTERCARD` | |
@@ -60,7 +60,7 @@
 //! | [`ScriptingCommands`] | `EVAL*`, `SCRIPT *`, `FUNCTION *`, `FCALL(_RO)` ([`Script`] adds EVALSHA with a NOSCRIPT reload) | [`FunctionInfo`], [`FunctionStats`] |
 //! | [`PubSubCommands`] | `PUBLISH`, `SPUBLISH`, `PUBSUB *` (subscribing is [`pubsub::Subscriber`]'s) | |
 //! | [`TransactionCommands`] | `WATCH`, `UNWATCH` (`MULTI`/`EXEC` are [`Pipeline::atomic`] and [`transaction`]) | |
-//! | [`ConnectionCommands`] | `AUTH`, `HELLO`, `SELECT`, the `CLIENT` subcommands applications use | [`Hello`], [`ClientInfo`], [`ClientKillOptions`] |
+//! | [`ConnectionCommands`] | `PING`, `ECHO`, `AUTH`, `HELLO`, `SELECT`, the `CLIENT` subcommands applications use | [`Hello`], [`ClientInfo`], [`ClientKillOptions`] |
 //! | [`ServerCommands`] | `INFO`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `TIME`, `CONFIG GET/SET`, `MEMORY USAGE`, `SLOWLOG`, `LASTSAVE`, `ROLE`, `WAIT`, `WAITAOF` | [`Info`] (sections parsed), [`SlowlogEntry`], [`Role`] |
 //! | [`ClusterCommands`] | `CLUSTER SLOTS/SHARDS/NODES/INFO/KEYSLOT/MYID/...` | [`SlotRange`], [`Shard`], [`ClusterNode`], [`ClusterInfo`] |
 //!

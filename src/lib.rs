@@ -50,7 +50,7 @@
 //! | [`StringCommands`] | `GET`, `SET` (every option), `INCR`, `INCRBY`, `MGET`, `MSET`, ... `APPEND`, `GETEX`, `LCS`, `SETRANGE` | [`SetOptions`], [`GetExpiry`], [`LcsMatches`] |
 //! | [`BitmapCommands`] | `SETBIT`, `GETBIT`, `BITCOUNT`, `BITPOS`, `BITOP`, `BITFIELD(_RO)` | [`BitField`], [`BitRange`], [`BitOp`] |
 //! | [`HyperLogLogCommands`] | `PFADD`, `PFCOUNT`, `PFMERGE` | |
-//! | [`KeyCommands`] | `DEL`, `EXISTS`, `EXPIRE*`, `TTL`, `COPY`, `DUMP`/`RESTORE`, `PERSIST`, `RENAME*`, `SORT`, `TYPE`, `OBJECT *`, `MIGRATE`, ... | [`Ttl`], [`KeyType`], [`ExpireTime`], [`ExpireConditions`], [`SortOptions`] |
+//! | [`KeyCommands`] | `DEL`, `EXISTS`, `EXPIRE*`, `TTL`, `COPY`, `DUMP`/`RESTORE`, `PERSIST`, `RENAME*`, `SORT`, `TYPE`, `OBJECT *`, `MIGRATE`, `WAIT`, `WAITAOF`, ... | [`Ttl`], [`KeyType`], [`ExpireTime`], [`ExpireConditions`], [`SortOptions`] |
 //! | [`HashCommands`] | `HSET` ... `HRANDFIELD`, field expiry (`HEXPIRE`, `HTTL`, `HPERSIST`, `HGETEX`, `HSETEX`, where the server has them) | [`FieldExpiry`], [`HSetExOptions`] |
 //! | [`ListCommands`] | `LPUSH` ... `LMPOP`, the blocking pops | [`Side`], [`LposOptions`] |
 //! | [`SetCommands`] | `SADD` ... `SMISMEMBER`, `SINTERCARD` | |
@@ -61,7 +61,7 @@
 //! | [`PubSubCommands`] | `PUBLISH`, `SPUBLISH`, `PUBSUB *` (subscribing is [`pubsub::Subscriber`]'s) | |
 //! | [`TransactionCommands`] | `WATCH`, `UNWATCH` (`MULTI`/`EXEC` are [`Pipeline::atomic`] and [`transaction`]) | |
 //! | [`ConnectionCommands`] | `PING`, `ECHO`, `AUTH`, `HELLO`, `SELECT`, the `CLIENT` subcommands applications use | [`Hello`], [`ClientInfo`], [`ClientKillOptions`] |
-//! | [`ServerCommands`] | `INFO`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `TIME`, `CONFIG GET/SET`, `MEMORY USAGE`, `SLOWLOG`, `LASTSAVE`, `ROLE`, `WAIT`, `WAITAOF` | [`Info`] (sections parsed), [`SlowlogEntry`], [`Role`] |
+//! | [`ServerCommands`] | `INFO`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `TIME`, `CONFIG GET/SET`, `MEMORY USAGE`, `SLOWLOG`, `LASTSAVE`, `ROLE`, `SWAPDB` | [`Info`] (sections parsed), [`SlowlogEntry`], [`Role`] |
 //! | [`ClusterCommands`] | `CLUSTER SLOTS/SHARDS/NODES/INFO/KEYSLOT/MYID/...` | [`SlotRange`], [`Shard`], [`ClusterNode`], [`ClusterInfo`] |
 //!
 //! The `SCAN` family is the [`scan`], [`hscan`], [`sscan`] and [`zscan`] iterators. Admin and

@@ -220,7 +220,7 @@ pub fn pipeline(plan: Plan, clients: &mut Clients) {
     let mut ours = redisync::Pipeline::new();
     let mut theirs = redis::pipe();
     for _ in 0..PIPELINE_LEN {
-        ours.add(redisync::cmd("GET").arg(KEY_16));
+        ours.add(&redisync::cmd("GET").arg(KEY_16));
         theirs.get(KEY_16);
     }
     let (a, b) = (&mut clients.ours, &mut clients.theirs);

@@ -10,7 +10,7 @@ BENCH_ARGS ?= --pin
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin, the production checklist,
-# session_store, job_queue, leaderboard and stream_worker. Each exit status is checked.
+# session_store, job_queue, leaderboard, stream_worker and cache. Each exit status is checked.
 demo: deps
 	./scripts/demo.sh
 
@@ -36,6 +36,8 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy -p redisync --all-targets --all-features -- -D warnings
 	$(CARGO) clippy -p redisync --no-default-features --lib -- -D warnings
+	# The benchmark too, so an API change cannot leave `make bench` broken.
+	$(CARGO) clippy -p redisync-bench -- -D warnings
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p redisync --no-deps --all-features

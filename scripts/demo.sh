@@ -84,6 +84,8 @@ step "job_queue: producers, workers, a crash and its reaper" \
 step "leaderboard: sorted sets" cargo run --quiet --example leaderboard -- "$url"
 step "stream_worker: a consumer group, a crash and XAUTOCLAIM" \
   cargo run --quiet --example stream_worker -- "$url"
+step "cache: client-side caching, an invalidation from another client, the stats" \
+  cargo run --quiet --example cache -- "$url"
 
 echo
 echo "demo: all examples ran against $url"

@@ -6,6 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod cached;
+
+pub use self::cached::Uncached;
+use crate::cache::{Cache, CacheConfig, Fetch};
 use crate::commands::table::Wait;
 use crate::commands::{
     Batch, Commands, ConnectionCommands, Execute, FromValue, Pipeline, Request, ToArgs,
@@ -50,6 +54,7 @@ pub struct Client {
 
 struct Inner {
     pool: Pool,
+    cache: Option<Arc<Cache>>,
     retry: Retry,
     health_check_interval: Option<Duration>,
     counters: Counters,
@@ -293,13 +298,33 @@ impl Client {
     }
 
     fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {
+        if let Some(cache) = &self.inner.cache {
+            if cache.allows(request.spec()) {
+                return cache.call(request, |fetch| {
+                    self.execute_uncached(request, limit, Some(fetch))
+                });
+            }
+        }
+        self.execute_uncached(request, limit, None)
+    }
+
+    /// Sends `request` under the retry policy; a cached call's miss sends it as `fetch` says.
+    fn execute_uncached(
+        &self,
+        request: &Request<'_>,
+        limit: Option<Duration>,
+        fetch: Option<&Fetch<'_>>,
+    ) -> Result<Value> {
         let work = Work::One(request);
         let call = self.call_budget(work, limit);
         self.run(work, call, |conn| {
             if let Some(d) = limit {
                 conn.set_read_timeout(d)?;
             }
-            conn.execute(request)
+            match fetch {
+                Some(fetch) => fetch.run(conn, request),
+                None => conn.execute(request),
+            }
         })
     }
 
@@ -491,6 +516,7 @@ pub struct ClientBuilder {
     health_check_interval: Option<Duration>,
     hooks: Vec<ConnectHook>,
     push_sink: Option<PushSink>,
+    cache: Option<CacheConfig>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -510,6 +536,7 @@ impl fmt::Debug for ClientBuilder {
             .field("health_check_interval", &self.health_check_interval)
             .field("on_connect_hooks", &self.hooks.len())
             .field("on_push", &self.push_sink.is_some())
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -754,10 +781,25 @@ impl ClientBuilder {
                 "must be greater than zero (leave it unset to read pushes at checkout only)",
             ));
         }
-        let pool = Pool::new(self.pool, cfg, self.hooks, self.push_sink)?;
+        let mut hooks = self.hooks;
+        let cache = match &self.cache {
+            Some(config) => {
+                let cache = Cache::start(config, &cfg)?;
+                let for_hook = Arc::clone(&cache);
+                // First, so the user's hooks already run on a tracked connection.
+                hooks.insert(
+                    0,
+                    Arc::new(move |conn: &mut Connection| for_hook.on_connect(conn)),
+                );
+                Some(cache)
+            }
+            None => None,
+        };
+        let pool = Pool::new(self.pool, cfg, hooks, self.push_sink)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,
+                cache,
                 retry,
                 health_check_interval: self.health_check_interval,
                 counters: Counters::default(),

@@ -138,7 +138,10 @@
 //! - `client`: [`Client`] and [`ClientBuilder`], composing the pool, the retry policy, health
 //!   checks (an idle connection is PINGed before use) and the commands.
 //!
-//! Client-side caching, cluster support and maintenance notifications build on these next.
+//! - `cache`: the client-side cache ([`CacheConfig`], [`CacheStats`]): a sharded store, the
+//!   invalidation listener, and the connection-init hook that turns tracking on.
+//!
+//! Cluster support and maintenance notifications build on these next.
 //!
 //! ## Timeouts
 //!
@@ -174,6 +177,60 @@
 //! `health_check_interval` set, a connection idle longer than that is PINGed before it carries
 //! the next command (pipelines count as use; a PING answered by any reply, even `LOADING`,
 //! keeps the connection).
+//!
+//! ## Client-side caching
+//!
+//! [`ClientBuilder::cache`] keeps the replies of read-only commands in the client, answered
+//! without a round trip and invalidated by the server when their keys change (`CLIENT
+//! TRACKING`). Redis 6.0 or later, or Valkey; the data connections may speak RESP2 or RESP3.
+//!
+//! ```no_run
+//! use redisync::prelude::*;
+//! use redisync::CacheConfig;
+//!
+//! let client = Client::builder()
+//!     .url("redis://127.0.0.1")
+//!     .cache(CacheConfig::new().max_entries(50_000))
+//!     .build()?;
+//! let price: Option<String> = client.hget("product:1", "price")?; // a round trip
+//! let again: Option<String> = client.hget("product:1", "price")?; // from the cache
+//! let fresh: Option<String> = client.without_cache().hget("product:1", "price")?;
+//! println!("{:?}", client.cache_stats());
+//! # Ok::<(), redisync::Error>(())
+//! ```
+//!
+//! - **What is cached**: the replies (nil included, errors never) of the commands the
+//!   [command table](commands::table) marks cacheable: read-only data commands whose reply
+//!   depends only on their keys' contents. Never `XREAD`, `XPENDING`, `TTL`, `OBJECT`,
+//!   `SCAN`, `SORT`, blocking or random commands, scripts, or anything in a pipeline or
+//!   transaction. [`CacheConfig::only`] and [`CacheConfig::except`] narrow the list.
+//! - **The staleness guarantee**: an invalidation is applied as soon as it reaches the
+//!   client, whether or not the process is making calls: one listener connection per client,
+//!   subscribed to the server's invalidations, is read by a background thread
+//!   (`redisync-cache-listener`). This client's own writes drop their keys before they are
+//!   sent and again when their replies arrive, so a thread always reads its own writes. If
+//!   the listener's connection closes, everything is flushed and nothing is cached until a
+//!   new listener is up (and every pooled connection is replaced, since their tracking
+//!   pointed at the old one); if it goes silent, its heartbeat `PING` notices within twice
+//!   [`CacheConfig::heartbeat`] (default 1 s) and the same happens. A pooled connection
+//!   that closes takes the entries it fetched with it.
+//! - **Races**: a read in flight registers its keys before it is sent, and its reply is
+//!   kept only if no invalidation of those keys, no flush and no close of its connection came
+//!   meanwhile; the invalidation and the reply travel on different connections, and this
+//!   rule makes their order irrelevant.
+//! - **Modes** ([`CacheMode`]): the server tracks every key a connection reads (default),
+//!   only the cache's own reads (`OptIn`: `CLIENT CACHING YES` sent with each), or every key
+//!   under a set of prefixes (`Broadcast`). [`CacheConfig::ttl`] bounds an entry's life, and
+//!   then each read also asks for its keys' `PTTL` in the same transaction, so an entry never
+//!   outlives its key.
+//! - **Bounds**: entries and bytes ([`CacheConfig::max_entries`], default 10,000;
+//!   [`CacheConfig::max_bytes`], default 64 MiB), in shards so that hits from many threads
+//!   do not contend; eviction by CLOCK (second chance), so a hit never takes a write lock.
+//! - **Refused while caching**: `SELECT`, `AUTH`, `HELLO`, `RESET`, `CLIENT TRACKING` on the
+//!   client's connections ([`ErrorKind::InvalidInput`]): each would change what the cached
+//!   replies mean.
+//! - **Not seen**: a `SWAPDB` run by another client on Redis 6.2 (from 7.0 on the server
+//!   reports it as a flush).
 //!
 //! ## Errors
 //!
@@ -215,6 +272,9 @@
 //!   need no thread.
 //! - Building a TLS connector (once per process and TLS settings: it loads the CA
 //!   certificates) runs on a short-lived helper thread too, for the same reason.
+//! - A [`Client`] with a cache has one listener thread (`redisync-cache-listener`) reading
+//!   the server's invalidations; it holds a weak reference to the cache and exits within one
+//!   heartbeat of the last clone of the client being dropped.
 //! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime`,
 //!   `min_idle` or `push_interval` is set, which the default `idle_timeout` is). It holds only
 //!   a weak reference to the pool and exits when the last clone of the client is dropped.
@@ -226,6 +286,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod cache;
 mod client;
 pub mod commands;
 mod connection;
@@ -239,7 +300,10 @@ pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client::{Client, ClientBuilder, RetryStats, WithTimeout};
+pub use cache::{
+    CacheConfig, CacheMode, CacheStats, DEFAULT_HEARTBEAT, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
+};
+pub use client::{Client, ClientBuilder, RetryStats, Uncached, WithTimeout};
 pub use commands::{
     ArgWriter, Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, ToArg, ToArgs,
     cmd, pipe, transaction, transaction_with,

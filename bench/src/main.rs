@@ -5,6 +5,7 @@
 //! side and their ratio (above 1 means redisync is faster).
 
 mod alloc;
+mod cache;
 mod measure;
 mod pool;
 mod scenarios;
@@ -67,6 +68,22 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "pool_pipeline",
         "pipeline 1000 GET through the Client's pool vs on a bare Connection, pipelines/s",
+    ),
+    (
+        "cache_hit",
+        "client-side cache: a GET hit vs a loopback GET, ns per GET; allocations per hit",
+    ),
+    (
+        "cache_threads",
+        "client-side cache: GET hits on 8 threads vs 1 through one Client, ops/s",
+    ),
+    (
+        "cache_stale",
+        "client-side cache: another client's write acked -> our entry gone, idle and under load",
+    ),
+    (
+        "cache_memory",
+        "client-side cache: 1,000,000 distinct keys through 10,000 entries: RSS and the byte budget",
     ),
 ];
 
@@ -232,6 +249,18 @@ fn run(opts: &Options) -> Result<(), String> {
     }
     if wanted("pool_pipeline") {
         pool::pool_pipeline(plan, &url)?;
+    }
+    if wanted("cache_hit") {
+        cache::hit(plan, &url)?;
+    }
+    if wanted("cache_threads") {
+        cache::hit_threads(plan, &url)?;
+    }
+    if wanted("cache_stale") {
+        cache::staleness(opts.quick, &url)?;
+    }
+    if wanted("cache_memory") {
+        cache::memory(opts.quick, &url)?;
     }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -187,7 +187,9 @@ SESSION = {
     "CLIENT SETNAME": ("Dirty",),
     "CLIENT SETINFO": ("Dirty",),  # lib-name / lib-ver
     "CLIENT TRACKING": ("Dirty",),  # invalidation pushes start or stop
-    "CLIENT CACHING": ("Dirty",),  # applies to the next command
+    # Applies to the next command only: harmless when that command follows in the same frame
+    # (the cache's own reads), Dirty when it is the frame's last.
+    "CLIENT CACHING": ("NextCommand",),
     "CLIENT NO-EVICT": ("Dirty",),
     "CLIENT NO-TOUCH": ("Dirty",),
     "CLIENT CAPA": ("Dirty",),  # Valkey: capabilities (e.g. `redirect`) change later replies

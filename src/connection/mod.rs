@@ -126,6 +126,8 @@ pub struct Connection {
     db: u32,
     addr: Address,
     id: u64,
+    /// A caching client's mark: refusals, local invalidation, eviction on close.
+    cache: Option<Box<crate::cache::Link>>,
 }
 
 /// The client-side settings a connection starts with, which a pool restores on check-in.
@@ -285,6 +287,7 @@ impl Connection {
             db: cfg.db,
             addr: cfg.address.clone(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            cache: None,
         };
         handshake::run(&mut conn, cfg)?;
         for hook in hooks {
@@ -436,6 +439,17 @@ impl Connection {
             if let Some(e) = refused {
                 return Err(e);
             }
+            if self.cache.is_some() {
+                let refused = match metas {
+                    Metas::One(spec) => crate::cache::Link::refusal(spec),
+                    Metas::Many(many) => many
+                        .iter()
+                        .find_map(|m| crate::cache::Link::refusal(m.spec)),
+                };
+                if let Some(e) = refused {
+                    return Err(e);
+                }
+            }
         }
         let n = metas.len();
         self.last_write = WriteReport {
@@ -444,6 +458,11 @@ impl Connection {
         };
         self.wbuf.clear();
         encode(&mut self.wbuf)?;
+        if mode != Mode::Untracked {
+            if let Some(link) = &mut self.cache {
+                link.before_send(metas.each(self.wbuf.len()), &self.wbuf);
+            }
+        }
         let start = Instant::now();
         let span = Span {
             start,
@@ -474,8 +493,13 @@ impl Connection {
                 }
                 Metas::Many(many) => {
                     let mut begin = 0;
-                    for (seq, m) in (first_seq..).zip(many) {
-                        if m.spec.session != SessionEffect::None || m.spec.blocking.is_some() {
+                    for (i, (seq, m)) in (first_seq..).zip(many).enumerate() {
+                        // Followed in this frame, the next command consumes it here and now.
+                        let consumed =
+                            m.spec.session == SessionEffect::NextCommand && i + 1 < many.len();
+                        if !consumed
+                            && (m.spec.session != SessionEffect::None || m.spec.blocking.is_some())
+                        {
                             wait = wait.then(self.owe(seq, m.spec, begin, m.end));
                         }
                         begin = m.end;
@@ -628,6 +652,11 @@ impl Connection {
                 continue;
             }
             self.pending = self.pending.saturating_sub(1);
+            if self.pending == 0 {
+                if let Some(link) = &mut self.cache {
+                    link.after_replies();
+                }
+            }
             let seq = self.replies_read;
             self.replies_read += 1;
             if let Some(owed) = self.owed.front() {
@@ -644,6 +673,9 @@ impl Connection {
     }
 
     fn on_push(&mut self, value: Value) {
+        if let Some(link) = &mut self.cache {
+            link.on_push(&value);
+        }
         if let Some(handler) = &mut self.push_handler {
             handler(value);
         } else if let Some(sink) = &self.push_sink {
@@ -885,6 +917,36 @@ impl Connection {
 
     pub(crate) fn set_protocol(&mut self, p: Protocol) {
         self.protocol = p;
+    }
+
+    /// Marks this connection as a caching client's (from the cache's connect hook).
+    pub(crate) fn set_cache_link(&mut self, link: crate::cache::Link) {
+        self.cache = Some(Box::new(link));
+    }
+
+    /// The cache listener generation this connection's tracking redirects to (0: untracked),
+    /// for a caching client's connection.
+    pub(crate) fn cache_generation(&self) -> Option<u64> {
+        self.cache.as_ref().map(|l| l.generation())
+    }
+
+    /// False for a caching client's connection whose tracking points at a listener that is
+    /// gone: the pool closes it instead of reusing it.
+    pub(crate) fn is_cache_current(&self) -> bool {
+        self.cache.as_ref().is_none_or(|l| l.is_current())
+    }
+
+    /// When the current call (or the connect in progress) must end, if it must.
+    pub(crate) fn connect_deadline(&self) -> Option<Instant> {
+        self.cap.deadline.instant()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(link) = self.cache.take() {
+            link.closed(self.id);
+        }
     }
 }
 

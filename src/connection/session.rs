@@ -69,7 +69,7 @@ impl Session {
                     self.watching = false;
                 }
             }
-            SessionEffect::Dirty => {
+            SessionEffect::Dirty | SessionEffect::NextCommand => {
                 if queued {
                     self.queued_dirty = true;
                 } else if error.is_none() {

@@ -204,7 +204,10 @@ impl Shared {
             // limit and the generation are checked here too, so neither an old connection nor a
             // retired one is ever handed out.
             while let Some(mut idle) = state.idle.pop() {
-                if this.is_too_old(idle.created) || !this.is_current(idle.generation) {
+                if this.is_too_old(idle.created)
+                    || !this.is_current(idle.generation)
+                    || !idle.conn.is_cache_current()
+                {
                     state.total -= 1;
                     drop(state);
                     this.discard(idle.conn);
@@ -214,7 +217,8 @@ impl Shared {
                 drop(state);
                 // The probe hands waiting pushes to the caller's sink, which may panic.
                 let slot = Slot::held(this);
-                let ready = idle.conn.ready();
+                // The probe may read a push that retires it from a cache's point of view.
+                let ready = idle.conn.ready() && idle.conn.is_cache_current();
                 slot.defuse();
                 if ready {
                     return Ok(PooledConnection {
@@ -370,6 +374,7 @@ impl Shared {
         let slot = Slot::held(self);
         let reusable = !self.is_too_old(created)
             && self.is_current(generation)
+            && conn.is_cache_current()
             && !conn.is_broken()
             && conn.pending_replies() == 0
             && conn.reset_session();

@@ -556,3 +556,39 @@ fn the_connection_follows_every_protocol_change() {
         .unwrap();
     assert!(matches!(map, Value::Map(_)), "{map:?}");
 }
+
+/// `CLIENT CACHING` changes how the server treats the next command only: followed by that
+/// command in the same pipeline it leaves the pooled connection reusable; sent alone (the
+/// next caller's command would be the one it changes) the connection is closed.
+#[test]
+fn client_caching_dirties_a_connection_only_when_nothing_follows_it() {
+    let server = RedisServer::start();
+    let client = Client::builder()
+        .url(&server.url())
+        .on_connect(|conn| {
+            cmd("CLIENT")
+                .arg("TRACKING")
+                .arg("ON")
+                .arg("OPTIN")
+                .exec(conn)
+        })
+        .build()
+        .unwrap();
+    client.ping().unwrap();
+    let discarded = client.pool_state().discarded;
+    let mut p = Pipeline::new();
+    p.add(&cmd("CLIENT").arg("CACHING").arg("YES"));
+    p.add(&cmd("GET").arg("cc-key"));
+    let _: Vec<Value> = p.query(&client).unwrap();
+    assert_eq!(
+        client.pool_state().discarded,
+        discarded,
+        "consumed in the pipeline"
+    );
+    client.client_caching(true).unwrap();
+    assert_eq!(
+        client.pool_state().discarded,
+        discarded + 1,
+        "alone: closed"
+    );
+}

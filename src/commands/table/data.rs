@@ -3117,7 +3117,7 @@ pub(crate) mod spec {
             group: Group::Connection,
         }],
         repeat: Repeat::Unsafe,
-        session: SessionEffect::Dirty,
+        session: SessionEffect::NextCommand,
         ..DEFAULT
     };
     pub(crate) static CLIENT_CAPA: CommandSpec = CommandSpec {

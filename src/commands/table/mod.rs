@@ -315,6 +315,10 @@ pub enum SessionEffect {
     /// `CLIENT SETNAME`, `CLIENT TRACKING`, ...): the connection is closed instead of being
     /// reused.
     Dirty,
+    /// Changes how the server treats the next command only (`CLIENT CACHING`): nothing when
+    /// that command is sent in the same frame right after it, else
+    /// [`Dirty`](SessionEffect::Dirty).
+    NextCommand,
     /// [`Dirty`](SessionEffect::Dirty), and the connection's protocol changes: to the one
     /// `HELLO`'s reply names, or back to RESP2 after `RESET`. The connection records it, so
     /// [`Connection::protocol`](crate::Connection::protocol) stays true.

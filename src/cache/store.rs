@@ -276,6 +276,38 @@ struct Shared {
     next_token: AtomicU64,
     /// Flushes, for [`CacheStats::flushes`].
     flushes: AtomicU64,
+    /// Hits and misses, striped by thread: one counter per shard would be written by every
+    /// thread hitting a hot key, and hits would stop scaling with threads.
+    lookups: Box<[Lookups]>,
+}
+
+/// One stripe of the hit and miss counters, on its own cache lines.
+#[repr(align(128))]
+#[derive(Default)]
+struct Lookups {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Stripes of [`Lookups`].
+const LOOKUP_STRIPES: usize = 16;
+
+thread_local! {
+    /// This thread's stripe of the lookup counters.
+    static STRIPE: usize = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed) % LOOKUP_STRIPES
+    };
+}
+
+impl Shared {
+    /// This thread's stripe of the lookup counters.
+    #[inline]
+    fn lookups(&self) -> &Lookups {
+        let i = STRIPE.with(|s| *s);
+        // `lookups` has LOOKUP_STRIPES elements; the fallback is never taken.
+        self.lookups.get(i).unwrap_or(&self.lookups[0])
+    }
 }
 
 /// One shard, on its own cache lines.
@@ -294,10 +326,6 @@ struct Shard {
 /// A shard's counters (relaxed atomics, summed by [`Store::stats`]).
 #[derive(Default)]
 struct Counters {
-    /// Hits.
-    hits: AtomicU64,
-    /// Misses.
-    misses: AtomicU64,
     /// [`Eviction::Full`].
     full: AtomicU64,
     /// [`Eviction::Invalidation`].
@@ -633,6 +661,7 @@ impl Store {
                 epoch: AtomicU64::new(0),
                 next_token: AtomicU64::new(1),
                 flushes: AtomicU64::new(0),
+                lookups: (0..LOOKUP_STRIPES).map(|_| Lookups::default()).collect(),
             }),
         }
     }
@@ -649,14 +678,14 @@ impl Store {
         let inner = shard.inner.read();
         let Some(entry) = inner.index.get(request).and_then(|&i| inner.slot(i)) else {
             drop(inner);
-            shard.counters.misses.fetch_add(1, Ordering::Relaxed);
+            self.shared.lookups().misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
         if let (Some(now), Some(expires)) = (now, entry.expires) {
             if now >= expires {
                 let id = entry.id;
                 drop(inner);
-                shard.counters.misses.fetch_add(1, Ordering::Relaxed);
+                self.shared.lookups().misses.fetch_add(1, Ordering::Relaxed);
                 self.expire(me, request, id, now);
                 return None;
             }
@@ -667,7 +696,7 @@ impl Store {
         }
         let value = entry.value.clone();
         drop(inner);
-        shard.counters.hits.fetch_add(1, Ordering::Relaxed);
+        self.shared.lookups().hits.fetch_add(1, Ordering::Relaxed);
         Some(value)
     }
 
@@ -975,6 +1004,13 @@ impl Store {
                 .map(|s| counter(&s.counters).load(Ordering::Relaxed))
                 .fold(0, u64::saturating_add)
         };
+        let lookups = |counter: fn(&Lookups) -> &AtomicU64| {
+            self.shared
+                .lookups
+                .iter()
+                .map(|l| counter(l).load(Ordering::Relaxed))
+                .fold(0, u64::saturating_add)
+        };
         let (mut entries, mut bytes) = (0u64, 0u64);
         for shard in shards.iter() {
             let inner = shard.inner.read();
@@ -982,8 +1018,8 @@ impl Store {
             bytes = bytes.saturating_add(inner.bytes as u64);
         }
         CacheStats {
-            hits: sum(|c| &c.hits),
-            misses: sum(|c| &c.misses),
+            hits: lookups(|l| &l.hits),
+            misses: lookups(|l| &l.misses),
             evicted_full: sum(|c| &c.full),
             evicted_invalidation: sum(|c| &c.invalidation),
             evicted_connection_closed: sum(|c| &c.closed),

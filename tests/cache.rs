@@ -475,3 +475,25 @@ fn a_user_not_allowed_the_invalidation_channel_gets_a_clear_error() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     assert!(e.to_string().contains("__redis__:invalidate"), "{e}");
 }
+
+#[test]
+fn dropping_the_client_ends_its_listener() {
+    let server = RedisServer::start();
+    let pubsub_clients = || {
+        server
+            .raw_command(&["CLIENT", "LIST", "TYPE", "pubsub"])
+            .lines()
+            .filter(|l| l.contains("id="))
+            .count()
+    };
+    let c = caching(
+        &server,
+        CacheConfig::new().heartbeat(Duration::from_millis(100)),
+        Protocol::Resp3,
+    );
+    cached(&c, "drop-k");
+    assert_eq!(pubsub_clients(), 1, "the listener");
+    drop(c);
+    // Within a heartbeat or so the thread notices and closes its connection.
+    wait_until(SOON, "the listener gone", || pubsub_clients() == 0);
+}

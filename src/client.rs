@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 mod cached;
+mod maint;
 
 pub use self::cached::Uncached;
 use crate::cache::{Cache, CacheConfig, Fetch};
@@ -55,6 +56,7 @@ pub struct Client {
 struct Inner {
     pool: Pool,
     cache: Option<Arc<Cache>>,
+    maint: Option<Arc<crate::maint::Maint>>,
     retry: Retry,
     health_check_interval: Option<Duration>,
     counters: Counters,
@@ -517,6 +519,7 @@ pub struct ClientBuilder {
     hooks: Vec<ConnectHook>,
     push_sink: Option<PushSink>,
     cache: Option<CacheConfig>,
+    maintenance: Option<crate::maint::MaintenanceConfig>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -537,6 +540,7 @@ impl fmt::Debug for ClientBuilder {
             .field("on_connect_hooks", &self.hooks.len())
             .field("on_push", &self.push_sink.is_some())
             .field("cache", &self.cache)
+            .field("maintenance", &self.maintenance)
             .finish()
     }
 }
@@ -795,11 +799,35 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let pool = Pool::new(self.pool, cfg, hooks, self.push_sink)?;
+        let maint = crate::maint::Maint::new(
+            self.maintenance.unwrap_or_default(),
+            cfg.protocol,
+            &cfg.address,
+        )?;
+        let target = match &maint {
+            Some(m) => {
+                let for_hook = Arc::clone(m);
+                // After the cache's (which must come first), before the user's.
+                let at = usize::from(cache.is_some());
+                hooks.insert(
+                    at,
+                    Arc::new(move |conn: &mut Connection| for_hook.on_connect(conn)),
+                );
+                let for_pool = Arc::clone(m);
+                Some(Arc::new(move || for_pool.target()) as crate::pool::Target)
+            }
+            None => None,
+        };
+        let pool = Pool::new(self.pool, cfg, hooks, self.push_sink, target)?;
+        if let Some(m) = &maint {
+            // Once a server agrees to send notices, idle connections are read for them.
+            m.set_push_pass(pool.push_pass());
+        }
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,
                 cache,
+                maint,
                 retry,
                 health_check_interval: self.health_check_interval,
                 counters: Counters::default(),

@@ -292,6 +292,7 @@ pub mod commands;
 mod connection;
 mod deadline;
 pub mod error;
+mod maint;
 pub mod pool;
 pub mod prelude;
 pub mod pubsub;
@@ -320,6 +321,10 @@ pub use connection::config::{
 pub use connection::{ConnectHook, Connection, PushHandler, PushOrigin, PushSink};
 pub use deadline::Deadline;
 pub use error::{ConversionError, Error, ErrorKind, Result, ServerError, TimeoutPhase};
+pub use maint::{
+    DEFAULT_BACKSTOP, DEFAULT_IDLE_CHECK, DEFAULT_RELAXED_TIMEOUT, EndpointType, MaintenanceConfig,
+    MaintenanceMode, MaintenanceStats,
+};
 pub use pool::{PoolConfig, PoolState, PooledConnection};
 pub use resp::Value;
 pub use retry::{

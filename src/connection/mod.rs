@@ -4,6 +4,7 @@
 
 pub mod config;
 mod handshake;
+mod maint;
 pub(crate) mod session;
 mod socket;
 mod stream;
@@ -128,6 +129,8 @@ pub struct Connection {
     id: u64,
     /// A caching client's mark: refusals, local invalidation, eviction on close.
     cache: Option<Box<crate::cache::Link>>,
+    /// Maintenance notifications are on: relaxed timeouts, moves.
+    maint: Option<Box<crate::maint::Link>>,
 }
 
 /// The client-side settings a connection starts with, which a pool restores on check-in.
@@ -288,6 +291,7 @@ impl Connection {
             addr: cfg.address.clone(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             cache: None,
+            maint: None,
         };
         handshake::run(&mut conn, cfg)?;
         for hook in hooks {
@@ -425,6 +429,10 @@ impl Connection {
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<Sent> {
         self.check()?;
+        if self.maint.is_some() {
+            // Relaxed timeouts end at their backstop even if no end notice came.
+            self.apply_relaxed();
+        }
         if mode == Mode::Exchange && self.pending > 0 {
             return Err(Error::invalid(
                 "command",
@@ -564,7 +572,11 @@ impl Connection {
     fn reply_span(&self, sent: Sent) -> Span {
         Span {
             start: sent.at,
-            timeout: sent.wait.extend(self.read_timeout),
+            timeout: sent.wait.extend(if sent.wait == Wait::None {
+                self.read_timeout
+            } else {
+                self.blocking_read_timeout()
+            }),
             phase: TimeoutPhase::Read,
             cap: self.cap,
         }
@@ -578,9 +590,9 @@ impl Connection {
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<Value> {
         let sent = self.write_frame(Mode::Exchange, Metas::One(spec), encode)?;
-        let span = self.reply_span(sent);
+        let mut span = self.reply_span(sent);
         let mut first = true;
-        let reply = self.read_reply(&span, &mut first)?;
+        let reply = self.read_reply(&mut span, &mut first)?;
         self.last_used = sent.at;
         reply_to_result(reply)
     }
@@ -593,11 +605,11 @@ impl Connection {
             out.extend_from_slice(encoded);
             Ok(())
         })?;
-        let span = self.reply_span(sent);
+        let mut span = self.reply_span(sent);
         let mut first = true;
         let mut replies = Vec::with_capacity(metas.len());
         for _ in 0..metas.len() {
-            replies.push(self.read_reply(&span, &mut first)?);
+            replies.push(self.read_reply(&mut span, &mut first)?);
         }
         self.last_used = sent.at;
         Ok(replies)
@@ -631,14 +643,14 @@ impl Connection {
             at: Instant::now(),
             wait,
         };
-        let span = self.reply_span(sent);
-        self.read_reply(&span, &mut true)
+        let mut span = self.reply_span(sent);
+        self.read_reply(&mut span, &mut true)
     }
 
     /// Reads the next reply under `budget` (pushes go to the handlers), and confirms what
     /// its command did to the session.
     #[inline]
-    fn read_reply(&mut self, span: &Span, first: &mut bool) -> Result<Value> {
+    fn read_reply(&mut self, span: &mut Span, first: &mut bool) -> Result<Value> {
         self.check()?;
         loop {
             let value = match self.read_value(span, first) {
@@ -648,7 +660,13 @@ impl Connection {
             // A push is never a reply, whatever was negotiated: a caller's own `HELLO 3` can
             // switch a RESP2 connection to RESP3 under us.
             if matches!(value, Value::Push(_)) {
+                let before = self.read_timeout;
                 self.on_push(value);
+                // A notice relaxed the timeouts: the read in flight gets them too.
+                if self.read_timeout > before {
+                    let extra = self.read_timeout - before;
+                    span.timeout = span.timeout.map(|t| t.saturating_add(extra));
+                }
                 continue;
             }
             self.pending = self.pending.saturating_sub(1);
@@ -675,6 +693,9 @@ impl Connection {
     fn on_push(&mut self, value: Value) {
         if let Some(link) = &mut self.cache {
             link.on_push(&value);
+        }
+        if self.maint.is_some() {
+            self.on_maint_push(&value);
         }
         if let Some(handler) = &mut self.push_handler {
             handler(value);
@@ -891,6 +912,10 @@ impl Connection {
         self.read_timeout = self.baseline.read_timeout;
         self.write_timeout = self.baseline.write_timeout;
         self.push_handler = None;
+        // A maintenance still announced keeps its relaxed timeouts.
+        if self.maint.is_some() {
+            self.apply_relaxed();
+        }
     }
 
     /// Undoes a transaction or watch left open (`DISCARD` or `UNWATCH`, one round trip); false
@@ -931,9 +956,11 @@ impl Connection {
     }
 
     /// False for a caching client's connection whose tracking points at a listener that is
-    /// gone: the pool closes it instead of reusing it.
+    /// gone, or a connection to an endpoint a `MOVING` notice retired: the pool closes it
+    /// instead of reusing it.
     pub(crate) fn is_cache_current(&self) -> bool {
         self.cache.as_ref().is_none_or(|l| l.is_current())
+            && self.maint.as_ref().is_none_or(|l| l.is_current())
     }
 
     /// When the current call (or the connect in progress) must end, if it must.

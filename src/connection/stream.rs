@@ -254,6 +254,15 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address (none for a Unix socket).
+    pub(crate) fn peer_ip(&self) -> Option<std::net::IpAddr> {
+        self.socket()
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.ip())
+    }
+
     /// True when nothing is waiting to be read: no decrypted bytes inside TLS, and a
     /// non-blocking peek at the socket finds no data and no end of stream. A closed or reset
     /// socket, or any error, is not quiet.

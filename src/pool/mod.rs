@@ -53,11 +53,17 @@ pub(crate) struct Pool {
     shared: Arc<Shared>,
 }
 
+/// Where new connections go for now, when not to the configured address.
+pub(crate) type Target = Arc<dyn Fn() -> Option<crate::connection::config::Address> + Send + Sync>;
+
 pub(crate) struct Shared {
     config: PoolConfig,
     connect: ConnectionConfig,
     hooks: Vec<ConnectHook>,
     push_sink: Option<PushSink>,
+    /// Where new connections go instead of the configured address, while it says so (a
+    /// `MOVING` maintenance notice).
+    target: Option<Target>,
     /// Connections of older generations are closed at their next checkout or return.
     generation: AtomicU64,
     /// Since when the server has been unreachable, for logging the edges of an outage once.
@@ -69,6 +75,9 @@ pub(crate) struct Shared {
     created: AtomicU64,
     discarded: AtomicU64,
     reaper: Mutex<Option<std::thread::Thread>>,
+    /// How often idle connections are read for pushes (`push_interval`, or sooner when a
+    /// feature asks: maintenance notifications once a server agreed to send them).
+    push_every: Mutex<Option<Duration>>,
 }
 
 struct State {
@@ -95,6 +104,7 @@ impl Pool {
         connect: ConnectionConfig,
         hooks: Vec<ConnectHook>,
         push_sink: Option<PushSink>,
+        target: Option<Target>,
     ) -> Result<Pool> {
         if config.max_connections == 0 {
             return Err(Error::invalid("max_connections", "must be at least 1"));
@@ -108,6 +118,7 @@ impl Pool {
                 ),
             ));
         }
+        let push_every = config.push_interval;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 idle: Vec::with_capacity(config.max_connections),
@@ -118,6 +129,7 @@ impl Pool {
             connect,
             hooks,
             push_sink,
+            target,
             generation: AtomicU64::new(0),
             down_since: Mutex::new(None),
             available: Condvar::new(),
@@ -126,6 +138,7 @@ impl Pool {
             created: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
             reaper: Mutex::new(None),
+            push_every: Mutex::new(push_every),
         });
         let pool = Pool { shared };
         reaper::start(&pool.shared);
@@ -164,6 +177,21 @@ impl Pool {
             shared.discard(idle.conn);
         }
         shared.available.notify_all();
+    }
+
+    /// A handle that asks this pool to read its idle connections for pushes at least this
+    /// often from now on (starting the reaper if need be), without keeping the pool alive.
+    pub(crate) fn push_pass(&self) -> impl Fn(Duration) + Send + Sync + 'static {
+        let weak = Arc::downgrade(&self.shared);
+        move |every| {
+            if let Some(shared) = weak.upgrade() {
+                {
+                    let mut p = shared.push_every.lock();
+                    *p = Some(p.map_or(every, |p| p.min(every)));
+                }
+                reaper::start(&shared);
+            }
+        }
     }
 
     /// The current generation (it grows by one with each [`Pool::retire_all`]).
@@ -267,6 +295,11 @@ impl Shared {
         }
     }
 
+    /// How often idle connections are read for pushes, if they are.
+    fn push_every(&self) -> Option<Duration> {
+        *self.push_every.lock()
+    }
+
     fn is_current(&self, generation: u64) -> bool {
         generation == self.generation.load(Ordering::Acquire)
     }
@@ -276,7 +309,16 @@ impl Shared {
         let generation = this.generation.load(Ordering::Acquire);
         // The connect runs the caller's hooks, which may panic.
         let slot = Slot::held(this);
-        let opened = Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone());
+        let moved = this
+            .target
+            .as_ref()
+            .and_then(|t| t())
+            .map(|address| ConnectionConfig {
+                address,
+                ..this.connect.clone()
+            });
+        let cfg = moved.as_ref().unwrap_or(&this.connect);
+        let opened = Connection::connect(cfg, &this.hooks, call, this.push_sink.clone());
         slot.defuse();
         match opened {
             Ok(conn) => {
@@ -467,7 +509,7 @@ impl Shared {
                 continue;
             };
             let slot = Slot::held(this);
-            let ready = idle.conn.ready();
+            let ready = idle.conn.ready() && idle.conn.is_cache_current();
             slot.defuse();
             let mut state = this.state.lock();
             if ready {

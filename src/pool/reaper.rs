@@ -17,8 +17,8 @@ const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// Shortest sleep between two passes reading push frames.
 const MIN_PUSH_INTERVAL: Duration = Duration::from_millis(1);
 
-/// Starts the reaper if the configuration gives it anything to do.
-pub(super) fn start(shared: &Arc<Shared>) {
+/// How long the reaper sleeps between passes, if it has anything to do.
+fn interval(shared: &Shared) -> Option<Duration> {
     let cfg = &shared.config;
     let limits = [cfg.idle_timeout, cfg.max_lifetime];
     let shortest = limits
@@ -33,23 +33,35 @@ pub(super) fn start(shared: &Arc<Shared>) {
         });
     // A quarter of the shortest limit: a connection outlives its limit by at most that much.
     let interval = shortest.map(|s| (s / 4).clamp(MIN_INTERVAL, MAX_INTERVAL));
-    let push = cfg
-        .push_interval
+    let push = shared
+        .push_every()
         .map(|p| p.clamp(MIN_PUSH_INTERVAL, MAX_INTERVAL));
-    let Some(interval) = [interval, push].into_iter().flatten().min() else {
+    [interval, push].into_iter().flatten().min()
+}
+
+/// Starts the reaper if the configuration gives it anything to do and it is not running.
+pub(super) fn start(shared: &Arc<Shared>) {
+    let Some(interval) = interval(shared) else {
         return;
     };
+    let mut reaper = shared.reaper.lock();
+    if reaper.is_some() {
+        drop(reaper);
+        // Running: wake it, so it takes the new interval now.
+        wake(shared);
+        return;
+    }
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let spawned = thread::Builder::new()
         .name("redisync-pool-reaper".into())
         .spawn(move || run(weak, interval));
     match spawned {
-        Ok(handle) => *shared.reaper.lock() = Some(handle.thread().clone()),
+        Ok(handle) => *reaper = Some(handle.thread().clone()),
         Err(e) => log::warn!("could not start the pool reaper thread: {e}"),
     }
 }
 
-fn run(weak: Weak<Shared>, interval: Duration) {
+fn run(weak: Weak<Shared>, mut interval: Duration) {
     // The first pass runs at once, so `min_idle` connections are ready soon after `build`.
     loop {
         let Some(shared) = weak.upgrade() else {
@@ -59,13 +71,14 @@ fn run(weak: Weak<Shared>, interval: Duration) {
         // slots back on the way out, and the reaper goes on with its next pass.
         let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             Shared::maintain(&shared);
-            if shared.config.push_interval.is_some() {
+            if shared.push_every().is_some() {
                 Shared::drain_idle(&shared);
             }
         }));
         if pass.is_err() {
             log::warn!("a pool maintenance pass panicked (in a connect hook or the push sink)");
         }
+        interval = self::interval(&shared).unwrap_or(interval);
         drop(shared);
         thread::park_timeout(interval);
     }

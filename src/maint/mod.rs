@@ -1,0 +1,451 @@
+//! Maintenance notifications (smart client handoffs): Redis Cloud and Redis Software push, over
+//! RESP3, a notice before a shard migrates (`MIGRATING` ... `MIGRATED`), fails over
+//! (`FAILING_OVER` ... `FAILED_OVER`) or its endpoint moves (`MOVING`). A client that asked
+//! (`CLIENT MAINT_NOTIFICATIONS ON`, sent by the connection-init hook on every RESP3
+//! connection) relaxes the timeouts of the connections that got the notice until the end
+//! notice (or a backstop), and on `MOVING` moves the pool's connections to the new endpoint
+//! before the old one goes away.
+//!
+//! Notifications are read wherever a connection reads: before a reply on a busy connection
+//! (a read in flight gets the relaxed timeout at once), and on idle pooled connections by the
+//! pool's periodic pass (every [`MaintenanceConfig::idle_check`]).
+
+mod config;
+pub(crate) mod notification;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+pub use self::config::{
+    DEFAULT_BACKSTOP, DEFAULT_IDLE_CHECK, DEFAULT_RELAXED_TIMEOUT, EndpointType, MaintenanceConfig,
+    MaintenanceMode,
+};
+use self::notification::{Kind, Notification, Parsed};
+use crate::connection::Connection;
+use crate::connection::config::{Address, Protocol};
+use crate::error::{Error, Result};
+use crate::resp::Value;
+
+/// Counters of a client's maintenance notifications, from
+/// [`Client::maintenance_stats`](crate::Client::maintenance_stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MaintenanceStats {
+    /// Connections that turned notifications on.
+    pub enabled_connections: u64,
+    /// `MOVING` notifications acted on (each once, however many connections got it).
+    pub moving: u64,
+    /// `MIGRATING` received (per connection).
+    pub migrating: u64,
+    /// `MIGRATED` received.
+    pub migrated: u64,
+    /// `FAILING_OVER` received.
+    pub failing_over: u64,
+    /// `FAILED_OVER` received.
+    pub failed_over: u64,
+    /// `SMIGRATING` and `SMIGRATED` received (for cluster clients).
+    pub slot_migrations: u64,
+    /// Pushes named like a notification whose fields were wrong (logged, ignored).
+    pub malformed: u64,
+    /// Connections whose timeouts are relaxed now.
+    pub relaxed_now: u64,
+    /// Times a connection's timeouts were relaxed.
+    pub relaxations: u64,
+    /// Connections retired because their endpoint moved.
+    pub moved_connections: u64,
+}
+
+/// A client's maintenance state, shared by its pooled connections.
+pub(crate) struct Maint {
+    pub(crate) config: MaintenanceConfig,
+    /// `MOVING` notifications seen, by sequence number, until their time runs out.
+    seen: Mutex<HashMap<u64, Instant>>,
+    /// The move in progress, if any.
+    moving: Mutex<Option<Move>>,
+    counters: Counters,
+    /// Asks the pool to read idle connections for notices (set once the pool exists; called
+    /// the first time a server agrees to send them).
+    push_pass: std::sync::OnceLock<Box<dyn Fn(Duration) + Send + Sync>>,
+    push_pass_started: std::sync::atomic::AtomicBool,
+}
+
+/// A `MOVING` being carried out.
+#[derive(Debug, Clone)]
+struct Move {
+    seq: u64,
+    /// The endpoint going away.
+    from: Address,
+    /// Where new connections go until `until` (`None`: the configured address).
+    to: Option<Address>,
+    /// Connections to `from` opened before this are retired from it on.
+    retire_at: Instant,
+    opened_before: Instant,
+    /// When the move's notice ends and new connections go to the configured address again.
+    until: Instant,
+}
+
+#[derive(Default)]
+struct Counters {
+    enabled: AtomicU64,
+    moving: AtomicU64,
+    migrating: AtomicU64,
+    migrated: AtomicU64,
+    failing_over: AtomicU64,
+    failed_over: AtomicU64,
+    slots: AtomicU64,
+    malformed: AtomicU64,
+    relaxed_now: AtomicU64,
+    relaxations: AtomicU64,
+    moved: AtomicU64,
+}
+
+impl Maint {
+    /// The state for a client connecting as `protocol` to `address`.
+    pub(crate) fn new(
+        config: MaintenanceConfig,
+        protocol: Protocol,
+        address: &Address,
+    ) -> Result<Option<Arc<Maint>>> {
+        config.check()?;
+        if config.mode == MaintenanceMode::Off {
+            return Ok(None);
+        }
+        let unix = matches!(address, Address::Unix(_));
+        if protocol != Protocol::Resp3 || unix {
+            if config.mode == MaintenanceMode::On {
+                return Err(Error::invalid(
+                    "maintenance mode",
+                    if unix {
+                        "On needs a TCP connection (notifications name TCP endpoints)"
+                    } else {
+                        "On needs RESP3 (notifications are RESP3 pushes)"
+                    },
+                ));
+            }
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(Maint {
+            config,
+            seen: Mutex::new(HashMap::new()),
+            moving: Mutex::new(None),
+            counters: Counters::default(),
+            push_pass: std::sync::OnceLock::new(),
+            push_pass_started: std::sync::atomic::AtomicBool::new(false),
+        })))
+    }
+
+    /// Gives the state the way to have the pool read idle connections for notices.
+    pub(crate) fn set_push_pass(&self, f: impl Fn(Duration) + Send + Sync + 'static) {
+        let _ = self.push_pass.set(Box::new(f));
+    }
+
+    /// The connection-init hook: asks for notifications, inside the connect deadline.
+    pub(crate) fn on_connect(self: &Arc<Maint>, conn: &mut Connection) -> Result<()> {
+        if conn.protocol() != Protocol::Resp3 {
+            // The server had no HELLO 3 (before Redis 6): nothing to ask.
+            return match self.config.mode {
+                MaintenanceMode::On => Err(Error::invalid(
+                    "maintenance mode",
+                    "On needs RESP3, and this server answered HELLO 3 with an error",
+                )),
+                _ => Ok(()),
+            };
+        }
+        let (host, peer) = match conn.address() {
+            Address::Tcp { host, .. } => (host.clone(), conn.peer_ip()),
+            Address::Unix(_) => return Ok(()),
+        };
+        let t = self.config.endpoint_type.resolve(&host, peer);
+        let asked = crate::cmd("CLIENT")
+            .arg("MAINT_NOTIFICATIONS")
+            .arg("ON")
+            .arg("moving-endpoint-type")
+            .arg(t.as_str())
+            .exec(&mut *conn);
+        match asked {
+            Ok(()) => {
+                self.counters.enabled.fetch_add(1, Ordering::Relaxed);
+                if !self.push_pass_started.swap(true, Ordering::AcqRel) {
+                    if let Some(start) = self.push_pass.get() {
+                        start(self.config.idle_check);
+                    }
+                }
+                conn.set_maint_link(Link::new(Arc::clone(self), conn.address().clone()));
+                Ok(())
+            }
+            Err(Error::Server(e)) if self.config.mode == MaintenanceMode::Auto => {
+                log::debug!("the server does not send maintenance notifications: {e}");
+                Ok(())
+            }
+            Err(Error::Server(e)) => Err(Error::invalid(
+                "maintenance mode",
+                format!("On, but the server refused CLIENT MAINT_NOTIFICATIONS: {e}"),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Where new connections go now: the move's endpoint while one is under way.
+    pub(crate) fn target(&self) -> Option<Address> {
+        let now = Instant::now();
+        let mut moving = self.moving.lock();
+        match moving.as_ref() {
+            Some(m) if now >= m.until => {
+                log::info!(
+                    "the MOVING notice (seq {}) ended; new connections use the configured address again",
+                    m.seq
+                );
+                *moving = None;
+                None
+            }
+            Some(m) => m.to.clone(),
+            None => None,
+        }
+    }
+
+    /// Whether a connection to `endpoint` opened at `opened` may still be used.
+    fn keeps(&self, endpoint: &Address, opened: Instant) -> bool {
+        if !self.config.proactive_moves {
+            return true;
+        }
+        let moving = self.moving.lock();
+        match moving.as_ref() {
+            Some(m) => {
+                !(Instant::now() >= m.retire_at && opened < m.opened_before && *endpoint == m.from)
+            }
+            None => true,
+        }
+    }
+
+    /// A `MOVING` arrived on a connection to `from`: once per sequence number, the pool's
+    /// connections to `from` are retired (now, or after half the notice for a null endpoint)
+    /// and new connections go to the new endpoint until the notice ends.
+    fn on_moving(
+        &self,
+        from: &Address,
+        seq: u64,
+        time: Duration,
+        to: Option<(String, u16)>,
+    ) -> bool {
+        let now = Instant::now();
+        {
+            let mut seen = self.seen.lock();
+            seen.retain(|_, until| *until > now);
+            if seen
+                .insert(seq, now + time.max(notification::END_TTL))
+                .is_some()
+            {
+                return false;
+            }
+        }
+        self.counters.moving.fetch_add(1, Ordering::Relaxed);
+        let retire_at = if to.is_some() { now } else { now + time / 2 };
+        let to = to.map(|(host, port)| Address::Tcp { host, port });
+        log::info!(
+            "MOVING (seq {seq}): {from} goes away within {time:?}; new connections go to {}",
+            to.as_ref()
+                .map_or_else(|| from.to_string(), |a| a.to_string())
+        );
+        let mut moving = self.moving.lock();
+        // A newer notice wins; an older one arriving late changes nothing.
+        if moving.as_ref().is_some_and(|m| m.seq > seq) {
+            return true;
+        }
+        *moving = Some(Move {
+            seq,
+            from: from.clone(),
+            to,
+            retire_at,
+            opened_before: retire_at,
+            until: now + time,
+        });
+        true
+    }
+
+    pub(crate) fn stats(&self) -> MaintenanceStats {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        MaintenanceStats {
+            enabled_connections: get(&c.enabled),
+            moving: get(&c.moving),
+            migrating: get(&c.migrating),
+            migrated: get(&c.migrated),
+            failing_over: get(&c.failing_over),
+            failed_over: get(&c.failed_over),
+            slot_migrations: get(&c.slots),
+            malformed: get(&c.malformed),
+            relaxed_now: get(&c.relaxed_now),
+            relaxations: get(&c.relaxations),
+            moved_connections: get(&c.moved),
+        }
+    }
+}
+
+/// What a pooled connection of a client with notifications on carries.
+pub(crate) struct Link {
+    maint: Arc<Maint>,
+    /// The endpoint this connection is connected to.
+    endpoint: Address,
+    opened: Instant,
+    /// Relaxed until then (the backstop), with the timeouts to go back to.
+    relaxed: Option<Relaxed>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Relaxed {
+    pub(crate) until: Instant,
+}
+
+/// What a notification asks of the connection that got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Nothing,
+    /// Relax this connection's timeouts.
+    Relax,
+    /// Put them back.
+    Restore,
+}
+
+impl Link {
+    fn new(maint: Arc<Maint>, endpoint: Address) -> Link {
+        Link {
+            maint,
+            endpoint,
+            opened: Instant::now(),
+            relaxed: None,
+        }
+    }
+
+    /// A push arrived on this connection: what it asks of it. Not a notification: nothing.
+    pub(crate) fn on_push(&mut self, push: &Value) -> Action {
+        let n = match notification::parse(push) {
+            Parsed::Notification(n) => n,
+            Parsed::Other => return Action::Nothing,
+            Parsed::Malformed(why) => {
+                self.maint
+                    .counters
+                    .malformed
+                    .fetch_add(1, Ordering::Relaxed);
+                log::warn!("ignoring a malformed maintenance notification: {why}");
+                return Action::Nothing;
+            }
+        };
+        let c = &self.maint.counters;
+        match n {
+            Notification::Migrating { time, .. } | Notification::FailingOver { time, .. } => {
+                let counter = if n.kind() == Kind::Migrating {
+                    &c.migrating
+                } else {
+                    &c.failing_over
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                log::info!(
+                    "{:?} on {} (seq {}, up to {time:?}): relaxing this connection's timeouts",
+                    n.kind(),
+                    self.endpoint,
+                    n.seq()
+                );
+                self.relax()
+            }
+            Notification::Migrated { .. } | Notification::FailedOver { .. } => {
+                let counter = if n.kind() == Kind::Migrated {
+                    &c.migrated
+                } else {
+                    &c.failed_over
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                log::info!(
+                    "{:?} on {} (seq {}): timeouts back to normal",
+                    n.kind(),
+                    self.endpoint,
+                    n.seq()
+                );
+                self.end_relaxed()
+            }
+            Notification::Moving { seq, time, to } => {
+                self.maint.on_moving(&self.endpoint, seq, time, to);
+                // The connection may carry on until it is retired: with relaxed timeouts.
+                self.relax()
+            }
+            Notification::SMigrating { .. } | Notification::SMigrated { .. } => {
+                c.slots.fetch_add(1, Ordering::Relaxed);
+                Action::Nothing
+            }
+        }
+    }
+
+    fn relax(&mut self) -> Action {
+        let until = Instant::now() + self.maint.config.backstop;
+        if self.relaxed.is_none() {
+            self.maint
+                .counters
+                .relaxed_now
+                .fetch_add(1, Ordering::Relaxed);
+            self.maint
+                .counters
+                .relaxations
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        self.relaxed = Some(Relaxed { until });
+        Action::Relax
+    }
+
+    fn end_relaxed(&mut self) -> Action {
+        if self.relaxed.take().is_some() {
+            self.maint
+                .counters
+                .relaxed_now
+                .fetch_sub(1, Ordering::Relaxed);
+            return Action::Restore;
+        }
+        Action::Nothing
+    }
+
+    /// The relaxed timeouts, if they apply now (the backstop ends them).
+    pub(crate) fn relaxed(&mut self) -> Option<(Duration, Duration)> {
+        let r = self.relaxed?;
+        if Instant::now() >= r.until {
+            self.end_relaxed();
+            log::info!(
+                "relaxed timeouts on {} ended by the backstop",
+                self.endpoint
+            );
+            return None;
+        }
+        let c = &self.maint.config;
+        Some((c.relaxed_timeout, c.relaxed_blocking_timeout))
+    }
+
+    pub(crate) fn is_relaxed(&self) -> bool {
+        self.relaxed.is_some()
+    }
+
+    pub(crate) fn relaxed_blocking_timeout(&self) -> Duration {
+        self.maint.config.relaxed_blocking_timeout
+    }
+
+    /// Whether the pool may go on using this connection (its endpoint is not being moved
+    /// away from).
+    pub(crate) fn is_current(&self) -> bool {
+        let keep = self.maint.keeps(&self.endpoint, self.opened);
+        if !keep {
+            self.maint.counters.moved.fetch_add(1, Ordering::Relaxed);
+        }
+        keep
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if self.relaxed.is_some() {
+            self.maint
+                .counters
+                .relaxed_now
+                .fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}

@@ -263,7 +263,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `tls` | yes | `rediss://` through native-tls (OpenSSL on Linux) |
-//! | `testing` | no | `testing::FaultProxy`, a fault-injection TCP proxy for testing your retry and timeout handling |
+//! | `testing` | no | `testing::FaultProxy`, a fault-injection TCP proxy for testing your retry and timeout handling; `testing::MaintenanceSimulator`, a proxy that plays maintenance notifications |
 //!
 //! ## Threads
 //!
@@ -280,7 +280,8 @@
 //!   a weak reference to the pool and exits when the last clone of the client is dropped.
 //!
 //! - A [`testing::FaultProxy`] (only with the `testing` feature) runs one thread, plus two per
-//!   proxied connection.
+//!   proxied connection; a [`testing::MaintenanceSimulator`] one, plus three per connection
+//!   and one per pending `close_after`.
 //!
 //! Nothing else runs in the background.
 #![forbid(unsafe_code)]

@@ -1,4 +1,5 @@
-//! Helpers for testing code that uses this crate (the `testing` feature).
+//! Helpers for testing code that uses this crate (the `testing` feature): a fault-injection
+//! proxy and a maintenance-notification simulator.
 //!
 //! # Fault injection
 //!
@@ -51,16 +52,89 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Maintenance notifications
+//!
+//! Redis Cloud and Redis Software warn the clients that asked for it (`CLIENT
+//! MAINT_NOTIFICATIONS ON moving-endpoint-type <type>`, on RESP3) before a maintenance touches
+//! their endpoint: RESP3 pushes such as `MIGRATING` and `MIGRATED`, `FAILING_OVER` and
+//! `FAILED_OVER`, and `MOVING` with the endpoint to reconnect to before the old one goes away.
+//! A plain `redis-server` sends none of them. [`MaintenanceSimulator`] is a RESP-aware proxy on
+//! `127.0.0.1`, in front of a real server, that does: it answers the handshake itself (or
+//! refuses it as Redis 7.0 does), injects any [`Notification`] between two reply frames of the
+//! connections a [`Target`] picks, slows replies down, and closes the endpoint on a timer.
+//!
+//! ```no_run
+//! use std::sync::{Arc, Mutex};
+//! use std::time::{Duration, Instant};
+//!
+//! use redisync::prelude::*;
+//! use redisync::resp::Value;
+//! use redisync::testing::{MaintenanceSimulator, Notification, Target};
+//! use redisync::{Connection, ConnectionConfig, Protocol, cmd};
+//!
+//! // In front of the test's redis-server.
+//! let sim = MaintenanceSimulator::start("127.0.0.1:6379".parse()?)?;
+//! let config = ConnectionConfig::new("127.0.0.1", sim.port()).protocol(Protocol::Resp3);
+//! let mut conn = Connection::with_config(&config)?;
+//! let pushes = Arc::new(Mutex::new(Vec::new()));
+//! conn.set_push_handler({
+//!     let pushes = Arc::clone(&pushes);
+//!     move |push: Value| pushes.lock().unwrap().push(push)
+//! });
+//!
+//! // The handshake a maintenance-aware client sends: the simulator answers +OK.
+//! cmd("CLIENT")
+//!     .arg("MAINT_NOTIFICATIONS")
+//!     .arg("ON")
+//!     .arg("moving-endpoint-type")
+//!     .arg("internal-ip")
+//!     .exec(&mut conn)?;
+//! assert_eq!(sim.handshakes(), ["internal-ip"]);
+//!
+//! // A migration starts: the push reaches the connection ahead of its next reply.
+//! let migrating = Notification::Migrating { seq: 1, time: Duration::from_secs(15) };
+//! assert_eq!(sim.notify(&migrating, Target::Handshaken), 1);
+//! conn.set("k", "v")?;
+//! assert_eq!(pushes.lock().unwrap().len(), 1);
+//!
+//! // While it lasts, replies are slow.
+//! sim.delay_replies(Duration::from_millis(200));
+//! let start = Instant::now();
+//! let v: Option<String> = conn.get("k")?;
+//! assert!(start.elapsed() >= Duration::from_millis(200));
+//! assert_eq!(v.as_deref(), Some("v"));
+//! sim.delay_replies(Duration::ZERO);
+//!
+//! // The endpoint moves, and the old one goes away half a second later.
+//! let moving = Notification::Moving {
+//!     seq: 2,
+//!     time: Duration::from_secs(30),
+//!     endpoint: Some("127.0.0.1:6380".into()),
+//! };
+//! sim.notify(&moving, Target::All);
+//! sim.close_after(Duration::from_millis(500));
+//! while sim.connections() > 0 {
+//!     std::thread::sleep(Duration::from_millis(10));
+//! }
+//! assert!(conn.ping().is_err()); // the push came first, then the close
+//! assert!(Connection::with_config(&config).is_err()); // refused
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Threads
 //!
 //! A proxy runs one thread that accepts connections and two per connection (one per
-//! direction). Dropping the proxy closes every connection and stops them all; it waits for them
-//! at most a few seconds and never hangs.
+//! direction). A maintenance simulator runs one thread that accepts connections and three per
+//! connection (requests, replies, and the one writer to the client), plus one for each
+//! [`MaintenanceSimulator::close_after`] until it fires. Dropping either closes every
+//! connection and stops them all; it waits for them at most a few seconds and never hangs.
 
+mod maint;
 mod proxy;
 
 use std::time::Duration;
 
+pub use maint::{MaintenanceSimulator, Notification, Target};
 pub use proxy::FaultProxy;
 
 /// Which way bytes flow through a [`FaultProxy`].

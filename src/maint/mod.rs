@@ -214,9 +214,12 @@ impl Maint {
         }
         let moving = self.moving.lock();
         match moving.as_ref() {
-            Some(m) => {
-                !(Instant::now() >= m.retire_at && opened < m.opened_before && *endpoint == m.from)
-            }
+            Some(m) if *endpoint != m.from => true,
+            // New connections go elsewhere: any connection here is from before the move (one
+            // whose connect was under way when the notice came included).
+            Some(m) if m.to.is_some() => false,
+            // A null endpoint: the same address, reconnected after half the notice.
+            Some(m) => !(Instant::now() >= m.retire_at && opened < m.opened_before),
             None => true,
         }
     }

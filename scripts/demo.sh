@@ -86,6 +86,8 @@ step "stream_worker: a consumer group, a crash and XAUTOCLAIM" \
   cargo run --quiet --example stream_worker -- "$url"
 step "cache: client-side caching, an invalidation from another client, the stats" \
   cargo run --quiet --example cache -- "$url"
+step "maintenance: a migration and a move, rehearsed through the simulator" \
+  cargo run --quiet --features testing --example maintenance -- "$url"
 
 echo
 echo "demo: all examples ran against $url"

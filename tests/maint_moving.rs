@@ -176,12 +176,14 @@ fn failing_over_relaxes_every_connection_until_failed_over() {
 
 /// MOVING to a second endpoint (a second simulator in front of the same server) with 2 s
 /// notice; the old endpoint closes when the notice runs out.
-fn moving(config: MaintenanceConfig, to_whom: Target) -> (Run, usize, Duration) {
+fn moving(config: MaintenanceConfig, to_whom: Target) -> (Run, Run, usize, Duration) {
     let server = RedisServer::start();
     let old = MaintenanceSimulator::start(server.addr()).unwrap();
     let new = MaintenanceSimulator::start(server.addr()).unwrap();
     let c = client(&old, config);
     warm(&c, 12);
+    // Steady state first, for comparison.
+    let steady = load(&c, || std::thread::sleep(Duration::from_millis(1500)));
     let mut left_on_old = usize::MAX;
     let mut moved_in = Duration::ZERO;
     let run = load(&c, || {
@@ -210,15 +212,16 @@ fn moving(config: MaintenanceConfig, to_whom: Target) -> (Run, usize, Duration) 
             deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(800),
         );
     });
-    (run, left_on_old, moved_in)
+    (steady, run, left_on_old, moved_in)
 }
 
 #[test]
 fn moving_moves_every_connection_before_the_old_endpoint_closes() {
-    let (mut run, left, took) = moving(MaintenanceConfig::new(), Target::Handshaken);
+    let (mut steady, mut run, left, took) = moving(MaintenanceConfig::new(), Target::Handshaken);
     let (p50, p99) = (run.percentile(0.5), run.percentile(0.99));
+    let (s50, s99) = (steady.percentile(0.5), steady.percentile(0.99));
     println!(
-        "MOVING: {} ok, {} failed, {} wrong; all connections moved in {took:?}; p50 {p50:?} p99 {p99:?}",
+        "MOVING: {} ok, {} failed, {} wrong; all connections moved in {took:?}; SET+GET p50 {p50:?} p99 {p99:?} (steady state: p50 {s50:?} p99 {s99:?})",
         run.ok, run.failed, run.wrong
     );
     assert_eq!(left, 0, "connections left on the old endpoint");
@@ -227,7 +230,7 @@ fn moving_moves_every_connection_before_the_old_endpoint_closes() {
 
 #[test]
 fn without_the_feature_the_same_move_fails_commands() {
-    let (run, left, _) = moving(
+    let (_, run, left, _) = moving(
         MaintenanceConfig::new().mode(MaintenanceMode::Off),
         Target::All,
     );

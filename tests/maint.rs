@@ -192,3 +192,32 @@ fn auto_carries_on_against_a_plain_server_and_on_refuses_it() {
     off.ping().unwrap();
     assert!(off.maintenance_stats().is_none());
 }
+
+#[test]
+fn a_blocking_command_gets_the_relaxed_blocking_timeout_beyond_its_wait() {
+    let server = FakeServer::start(vec![
+        [
+            handshake(),
+            vec![
+                Step::expect_args(&["GET", "a"]),
+                Step::reply(push(&["MIGRATING", "1", "30"])),
+                Step::reply("$1\r\na\r\n"),
+                // BLPOP's own wait is 0.2 s; its reply comes 0.9 s after.
+                Step::expect_prefix(&["BLPOP", "q"]),
+                Step::Sleep(Duration::from_millis(900)),
+                Step::reply("*-1\r\n"),
+                Step::AcceptThenSilent,
+            ],
+        ]
+        .concat(),
+    ]);
+    // The plain relaxed timeout (0.4 s) would end the BLPOP at 0.6 s; the blocking one does
+    // not.
+    let config = MaintenanceConfig::new()
+        .relaxed_timeout(Duration::from_millis(400))
+        .relaxed_blocking_timeout(Duration::from_secs(2));
+    let c = client(&server, config);
+    assert_eq!(c.get::<String>("a").unwrap().as_deref(), Some("a"));
+    let popped: Option<(String, String)> = c.blpop("q", Some(Duration::from_millis(200))).unwrap();
+    assert_eq!(popped, None);
+}

@@ -388,3 +388,32 @@ fn after_the_notice_new_connections_use_the_configured_address() {
     assert_eq!(old.total_accepted(), accepted + 1);
     drop((held, second));
 }
+
+#[test]
+fn without_proactive_moves_moving_only_relaxes_timeouts() {
+    let server = RedisServer::start();
+    let old = MaintenanceSimulator::start(server.addr()).unwrap();
+    let new = MaintenanceSimulator::start(server.addr()).unwrap();
+    let c = client(&old, MaintenanceConfig::new().proactive_moves(false));
+    warm(&c, 4);
+    let to = Some(format!("127.0.0.1:{}", new.port()));
+    old.notify(
+        &Notification::Moving {
+            seq: 1,
+            time: Duration::from_secs(5),
+            endpoint: to,
+        },
+        Target::Handshaken,
+    );
+    wait_until(SOON, "relaxed", || {
+        c.maintenance_stats().unwrap().relaxed_now == 4
+    });
+    for _ in 0..20 {
+        c.ping().unwrap();
+    }
+    assert_eq!(old.connections(), 4, "nothing moved");
+    // New connections too go to the configured address.
+    let held: Vec<_> = (0..6).map(|_| c.get_connection().unwrap()).collect();
+    drop(held);
+    assert_eq!(new.total_accepted(), 0);
+}

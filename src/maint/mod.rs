@@ -191,6 +191,9 @@ impl Maint {
 
     /// Where new connections go now: the move's endpoint while one is under way.
     pub(crate) fn target(&self) -> Option<Address> {
+        if !self.config.proactive_moves {
+            return None;
+        }
         let now = Instant::now();
         let mut moving = self.moving.lock();
         match moving.as_ref() {

@@ -169,6 +169,10 @@ impl Client {
     /// command they carry). Later commands open new connections. For a server whose address now
     /// means another machine, or after changing something every connection must pick up.
     pub fn retire_connections(&self) {
+        if let Some(cache) = &self.inner.cache {
+            // Its listener may be on the server the address no longer means.
+            cache.restart_listener();
+        }
         self.inner.pool.retire_all();
     }
 
@@ -822,6 +826,11 @@ impl ClientBuilder {
         if let Some(m) = &maint {
             // Once a server agrees to send notices, idle connections are read for them.
             m.set_push_pass(pool.push_pass());
+        }
+        if let Some(cache) = &cache {
+            // A connection the server closes while idle takes its tracking with it: the pass
+            // sees the close, and the connection's entries go with it.
+            pool.push_pass()(cache.idle_check);
         }
         Ok(Client {
             inner: Arc::new(Inner {

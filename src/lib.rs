@@ -229,8 +229,21 @@
 //! - **Refused while caching**: `SELECT`, `AUTH`, `HELLO`, `RESET`, `CLIENT TRACKING` on the
 //!   client's connections ([`ErrorKind::InvalidInput`]): each would change what the cached
 //!   replies mean.
-//! - **Not seen**: a `SWAPDB` run by another client on Redis 6.2 (from 7.0 on the server
-//!   reports it as a flush).
+//! - **Closed connections**: the server forgets what it tracked for a connection it closes
+//!   (its `timeout` setting, `CLIENT KILL`), so the entries that connection fetched are
+//!   evicted when the close is seen: at once for a busy connection, within
+//!   [`CacheConfig::idle_check`] (50 ms) for an idle one. [`Client::retire_connections`]
+//!   flushes the cache and reconnects the listener too (the address may now mean another
+//!   server).
+//! - **Limits**: without [`CacheConfig::ttl`] an entry ends at its key's expiry only when the
+//!   server reports the key gone, which it does when it deletes it (on access, or when its
+//!   active expiry cycle reaches it: with many volatile keys that can take seconds); set a
+//!   TTL to bound entries by their keys' `PTTL`. A `SWAPDB` run by another client is not
+//!   reported by Redis 6.2 or 7.0. Memory: the byte budget counts entries (the formula in
+//!   [`CacheStats::bytes`]); the key bookkeeping of multi-key entries (about 200 bytes per
+//!   key) and each thread's request buffer (up to 64 KiB) come on top. During a `MOVING`
+//!   maintenance the listener stays on the configured address: when the old endpoint closes
+//!   it reconnects there, and nothing is cached until it is back.
 //!
 //! ## Maintenance notifications (smart client handoffs)
 //!
@@ -332,7 +345,8 @@ pub mod retry;
 pub mod testing;
 
 pub use cache::{
-    CacheConfig, CacheMode, CacheStats, DEFAULT_HEARTBEAT, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
+    CacheConfig, CacheMode, CacheStats, DEFAULT_CACHE_IDLE_CHECK, DEFAULT_HEARTBEAT,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
 };
 pub use client::{Client, ClientBuilder, RetryStats, Uncached, WithTimeout};
 pub use commands::{

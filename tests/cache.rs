@@ -198,11 +198,26 @@ fn closing_a_connection_evicts_what_it_fetched() {
     let c = caching(&server, CacheConfig::new(), Protocol::Resp3);
     other(&server).set("ck", "v").unwrap();
     cached(&c, "ck");
-    c.retire_connections();
+    // The server closes the idle data connection (the listener is a pub/sub client): it
+    // forgets what it tracked for it, so the pool's idle pass must evict its entries.
+    let killed = server.raw_command(&["CLIENT", "KILL", "TYPE", "normal"]);
+    assert_eq!(killed.trim(), ":1");
     wait_until(SOON, "the entry evicted", || {
         stats(&c).evicted_connection_closed == 1
     });
     assert_eq!(stats(&c).entries, 0);
+    // Retiring every connection flushes everything (the address may mean another server).
+    cached(&c, "ck");
+    let flushes = stats(&c).flushes;
+    c.retire_connections();
+    assert!(stats(&c).flushes > flushes);
+    assert_eq!(stats(&c).entries, 0);
+    wait_until(SOON, "caching again", || {
+        let _: Option<String> = c.get("ck").unwrap();
+        let hits = stats(&c).hits;
+        let _: Option<String> = c.get("ck").unwrap();
+        stats(&c).hits > hits
+    });
 }
 
 #[test]

@@ -12,6 +12,9 @@ pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
 /// Bytes a cache keeps at most, by default (64 MiB; see [`CacheStats::bytes`](crate::CacheStats)
 /// for how an entry's bytes are counted).
 pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
+/// How often, by default, idle pooled connections of a caching client are checked for a close
+/// by the server (which ends the tracking of what they read).
+pub const DEFAULT_CACHE_IDLE_CHECK: Duration = Duration::from_millis(50);
 /// How often, by default, the invalidation listener checks its connection with a `PING` when
 /// no message came.
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(1);
@@ -64,6 +67,7 @@ pub struct CacheConfig {
     pub(crate) only: Option<Vec<String>>,
     pub(crate) except: Vec<String>,
     pub(crate) heartbeat: Duration,
+    pub(crate) idle_check: Duration,
 }
 
 impl Default for CacheConfig {
@@ -84,6 +88,7 @@ impl CacheConfig {
             only: None,
             except: Vec::new(),
             heartbeat: DEFAULT_HEARTBEAT,
+            idle_check: DEFAULT_CACHE_IDLE_CHECK,
         }
     }
 
@@ -135,6 +140,15 @@ impl CacheConfig {
         self
     }
 
+    /// How often idle pooled connections are checked for a close by the server (default
+    /// 50 ms). The server forgets what it tracked for a connection it closes (its `timeout`
+    /// setting, `CLIENT KILL`), so the entries that connection fetched are evicted when the
+    /// close is seen: within this long for an idle connection.
+    pub fn idle_check(mut self, interval: Duration) -> CacheConfig {
+        self.idle_check = interval;
+        self
+    }
+
     /// Checks the settings; the commands that may be cached.
     pub(crate) fn check(&self) -> Result<Vec<&'static CommandSpec>> {
         if self.max_entries == 0 {
@@ -147,6 +161,12 @@ impl CacheConfig {
             return Err(Error::invalid(
                 "cache ttl",
                 "must be greater than zero (leave it unset for no TTL)",
+            ));
+        }
+        if self.idle_check.is_zero() {
+            return Err(Error::invalid(
+                "cache idle_check",
+                "must be greater than zero",
             ));
         }
         if self.heartbeat.is_zero() || self.heartbeat > Duration::from_secs(3600) {

@@ -32,10 +32,9 @@ pub(crate) struct Link {
     cache: Arc<Cache>,
     /// The listener generation this connection's tracking redirects to (0: untracked).
     generation: u64,
-    /// Keys written by commands whose replies are still owed.
-    written: Vec<Vec<u8>>,
-    /// A `FLUSHALL`, `FLUSHDB` or `SWAPDB` is among them.
-    flush_after: bool,
+    /// Keys written by commands whose replies are still owed, with the sequence number of
+    /// the reply after which they are dropped again (`None` for a flush).
+    written: std::collections::VecDeque<(u64, Option<Vec<u8>>)>,
 }
 
 impl Link {
@@ -43,8 +42,7 @@ impl Link {
         Link {
             cache,
             generation,
-            written: Vec::new(),
-            flush_after: false,
+            written: std::collections::VecDeque::new(),
         }
     }
 
@@ -70,15 +68,17 @@ impl Link {
         None
     }
 
-    /// A frame is about to be sent: the keys its writes touch are invalidated now (so a read
-    /// in flight for them keeps nothing) and remembered for when the replies are in.
+    /// A frame is about to be sent, its first reply numbered `first_seq`: the keys its writes
+    /// touch are invalidated now (so a read in flight for them keeps nothing) and remembered
+    /// until each write's reply is in.
     pub(crate) fn before_send(
         &mut self,
         commands: impl Iterator<Item = (&'static CommandSpec, usize)>,
         frame: &[u8],
+        first_seq: u64,
     ) {
         let mut begin = 0;
-        for (spec, end) in commands {
+        for (seq, (spec, end)) in (first_seq..).zip(commands) {
             let bytes = frame.get(begin..end).unwrap_or(&[]);
             begin = end;
             if !writes(spec) {
@@ -88,8 +88,8 @@ impl Link {
                 .iter()
                 .any(|s| std::ptr::eq(*s, spec))
             {
-                self.flush_after = true;
                 self.cache.store.flush();
+                self.written.push_back((seq, None));
                 continue;
             }
             let Some(args) = split_command(bytes) else {
@@ -99,20 +99,26 @@ impl Link {
             for &i in keys.positions() {
                 if let Some(key) = args.get(i) {
                     self.cache.store.invalidate(key, false);
-                    self.written.push(key.to_vec());
+                    self.written.push_back((seq, Some(key.to_vec())));
                 }
             }
         }
     }
 
-    /// Every owed reply has been read: the writes have run, and what was read meanwhile
-    /// (perhaps before them) is dropped again, so this client reads its own writes.
-    pub(crate) fn after_replies(&mut self) {
-        for key in self.written.drain(..) {
-            self.cache.store.invalidate(&key, false);
+    /// The reply numbered `seq` has been read. The writes up to it have run, unless they
+    /// were queued in a transaction still open (`in_transaction`: they run at `EXEC`): what
+    /// was read meanwhile (perhaps before them) is dropped again, so this client reads its
+    /// own writes.
+    pub(crate) fn after_reply(&mut self, seq: u64, in_transaction: bool) {
+        if in_transaction {
+            return;
         }
-        if std::mem::take(&mut self.flush_after) {
-            self.cache.store.flush();
+        while self.written.front().is_some_and(|(s, _)| *s <= seq) {
+            match self.written.pop_front() {
+                Some((_, Some(key))) => self.cache.store.invalidate(&key, false),
+                Some((_, None)) => self.cache.store.flush(),
+                None => break,
+            }
         }
     }
 

@@ -41,12 +41,13 @@ fn run(weak: &Weak<Cache>, cfg: &ConnectionConfig) {
             return;
         };
         let heartbeat = cache.heartbeat;
+        let restarts = cache.restarts();
         match subscribe(cfg, &cache) {
             Ok((conn, id)) => {
                 cache.listener_up(id);
                 backoff = MIN_BACKOFF;
                 drop(cache);
-                let why = listen(conn, weak, heartbeat);
+                let why = listen(conn, weak, heartbeat, restarts);
                 match weak.upgrade() {
                     Some(cache) => cache.listener_down(&why),
                     None => return,
@@ -106,26 +107,36 @@ fn subscribe(cfg: &ConnectionConfig, cache: &Cache) -> Result<(Connection, u64)>
     }
 }
 
-/// Reads invalidations until the connection fails or the cache is gone; why it stopped.
-fn listen(mut conn: Connection, weak: &Weak<Cache>, heartbeat: Duration) -> Error {
+/// How often the listener looks up from its socket for a restart request (the pool retired
+/// its connections: the address may now mean another server).
+const RESTART_CHECK: Duration = Duration::from_millis(100);
+
+/// Reads invalidations until the connection fails, the cache is gone or a restart is asked
+/// for; why it stopped.
+fn listen(mut conn: Connection, weak: &Weak<Cache>, heartbeat: Duration, restarts: u64) -> Error {
     let mut awaiting_pong = false;
+    let mut last = Instant::now();
     loop {
-        match conn.next_frame(heartbeat) {
-            Ok(Some(frame)) => {
+        let frame = match conn.next_frame(heartbeat.min(RESTART_CHECK)) {
+            Ok(frame) => frame,
+            Err(e) => return e,
+        };
+        let Some(cache) = weak.upgrade() else {
+            return Error::invalid("cache", "the client is gone");
+        };
+        if cache.restarts() != restarts {
+            return Error::invalid("cache", "the listener was asked to reconnect");
+        }
+        match frame {
+            Some(frame) => {
                 // Any frame shows the connection is alive.
                 awaiting_pong = false;
-                let Some(cache) = weak.upgrade() else {
-                    return Error::invalid("cache", "the client is gone");
-                };
+                last = Instant::now();
                 apply(&cache, frame);
             }
-            Ok(None) => {
-                if weak.strong_count() == 0 {
-                    return Error::invalid("cache", "the client is gone");
-                }
-                if awaiting_pong {
-                    return Error::timeout(TimeoutPhase::Read, heartbeat);
-                }
+            None if last.elapsed() < heartbeat => {}
+            None if awaiting_pong => return Error::timeout(TimeoutPhase::Read, heartbeat),
+            None => {
                 let ping = conn.write_untracked(&spec::PING, |out| {
                     write_command_header(out, 1);
                     write_bulk(out, b"PING");
@@ -135,8 +146,8 @@ fn listen(mut conn: Connection, weak: &Weak<Cache>, heartbeat: Duration) -> Erro
                     return e;
                 }
                 awaiting_pong = true;
+                last = Instant::now();
             }
-            Err(e) => return e,
         }
     }
 }

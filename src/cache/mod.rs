@@ -36,7 +36,8 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 pub use self::config::{
-    CacheConfig, CacheMode, DEFAULT_HEARTBEAT, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
+    CacheConfig, CacheMode, DEFAULT_CACHE_IDLE_CHECK, DEFAULT_HEARTBEAT, DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES,
 };
 pub(crate) use self::link::Link;
 pub use self::store::CacheStats;
@@ -67,9 +68,12 @@ pub(crate) struct Cache {
     prefixes: Vec<Vec<u8>>,
     ttl: Option<Duration>,
     pub(crate) heartbeat: Duration,
+    pub(crate) idle_check: Duration,
     /// The listener's generation while it is up and subscribed (0: down). Connections whose
     /// tracking redirects to another generation fill nothing.
     current: AtomicU64,
+    /// Restarts of the listener asked for ([`Cache::restart_listener`]).
+    restarts: AtomicU64,
     listener: Mutex<ListenerState>,
     listener_changed: Condvar,
 }
@@ -82,6 +86,9 @@ struct ListenerState {
     generations: u64,
     /// The last attempt failed with this (kind, text); cleared when the listener is up.
     failed: Option<(ErrorKind, String)>,
+    /// ... and the server refused it outright (no such command, not allowed): a setting to
+    /// fix, not a fault to wait out.
+    refused: bool,
 }
 
 impl Cache {
@@ -104,12 +111,32 @@ impl Cache {
             prefixes,
             ttl: config.ttl,
             heartbeat: config.heartbeat,
+            idle_check: config.idle_check,
             current: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
             listener: Mutex::new(ListenerState::default()),
             listener_changed: Condvar::new(),
         });
         listener::start(Arc::downgrade(&cache), connect.clone())?;
         Ok(cache)
+    }
+
+    /// The pool retired its connections (the address may now mean another server): nothing
+    /// cached or being filled can be trusted, and the listener reconnects too, so that the
+    /// new connections' tracking redirects to a listener on the same server.
+    pub(crate) fn restart_listener(&self) {
+        self.current.store(0, Ordering::Release);
+        self.restarts.fetch_add(1, Ordering::AcqRel);
+        self.store.flush();
+        let mut state = self.listener.lock();
+        state.up = None;
+        drop(state);
+        self.listener_changed.notify_all();
+    }
+
+    /// Restarts asked for so far.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Acquire)
     }
 
     /// The listener's generation while it is up, else 0.
@@ -162,6 +189,10 @@ impl Cache {
         let mut state = self.listener.lock();
         let was_up = state.up.take().is_some();
         state.failed = Some((why.kind(), why.to_string()));
+        state.refused = match why {
+            Error::Server(e) => refuses_outright(e.kind(), e.message()),
+            _ => false,
+        };
         drop(state);
         self.listener_changed.notify_all();
         if was_up {
@@ -178,19 +209,17 @@ impl Cache {
             if let Some((id, generation)) = state.up {
                 return Listener::Up { id, generation };
             }
-            if let Some((kind, text)) = &state.failed {
-                return match kind {
+            if let Some((_, text)) = &state.failed {
+                return match state.refused {
                     // The server refused tracking or the subscription (an old server, an
                     // ACL): a cache cannot work with this server or user.
-                    ErrorKind::Response | ErrorKind::NoPermission | ErrorKind::Authentication => {
-                        Listener::Refused(Error::invalid(
-                            "cache",
-                            format!(
-                                "the invalidation listener was refused: {text}; client-side caching needs Redis 6.0 or later, or Valkey, and a user allowed CLIENT TRACKING and SUBSCRIBE __redis__:invalidate"
-                            ),
-                        ))
-                    }
-                    _ => Listener::Unavailable,
+                    true => Listener::Refused(Error::invalid(
+                        "cache",
+                        format!(
+                            "the invalidation listener was refused: {text}; client-side caching needs Redis 6.0 or later, or Valkey, and a user allowed CLIENT TRACKING and SUBSCRIBE __redis__:invalidate"
+                        ),
+                    )),
+                    false => Listener::Unavailable,
                 };
             }
             let timed_out = match until {
@@ -240,12 +269,22 @@ impl Cache {
                 conn.set_cache_link(Link::new(Arc::clone(self), generation));
                 Ok(())
             }
-            Err(Error::Server(e)) => Err(Error::invalid(
-                "cache",
-                format!(
-                    "the server refused CLIENT TRACKING ({e}): client-side caching needs Redis 6.0 or later, or Valkey"
-                ),
-            )),
+            // A server without tracking (or a user not allowed it): caching cannot work.
+            Err(Error::Server(e)) if refuses_outright(e.kind(), e.message()) => {
+                Err(Error::invalid(
+                    "cache",
+                    format!(
+                        "the server refused CLIENT TRACKING ({e}): client-side caching needs Redis 6.0 or later, or Valkey, and a user allowed the command"
+                    ),
+                ))
+            }
+            // Anything else (the listener this redirects to has just gone, say): the
+            // connection carries commands untracked and fills nothing.
+            Err(Error::Server(e)) => {
+                log::debug!("a connection opened untracked: CLIENT TRACKING answered {e}");
+                conn.set_cache_link(Link::new(Arc::clone(self), 0));
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -318,12 +357,14 @@ impl Cache {
     /// When an entry read now must be gone, given the keys' remaining times (`PTTL`).
     fn expiry(&self, pttls: &[Value]) -> Option<Instant> {
         let now = Instant::now();
-        let mut until = self.ttl.map(|t| now + t);
+        // A time too far to represent is no limit.
+        let mut until = self.ttl.and_then(|t| now.checked_add(t));
         for p in pttls {
             if let Value::Int(ms) = p {
-                if *ms >= 0 {
-                    let at = now + Duration::from_millis(*ms as u64);
-                    until = Some(until.map_or(at, |u| u.min(at)));
+                if let Ok(ms) = u64::try_from(*ms) {
+                    if let Some(at) = now.checked_add(Duration::from_millis(ms)) {
+                        until = Some(until.map_or(at, |u| u.min(at)));
+                    }
                 }
             }
         }
@@ -357,13 +398,17 @@ impl Fetch<'_> {
         let Some(cache) = self.cache else {
             return crate::commands::Execute::execute(conn, request);
         };
-        let fills = conn
-            .cache_generation()
-            .is_some_and(|g| g != 0 && g == cache.current());
-        if !fills {
+        let generation = conn.cache_generation().unwrap_or(0);
+        if generation == 0 || generation != cache.current() {
             return crate::commands::Execute::execute(conn, request);
         }
         let pending = cache.store.begin(self.keys, conn.id());
+        // Checked again after the read is registered: a listener that went down (or came
+        // back as another) after this check flushes the store, which refuses the fill.
+        if generation != cache.current() {
+            drop(pending);
+            return crate::commands::Execute::execute(conn, request);
+        }
         let (value, expires) = if !self.optin && !self.with_ttl {
             (crate::commands::Execute::execute(conn, request)?, None)
         } else {
@@ -431,6 +476,16 @@ fn header(bytes: &[u8], kind: u8) -> Option<(usize, &[u8])> {
     None
 }
 
+/// Whether a server error says the command can never work here (a server without it, a user
+/// not allowed it), rather than a passing condition (`max number of clients reached`, a
+/// redirect target that just went away).
+fn refuses_outright(kind: ErrorKind, message: &str) -> bool {
+    kind == ErrorKind::NoPermission
+        || message.contains("nknown subcommand")
+        || message.contains("nknown command")
+        || message.contains("wrong number of arguments")
+}
+
 /// What the listener is doing, for a connection being opened.
 enum Listener {
     Up {
@@ -446,6 +501,30 @@ enum Listener {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_missing_or_forbidden_commands_refuse_caching_outright() {
+        assert!(refuses_outright(
+            ErrorKind::Response,
+            "ERR Unknown subcommand or wrong number of arguments for 'TRACKING'"
+        ));
+        assert!(refuses_outright(
+            ErrorKind::NoPermission,
+            "NOPERM this user has no permissions"
+        ));
+        assert!(!refuses_outright(
+            ErrorKind::Response,
+            "ERR max number of clients reached"
+        ));
+        assert!(!refuses_outright(
+            ErrorKind::Response,
+            "ERR The client ID you want redirect to does not exist"
+        ));
+        assert!(!refuses_outright(
+            ErrorKind::Authentication,
+            "WRONGPASS invalid username-password pair"
+        ));
+    }
 
     #[test]
     fn home_key_reads_the_first_key_without_parsing_the_rest() {

@@ -468,7 +468,8 @@ impl Connection {
         encode(&mut self.wbuf)?;
         if mode != Mode::Untracked {
             if let Some(link) = &mut self.cache {
-                link.before_send(metas.each(self.wbuf.len()), &self.wbuf);
+                let first_seq = self.replies_read + self.pending as u64;
+                link.before_send(metas.each(self.wbuf.len()), &self.wbuf, first_seq);
             }
         }
         let start = Instant::now();
@@ -670,11 +671,6 @@ impl Connection {
                 continue;
             }
             self.pending = self.pending.saturating_sub(1);
-            if self.pending == 0 {
-                if let Some(link) = &mut self.cache {
-                    link.after_replies();
-                }
-            }
             let seq = self.replies_read;
             self.replies_read += 1;
             if let Some(owed) = self.owed.front() {
@@ -685,6 +681,9 @@ impl Connection {
                         self.protocol = p;
                     }
                 }
+            }
+            if let Some(link) = &mut self.cache {
+                link.after_reply(seq, self.session.multi);
             }
             return Ok(value);
         }

@@ -764,11 +764,19 @@ type WritePath = fn(&Client, &str);
 #[test]
 fn held_read_your_writes_on_every_public_path_with_a_slow_listener() {
     let server = RedisServer::start();
-    cmd("FUNCTION")
+    let loaded = cmd("FUNCTION")
         .arg("LOAD")
         .arg("#!lua name=review\nredis.register_function('setit', function(keys, args) return redis.call('SET', keys[1], args[1]) end)")
-        .exec(&other(&server))
-        .unwrap();
+        .exec(&other(&server));
+    // Redis 6.2 has no functions: the FCALL path is left out there.
+    let functions = server.version() >= (7, 0, 0) || server.is_valkey();
+    match &loaded {
+        Ok(()) => assert!(functions),
+        Err(e) => {
+            assert!(!functions, "{e}");
+            assert!(e.to_string().contains("unknown command"), "{e}");
+        }
+    }
     let paths: Vec<(&str, WritePath)> = vec![
         ("typed set", |c, k| c.set(k, "new").unwrap()),
         ("cmd SET", |c, k| {
@@ -896,7 +904,7 @@ fn held_read_your_writes_on_every_public_path_with_a_slow_listener() {
     ];
     for protocol in PROTOCOLS {
         let (_proxy, c) = caching_slow_listener(&server, CacheConfig::new(), protocol);
-        for (name, write) in &paths {
+        for (name, write) in paths.iter().filter(|(n, _)| functions || *n != "FCALL") {
             let key = format!("ryw-{name}-{protocol:?}").replace(' ', "-");
             other(&server).set(&key, "old").unwrap();
             assert_eq!(cached(&c, &key).as_deref(), Some("old"), "{name}");

@@ -417,3 +417,29 @@ fn without_proactive_moves_moving_only_relaxes_timeouts() {
     drop(held);
     assert_eq!(new.total_accepted(), 0);
 }
+
+/// A MOVING to an endpoint nobody listens on: new connections fall back to the configured
+/// address, and no command fails.
+#[test]
+fn a_move_to_an_unreachable_endpoint_falls_back_to_the_configured_address() {
+    let server = RedisServer::start();
+    let sim = MaintenanceSimulator::start(server.addr()).unwrap();
+    let c = client(&sim, MaintenanceConfig::new());
+    warm(&c, 4);
+    // A port just freed: nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let run = load(&c, || {
+        let n = Notification::Moving {
+            seq: 1,
+            time: Duration::from_secs(5),
+            endpoint: Some(dead.to_string()),
+        };
+        sim.notify(&n, Target::Handshaken);
+        std::thread::sleep(Duration::from_millis(800));
+    });
+    assert_eq!((run.failed, run.wrong), (0, 0), "{:?}", run.errors);
+    assert!(sim.connections() > 0);
+}

@@ -242,14 +242,18 @@ impl Maint {
             let mut seen = self.seen.lock();
             seen.retain(|_, until| *until > now);
             if seen
-                .insert(seq, now + time.max(notification::END_TTL))
+                .insert(seq, later(now, time.max(notification::END_TTL)))
                 .is_some()
             {
                 return false;
             }
         }
         self.counters.moving.fetch_add(1, Ordering::Relaxed);
-        let retire_at = if to.is_some() { now } else { now + time / 2 };
+        let retire_at = if to.is_some() {
+            now
+        } else {
+            later(now, time / 2)
+        };
         let to = to.map(|(host, port)| Address::Tcp { host, port });
         log::info!(
             "MOVING (seq {seq}): {from} goes away within {time:?}; new connections go to {}",
@@ -267,7 +271,7 @@ impl Maint {
             to,
             retire_at,
             opened_before: retire_at,
-            until: now + time,
+            until: later(now, time),
         });
         true
     }
@@ -289,6 +293,15 @@ impl Maint {
             moved_connections: get(&c.moved),
         }
     }
+}
+
+/// The longest any notice or window is taken to last (a server's number of seconds, a
+/// configured backstop): times beyond it would overflow `Instant`.
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `d` after `now`, `d` held to [`LONGEST`].
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d.min(LONGEST)).unwrap_or(now)
 }
 
 /// What a pooled connection of a client with notifications on carries.
@@ -385,7 +398,7 @@ impl Link {
     }
 
     fn relax(&mut self) -> Action {
-        let until = Instant::now() + self.maint.config.backstop;
+        let until = later(Instant::now(), self.maint.config.backstop);
         if self.relaxed.is_none() {
             self.maint
                 .counters

@@ -299,6 +299,27 @@ mod tests {
     }
 
     #[test]
+    fn huge_times_parse_and_ports_out_of_range_do_not() {
+        let frame = push(vec![
+            s("MOVING"),
+            Value::Int(1),
+            Value::Int(i64::MAX),
+            s("h:1"),
+        ]);
+        assert!(matches!(
+            parse(&frame),
+            Parsed::Notification(Notification::Moving { .. })
+        ));
+        let frame = push(vec![
+            s("MOVING"),
+            Value::Int(1),
+            Value::Int(3),
+            s("h:99999"),
+        ]);
+        assert!(matches!(parse(&frame), Parsed::Malformed(_)));
+    }
+
+    #[test]
     fn malformed_ones_are_named_and_others_are_not_ours() {
         for bad in [
             push(vec![s("MOVING")]),

@@ -318,7 +318,19 @@ impl Shared {
                 ..this.connect.clone()
             });
         let cfg = moved.as_ref().unwrap_or(&this.connect);
-        let opened = Connection::connect(cfg, &this.hooks, call, this.push_sink.clone());
+        let mut opened = Connection::connect(cfg, &this.hooks, call, this.push_sink.clone());
+        if let (Some(moved), Err(e)) = (&moved, &opened) {
+            // The announced endpoint cannot be reached: the configured one may still serve.
+            if e.is_connection_error() || e.is_timeout() {
+                log::warn!(
+                    "could not connect to {} (announced by a MOVING notice): {e}; trying {}",
+                    moved.address,
+                    this.connect.address
+                );
+                opened =
+                    Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone());
+            }
+        }
         slot.defuse();
         match opened {
             Ok(conn) => {

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use redisync::prelude::*;
 use redisync::{
-    Client, ConnectionConfig, ErrorKind, Protocol, PushOrigin, TimeoutPhase, Value, cmd,
+    Client, ConnectionConfig, ErrorKind, MaintenanceConfig, MaintenanceMode, Protocol,
+    PushOrigin, TimeoutPhase, Value, cmd,
 };
 use support::{FakeServer, RedisServer, Step, wait_until};
 
@@ -214,6 +215,8 @@ fn unread_bytes_that_are_not_pushes_make_an_idle_connection_discarded() {
                     .lib_info(false),
             )
             .on_push(move |from, v| sink.lock().unwrap().push((from, v)))
+            // The script has no CLIENT MAINT_NOTIFICATIONS step.
+            .maintenance(MaintenanceConfig::new().mode(MaintenanceMode::Off))
             .build()
             .unwrap();
         assert_eq!(client.get::<String>("k").unwrap().as_deref(), Some("a"));

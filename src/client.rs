@@ -817,8 +817,7 @@ impl ClientBuilder {
                     at,
                     Arc::new(move |conn: &mut Connection| for_hook.on_connect(conn)),
                 );
-                let for_pool = Arc::clone(m);
-                Some(Arc::new(move || for_pool.target()) as crate::pool::Target)
+                Some(Arc::clone(m) as crate::pool::Target)
             }
             None => None,
         };

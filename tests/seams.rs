@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use redisync::prelude::*;
 use redisync::{
-    Client, ConnectionConfig, ErrorKind, MaintenanceConfig, MaintenanceMode, Protocol,
-    PushOrigin, TimeoutPhase, Value, cmd,
+    Client, ConnectionConfig, ErrorKind, MaintenanceConfig, MaintenanceMode, Protocol, PushOrigin,
+    TimeoutPhase, Value, cmd,
 };
 use support::{FakeServer, RedisServer, Step, wait_until};
 

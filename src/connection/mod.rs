@@ -361,7 +361,12 @@ impl Connection {
     /// # Errors
     /// A zero duration is invalid input.
     pub fn set_read_timeout(&mut self, timeout: Duration) -> Result<()> {
-        self.read_timeout = positive("read timeout", timeout)?;
+        let t = positive("read timeout", timeout)?;
+        self.read_timeout = if self.maint.is_some() {
+            self.set_timeouts_while_relaxed(t, self.write_timeout).0
+        } else {
+            t
+        };
         Ok(())
     }
 
@@ -371,7 +376,12 @@ impl Connection {
     /// # Errors
     /// A zero duration is invalid input.
     pub fn set_write_timeout(&mut self, timeout: Duration) -> Result<()> {
-        self.write_timeout = positive("write timeout", timeout)?;
+        let t = positive("write timeout", timeout)?;
+        self.write_timeout = if self.maint.is_some() {
+            self.set_timeouts_while_relaxed(self.read_timeout, t).1
+        } else {
+            t
+        };
         Ok(())
     }
 
@@ -661,12 +671,21 @@ impl Connection {
             // A push is never a reply, whatever was negotiated: a caller's own `HELLO 3` can
             // switch a RESP2 connection to RESP3 under us.
             if matches!(value, Value::Push(_)) {
-                let before = self.read_timeout;
+                // A notice relaxed the timeouts: the read in flight gets them too (the
+                // blocking one for a blocking command's reply).
+                let blocking = matches!(self.owed.front(), Some(o) if o.seq == self.replies_read && o.wait != Wait::None);
+                let timeout = |c: &Connection| {
+                    if blocking {
+                        c.blocking_read_timeout()
+                    } else {
+                        c.read_timeout
+                    }
+                };
+                let before = timeout(self);
                 self.on_push(value);
-                // A notice relaxed the timeouts: the read in flight gets them too.
-                if self.read_timeout > before {
-                    let extra = self.read_timeout - before;
-                    span.timeout = span.timeout.map(|t| t.saturating_add(extra));
+                let after = timeout(self);
+                if after > before {
+                    span.timeout = span.timeout.map(|t| t.saturating_add(after - before));
                 }
                 continue;
             }
@@ -911,8 +930,9 @@ impl Connection {
         self.read_timeout = self.baseline.read_timeout;
         self.write_timeout = self.baseline.write_timeout;
         self.push_handler = None;
-        // A maintenance still announced keeps its relaxed timeouts.
+        // A maintenance still announced keeps its relaxed timeouts, from the configured ones.
         if self.maint.is_some() {
+            self.forget_saved();
             self.apply_relaxed();
         }
     }

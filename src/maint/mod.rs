@@ -64,8 +64,8 @@ pub(crate) struct Maint {
     pub(crate) config: MaintenanceConfig,
     /// `MOVING` notifications seen, by sequence number, until their time runs out.
     seen: Mutex<HashMap<u64, Instant>>,
-    /// The move in progress, if any.
-    moving: Mutex<Option<Move>>,
+    /// The moves under way (several may overlap: A to B, then B to C).
+    moving: Mutex<Vec<Move>>,
     counters: Counters,
     /// Asks the pool to read idle connections for notices (set once the pool exists; called
     /// the first time a server agrees to send them).
@@ -79,13 +79,19 @@ struct Move {
     seq: u64,
     /// The endpoint going away.
     from: Address,
-    /// Where new connections go until `until` (`None`: the configured address).
-    to: Option<Address>,
-    /// Connections to `from` opened before this are retired from it on.
+    /// Where new connections go until `until`: the announced endpoint, or `from` again for
+    /// a notice without one (or naming `from` itself).
+    to: Address,
+    /// The notice named another endpoint.
+    announced: bool,
+    /// Connections to `from` opened before this are retired from it on (a notice without an
+    /// endpoint: after half its time).
     retire_at: Instant,
-    opened_before: Instant,
-    /// When the move's notice ends and new connections go to the configured address again.
+    /// When the notice ends.
     until: Instant,
+    /// `to` could not be reached: new connections use the configured address, and those to
+    /// `from` are kept.
+    unreachable: bool,
 }
 
 #[derive(Default)]
@@ -131,7 +137,7 @@ impl Maint {
         Ok(Some(Arc::new(Maint {
             config,
             seen: Mutex::new(HashMap::new()),
-            moving: Mutex::new(None),
+            moving: Mutex::new(Vec::new()),
             counters: Counters::default(),
             push_pass: std::sync::OnceLock::new(),
             push_pass_started: std::sync::atomic::AtomicBool::new(false),
@@ -189,24 +195,32 @@ impl Maint {
         }
     }
 
-    /// Where new connections go now: the move's endpoint while one is under way.
+    /// Where new connections go now: the newest move's endpoint while one is under way.
     pub(crate) fn target(&self) -> Option<Address> {
         if !self.config.proactive_moves {
             return None;
         }
         let now = Instant::now();
-        let mut moving = self.moving.lock();
-        match moving.as_ref() {
-            Some(m) if now >= m.until => {
-                log::info!(
-                    "the MOVING notice (seq {}) ended; new connections use the configured address again",
-                    m.seq
-                );
-                *moving = None;
-                None
+        let mut moves = self.moving.lock();
+        moves.retain(|m| {
+            let on = now < m.until;
+            if !on {
+                log::info!("the MOVING notice (seq {}) ended", m.seq);
             }
-            Some(m) => m.to.clone(),
-            None => None,
+            on
+        });
+        moves
+            .iter()
+            .filter(|m| !m.unreachable)
+            .max_by_key(|m| m.seq)
+            .map(|m| m.to.clone())
+    }
+
+    /// New connections to `address` (a move's endpoint) failed: the moves to it stop
+    /// sending connections there, and stop retiring those to where they came from.
+    pub(crate) fn unreachable(&self, address: &Address) {
+        for m in self.moving.lock().iter_mut().filter(|m| m.to == *address) {
+            m.unreachable = true;
         }
     }
 
@@ -215,16 +229,17 @@ impl Maint {
         if !self.config.proactive_moves {
             return true;
         }
-        let moving = self.moving.lock();
-        match moving.as_ref() {
-            Some(m) if *endpoint != m.from => true,
-            // New connections go elsewhere: any connection here is from before the move (one
-            // whose connect was under way when the notice came included).
-            Some(m) if m.to.is_some() => false,
-            // A null endpoint: the same address, reconnected after half the notice.
-            Some(m) => !(Instant::now() >= m.retire_at && opened < m.opened_before),
-            None => true,
-        }
+        let now = Instant::now();
+        let moves = self.moving.lock();
+        !moves.iter().any(|m| {
+            *endpoint == m.from
+                && now < m.until
+                && !m.unreachable
+                // A notice with an endpoint: every connection here goes (one whose connect
+                // was under way when the notice came included). Without one: those opened
+                // before half the notice, once it is reached.
+                && (m.announced || (now >= m.retire_at && opened < m.retire_at))
+        })
     }
 
     /// A `MOVING` arrived on a connection to `from`: once per sequence number, the pool's
@@ -249,29 +264,25 @@ impl Maint {
             }
         }
         self.counters.moving.fetch_add(1, Ordering::Relaxed);
-        let retire_at = if to.is_some() {
-            now
-        } else {
-            later(now, time / 2)
-        };
         let to = to.map(|(host, port)| Address::Tcp { host, port });
+        // A notice naming the endpoint it came from is one without an endpoint.
+        let announced = to.as_ref().is_some_and(|t| t != from);
+        let retire_at = if announced { now } else { later(now, time / 2) };
+        let to = match to {
+            Some(t) if announced => t,
+            _ => from.clone(),
+        };
         log::info!(
-            "MOVING (seq {seq}): {from} goes away within {time:?}; new connections go to {}",
-            to.as_ref()
-                .map_or_else(|| from.to_string(), |a| a.to_string())
+            "MOVING (seq {seq}): {from} goes away within {time:?}; new connections go to {to}"
         );
-        let mut moving = self.moving.lock();
-        // A newer notice wins; an older one arriving late changes nothing.
-        if moving.as_ref().is_some_and(|m| m.seq > seq) {
-            return true;
-        }
-        *moving = Some(Move {
+        self.moving.lock().push(Move {
             seq,
             from: from.clone(),
             to,
+            announced,
             retire_at,
-            opened_before: retire_at,
             until: later(now, time),
+            unreachable: false,
         });
         true
     }
@@ -304,20 +315,34 @@ fn later(now: Instant, d: Duration) -> Instant {
     now.checked_add(d.min(LONGEST)).unwrap_or(now)
 }
 
+impl crate::pool::Redirect for Maint {
+    fn target(&self) -> Option<Address> {
+        Maint::target(self)
+    }
+    fn unreachable(&self, address: &Address) {
+        Maint::unreachable(self, address);
+    }
+}
+
 /// What a pooled connection of a client with notifications on carries.
 pub(crate) struct Link {
     maint: Arc<Maint>,
     /// The endpoint this connection is connected to.
     endpoint: Address,
     opened: Instant,
-    /// Relaxed until then (the backstop), with the timeouts to go back to.
-    relaxed: Option<Relaxed>,
+    /// The maintenances announced on this connection, by kind: the start notice's sequence
+    /// number and when its relaxation ends at the latest (the backstop).
+    active: [Option<(u64, Instant)>; 3],
+    /// The newest end notice seen, by kind: an older start notice arriving late is ignored.
+    ended: [u64; 3],
+    /// The timeouts to go back to when the last maintenance ends.
+    saved: Option<(Duration, Duration)>,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Relaxed {
-    pub(crate) until: Instant,
-}
+/// The kinds of maintenance that relax timeouts: `active` and `ended` are indexed by them.
+const MIGRATION: usize = 0;
+const FAILOVER: usize = 1;
+const MOVE: usize = 2;
 
 /// What a notification asks of the connection that got it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,7 +360,9 @@ impl Link {
             maint,
             endpoint,
             opened: Instant::now(),
-            relaxed: None,
+            active: [None; 3],
+            ended: [0; 3],
+            saved: None,
         }
     }
 
@@ -354,41 +381,36 @@ impl Link {
             }
         };
         let c = &self.maint.counters;
+        let seq = n.seq();
         match n {
             Notification::Migrating { time, .. } | Notification::FailingOver { time, .. } => {
-                let counter = if n.kind() == Kind::Migrating {
-                    &c.migrating
+                let (counter, kind) = if n.kind() == Kind::Migrating {
+                    (&c.migrating, MIGRATION)
                 } else {
-                    &c.failing_over
+                    (&c.failing_over, FAILOVER)
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
                 log::info!(
-                    "{:?} on {} (seq {}, up to {time:?}): relaxing this connection's timeouts",
+                    "{:?} on {} (seq {seq}, up to {time:?}): relaxing this connection's timeouts",
                     n.kind(),
                     self.endpoint,
-                    n.seq()
                 );
-                self.relax()
+                self.start(kind, seq)
             }
             Notification::Migrated { .. } | Notification::FailedOver { .. } => {
-                let counter = if n.kind() == Kind::Migrated {
-                    &c.migrated
+                let (counter, kind) = if n.kind() == Kind::Migrated {
+                    (&c.migrated, MIGRATION)
                 } else {
-                    &c.failed_over
+                    (&c.failed_over, FAILOVER)
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
-                log::info!(
-                    "{:?} on {} (seq {}): timeouts back to normal",
-                    n.kind(),
-                    self.endpoint,
-                    n.seq()
-                );
-                self.end_relaxed()
+                log::info!("{:?} on {} (seq {seq})", n.kind(), self.endpoint);
+                self.end(kind, seq)
             }
             Notification::Moving { seq, time, to } => {
                 self.maint.on_moving(&self.endpoint, seq, time, to);
                 // The connection may carry on until it is retired: with relaxed timeouts.
-                self.relax()
+                self.start(MOVE, seq)
             }
             Notification::SMigrating { .. } | Notification::SMigrated { .. } => {
                 c.slots.fetch_add(1, Ordering::Relaxed);
@@ -397,9 +419,14 @@ impl Link {
         }
     }
 
-    fn relax(&mut self) -> Action {
-        let until = later(Instant::now(), self.maint.config.backstop);
-        if self.relaxed.is_none() {
+    fn start(&mut self, kind: usize, seq: u64) -> Action {
+        if seq <= self.ended[kind] {
+            // Its end notice came first.
+            return Action::Nothing;
+        }
+        let was = self.is_relaxed();
+        self.active[kind] = Some((seq, later(Instant::now(), self.maint.config.backstop)));
+        if !was {
             self.maint
                 .counters
                 .relaxed_now
@@ -409,12 +436,21 @@ impl Link {
                 .relaxations
                 .fetch_add(1, Ordering::Relaxed);
         }
-        self.relaxed = Some(Relaxed { until });
         Action::Relax
     }
 
-    fn end_relaxed(&mut self) -> Action {
-        if self.relaxed.take().is_some() {
+    fn end(&mut self, kind: usize, seq: u64) -> Action {
+        self.ended[kind] = self.ended[kind].max(seq);
+        let was = self.is_relaxed();
+        if self.active[kind].is_some_and(|(started, _)| started < seq) {
+            self.active[kind] = None;
+        }
+        self.settle(was)
+    }
+
+    /// After a change: `Restore` when the last maintenance just ended.
+    fn settle(&mut self, was: bool) -> Action {
+        if was && !self.is_relaxed() {
             self.maint
                 .counters
                 .relaxed_now
@@ -424,27 +460,35 @@ impl Link {
         Action::Nothing
     }
 
-    /// The relaxed timeouts, if they apply now (the backstop ends them).
-    pub(crate) fn relaxed(&mut self) -> Option<(Duration, Duration)> {
-        let r = self.relaxed?;
-        if Instant::now() >= r.until {
-            self.end_relaxed();
-            log::info!(
-                "relaxed timeouts on {} ended by the backstop",
-                self.endpoint
-            );
-            return None;
+    /// The relaxed timeout, if one applies now (backstops end them).
+    pub(crate) fn relaxed(&mut self) -> Option<Duration> {
+        let was = self.is_relaxed();
+        let now = Instant::now();
+        for a in &mut self.active {
+            if a.is_some_and(|(_, until)| now >= until) {
+                *a = None;
+                log::info!(
+                    "relaxed timeouts on {} ended by the backstop",
+                    self.endpoint
+                );
+            }
         }
-        let c = &self.maint.config;
-        Some((c.relaxed_timeout, c.relaxed_blocking_timeout))
+        self.settle(was);
+        self.is_relaxed()
+            .then_some(self.maint.config.relaxed_timeout)
     }
 
     pub(crate) fn is_relaxed(&self) -> bool {
-        self.relaxed.is_some()
+        self.active.iter().any(Option::is_some)
     }
 
     pub(crate) fn relaxed_blocking_timeout(&self) -> Duration {
         self.maint.config.relaxed_blocking_timeout
+    }
+
+    /// The timeouts to go back to when relaxing ends (taken when it starts).
+    pub(crate) fn saved(&mut self) -> &mut Option<(Duration, Duration)> {
+        &mut self.saved
     }
 
     /// Whether the pool may go on using this connection (its endpoint is not being moved
@@ -460,7 +504,7 @@ impl Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
-        if self.relaxed.is_some() {
+        if self.is_relaxed() {
             self.maint
                 .counters
                 .relaxed_now

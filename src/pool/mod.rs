@@ -53,8 +53,17 @@ pub(crate) struct Pool {
     shared: Arc<Shared>,
 }
 
-/// Where new connections go for now, when not to the configured address.
-pub(crate) type Target = Arc<dyn Fn() -> Option<crate::connection::config::Address> + Send + Sync>;
+/// Where new connections go for now, when not to the configured address (a `MOVING`
+/// maintenance notice), and who hears when that address cannot be reached.
+pub(crate) trait Redirect: Send + Sync {
+    /// The address for a new connection now, if not the configured one.
+    fn target(&self) -> Option<crate::connection::config::Address>;
+    /// Connecting to `address` (from [`Redirect::target`]) failed.
+    fn unreachable(&self, address: &crate::connection::config::Address);
+}
+
+/// A pool's [`Redirect`].
+pub(crate) type Target = Arc<dyn Redirect>;
 
 pub(crate) struct Shared {
     config: PoolConfig,
@@ -309,12 +318,15 @@ impl Shared {
         let generation = this.generation.load(Ordering::Acquire);
         // The connect runs the caller's hooks, which may panic.
         let slot = Slot::held(this);
+        // An announced endpoint gets half the connect timeout, so that falling back to the
+        // configured address still fits in it.
         let moved = this
             .target
             .as_ref()
-            .and_then(|t| t())
+            .and_then(|t| t.target())
             .map(|address| ConnectionConfig {
                 address,
+                connect_timeout: this.connect.connect_timeout / 2,
                 ..this.connect.clone()
             });
         let cfg = moved.as_ref().unwrap_or(&this.connect);
@@ -323,10 +335,13 @@ impl Shared {
             // The announced endpoint cannot be reached: the configured one may still serve.
             if e.is_connection_error() || e.is_timeout() {
                 log::warn!(
-                    "could not connect to {} (announced by a MOVING notice): {e}; trying {}",
+                    "could not connect to {} (announced by a MOVING notice): {e}; using {} instead",
                     moved.address,
                     this.connect.address
                 );
+                if let Some(t) = &this.target {
+                    t.unreachable(&moved.address);
+                }
                 opened =
                     Connection::connect(&this.connect, &this.hooks, call, this.push_sink.clone());
             }

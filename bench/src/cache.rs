@@ -96,6 +96,22 @@ pub fn hit_threads(plan: Plan, url: &str) -> Result<(), String> {
         Unit::Ops,
         " (64 hot keys; target: >= 1.6 on 2 cores)",
     );
+    // The machine's own ceiling: the same comparison for a loop that shares nothing.
+    let spin = |x: &mut u64| {
+        for _ in 0..64 {
+            *x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    };
+    let mut eight_spins = vec![1u64; THREADS];
+    let mut one_spin = vec![1u64; 1];
+    let ceiling = compare_threads(plan, (&mut eight_spins, &spin), (&mut one_spin, &spin));
+    report_target(
+        "cpu_ceiling",
+        ("8 thr", "1 thr"),
+        ceiling,
+        Unit::Ops,
+        " (a loop sharing nothing: what this machine's cores allow)",
+    );
     let mut eight: Vec<&Client> = vec![&client; THREADS];
     let mut one: Vec<&Client> = vec![&client; 1];
     let op = |c: &mut &Client| get(c);

@@ -97,13 +97,15 @@ pub fn hit_threads(plan: Plan, url: &str) -> Result<(), String> {
         " (64 hot keys; target: >= 1.6 on 2 cores)",
     );
     // The machine's own ceiling: the same comparison for a loop that shares nothing.
-    let spin = |x: &mut u64| {
+    // Each thread's state on cache lines of its own (adjacent words would share a line and
+    // measure false sharing instead).
+    let spin = |x: &mut [u64; 16]| {
         for _ in 0..64 {
-            *x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            x[0] = black_box(x[0].wrapping_mul(6364136223846793005).wrapping_add(1));
         }
     };
-    let mut eight_spins = vec![1u64; THREADS];
-    let mut one_spin = vec![1u64; 1];
+    let mut eight_spins = vec![[1u64; 16]; THREADS];
+    let mut one_spin = vec![[1u64; 16]; 1];
     let ceiling = compare_threads(plan, (&mut eight_spins, &spin), (&mut one_spin, &spin));
     report_target(
         "cpu_ceiling",

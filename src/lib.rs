@@ -225,7 +225,8 @@
 //!   outlives its key.
 //! - **Bounds**: entries and bytes ([`CacheConfig::max_entries`], default 10,000;
 //!   [`CacheConfig::max_bytes`], default 64 MiB), in shards so that hits from many threads
-//!   do not contend; eviction by CLOCK (second chance), so a hit never takes a write lock.
+//!   do not contend (each shard's lock lets readers on different cores touch no shared
+//!   word); eviction by CLOCK (second chance), so a hit never takes a write lock.
 //! - **Refused while caching**: `SELECT`, `AUTH`, `HELLO`, `RESET`, `CLIENT TRACKING` on the
 //!   client's connections ([`ErrorKind::InvalidInput`]): each would change what the cached
 //!   replies mean.

@@ -12,7 +12,7 @@
 //! small, so that each shard holds at least 16 entries and 64 KiB), chosen by the hash of a
 //! key name under one randomly seeded [`Seeded`] hasher built with the store. An entry lives in the shard of its
 //! *home* key (the command's first key), so a key's entries and its bookkeeping share a lock.
-//! Each shard holds, under one [`RwLock`]:
+//! Each shard holds, under one reader-writer lock ([`Lock`]):
 //!
 //! - the entries, in a slab (`slots`, with a free list) indexed by a map from request bytes to
 //!   slot. An entry has its value, its keys (with their shards), the connection that fetched
@@ -100,7 +100,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-use parking_lot::{RwLock, RwLockWriteGuard};
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
 use crate::resp::Value;
 
@@ -262,6 +262,35 @@ impl Hasher for SeededHasher {
     }
 }
 
+/// A shard's reader-writer lock: `crossbeam-utils`' sharded lock, whose readers each lock one
+/// of several inner locks (chosen by thread) and whose writers lock them all. With one lock
+/// word per shard (`parking_lot`'s RwLock), every hit wrote that word, so hits from threads on
+/// two cores bounced its cache line between them and stopped scaling; with per-thread words
+/// they touch nothing another core writes. Writes (fills, invalidations) cost more, and are
+/// rare beside hits. A panic under the lock leaves the data as it was (each change is made
+/// whole under the lock), so a poisoned lock is used as it is.
+struct Lock<T>(ShardedLock<T>);
+
+impl<T> Lock<T> {
+    fn new(value: T) -> Lock<T> {
+        Lock(ShardedLock::new(value))
+    }
+
+    #[inline]
+    fn read(&self) -> ShardedLockReadGuard<'_, T> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[inline]
+    fn write(&self) -> ShardedLockWriteGuard<'_, T> {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// What the store and its pending reads share.
 struct Shared {
     /// The shards, a power of two of them.
@@ -314,7 +343,7 @@ impl Shared {
 #[repr(align(128))]
 struct Shard {
     /// The entries and key records.
-    inner: RwLock<Inner>,
+    inner: Lock<Inner>,
     /// This shard's share of `max_entries`.
     max_entries: usize,
     /// This shard's share of `max_bytes`.
@@ -647,7 +676,7 @@ impl Store {
         }
         let shards = (0..n)
             .map(|_| Shard {
-                inner: RwLock::new(Inner::default()),
+                inner: Lock::new(Inner::default()),
                 max_entries: limits.max_entries / n,
                 max_bytes: limits.max_bytes / n,
                 counters: Counters::default(),
@@ -808,7 +837,7 @@ impl Store {
         let prepared = fits.then(|| (Arc::<[u8]>::from(request), value.clone()));
 
         // Every shard of the read, locked in ascending order (`keys` is sorted by shard).
-        let mut guards: Vec<(usize, RwLockWriteGuard<'_, Inner>)> = Vec::new();
+        let mut guards: Vec<(usize, ShardedLockWriteGuard<'_, Inner>)> = Vec::new();
         for (s, _) in &keys {
             if guards.last().is_none_or(|(last, _)| last != s) {
                 if let Some(shard) = shared.shards.get(*s) {
@@ -1035,7 +1064,7 @@ impl Store {
 
 /// The locked shard `s` among `guards`.
 fn locked<'a>(
-    guards: &'a mut [(usize, RwLockWriteGuard<'_, Inner>)],
+    guards: &'a mut [(usize, ShardedLockWriteGuard<'_, Inner>)],
     s: usize,
 ) -> Option<&'a mut Inner> {
     guards

@@ -977,7 +977,7 @@ impl Connection {
     /// False for a caching client's connection whose tracking points at a listener that is
     /// gone, or a connection to an endpoint a `MOVING` notice retired: the pool closes it
     /// instead of reusing it.
-    pub(crate) fn is_cache_current(&self) -> bool {
+    pub(crate) fn is_reusable_here(&self) -> bool {
         self.cache.as_ref().is_none_or(|l| l.is_current())
             && self.maint.as_ref().is_none_or(|l| l.is_current())
     }

@@ -243,7 +243,7 @@ impl Shared {
             while let Some(mut idle) = state.idle.pop() {
                 if this.is_too_old(idle.created)
                     || !this.is_current(idle.generation)
-                    || !idle.conn.is_cache_current()
+                    || !idle.conn.is_reusable_here()
                 {
                     state.total -= 1;
                     drop(state);
@@ -255,7 +255,7 @@ impl Shared {
                 // The probe hands waiting pushes to the caller's sink, which may panic.
                 let slot = Slot::held(this);
                 // The probe may read a push that retires it from a cache's point of view.
-                let ready = idle.conn.ready() && idle.conn.is_cache_current();
+                let ready = idle.conn.ready() && idle.conn.is_reusable_here();
                 slot.defuse();
                 if ready {
                     return Ok(PooledConnection {
@@ -443,7 +443,7 @@ impl Shared {
         let slot = Slot::held(self);
         let reusable = !self.is_too_old(created)
             && self.is_current(generation)
-            && conn.is_cache_current()
+            && conn.is_reusable_here()
             && !conn.is_broken()
             && conn.pending_replies() == 0
             && conn.reset_session();
@@ -536,7 +536,7 @@ impl Shared {
                 continue;
             };
             let slot = Slot::held(this);
-            let ready = idle.conn.ready() && idle.conn.is_cache_current();
+            let ready = idle.conn.ready() && idle.conn.is_reusable_here();
             slot.defuse();
             let mut state = this.state.lock();
             if ready {

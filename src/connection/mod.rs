@@ -15,7 +15,7 @@ pub(crate) use url::redacted as redacted_url;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -438,6 +438,36 @@ impl Connection {
         metas: Metas<'_>,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<Sent> {
+        // The usual case, in one test: a single ordinary command (no session effect, not
+        // blocking, so nothing for its reply to confirm and nothing refused) on a healthy
+        // connection owing nothing, with no cache or maintenance link to consult.
+        if let (Mode::Exchange, Metas::One(spec)) = (mode, metas) {
+            if spec.is_plain()
+                && self.broken.is_none()
+                && self.pending == 0
+                && self.cache.is_none()
+                && self.maint.is_none()
+            {
+                self.last_write = WriteReport {
+                    commands: 1,
+                    complete: 0,
+                };
+                self.wbuf.clear();
+                encode(&mut self.wbuf)?;
+                return self.send_encoded(1);
+            }
+        }
+        self.write_frame_general(mode, metas, encode)
+    }
+
+    /// [`Connection::write_frame`] for everything but its usual case.
+    #[inline(never)]
+    fn write_frame_general(
+        &mut self,
+        mode: Mode,
+        metas: Metas<'_>,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Sent> {
         self.check()?;
         if self.maint.is_some() {
             // Relaxed timeouts end at their backstop even if no end notice came.
@@ -500,6 +530,43 @@ impl Connection {
             }
         };
         self.last_write.complete = n;
+        self.after_write(mode, metas, n, done)
+    }
+
+    /// Writes the encoded single command in the write buffer (the usual case of
+    /// [`Connection::write_frame`]) and owes its reply.
+    #[inline]
+    fn send_encoded(&mut self, n: usize) -> Result<Sent> {
+        let span = Span {
+            start: Instant::now(),
+            timeout: Some(self.write_timeout),
+            phase: TimeoutPhase::Write,
+            cap: self.cap,
+        };
+        match self.flush(span) {
+            Ok(done) => {
+                self.last_write.complete = n;
+                self.pending += n;
+                if self.wbuf.capacity() > MAX_IDLE_READ_BUFFER {
+                    self.wbuf = Vec::with_capacity(1024);
+                }
+                Ok(Sent {
+                    at: done,
+                    wait: Wait::None,
+                })
+            }
+            Err((e, _)) => Err(self.fail(e)),
+        }
+    }
+
+    /// What a written frame owes: its replies, and what each must confirm or may wait.
+    fn after_write(
+        &mut self,
+        mode: Mode,
+        metas: Metas<'_>,
+        n: usize,
+        done: Instant,
+    ) -> Result<Sent> {
         let mut wait = Wait::None;
         if mode != Mode::Untracked {
             let first_seq = self.replies_read + self.pending as u64;
@@ -556,11 +623,13 @@ impl Connection {
     /// clock once), or the error and how many bytes had left.
     #[inline]
     fn flush(&mut self, span: Span) -> std::result::Result<Instant, (Error, usize)> {
-        self.stream.arm_write(span);
         let mut written = 0;
         let mut writes = 0u32;
         while written < self.wbuf.len() {
-            match self.stream.write(&self.wbuf[written..]) {
+            match self
+                .stream
+                .write_within(&self.wbuf[written..], &span, writes == 0)
+            {
                 Ok(0) => return Err((Error::Closed, written)),
                 Ok(n) => {
                     written += n;
@@ -752,11 +821,11 @@ impl Connection {
             }
             // Only the very first read of a frame's replies takes the span's first timeout;
             // later ones get what is left.
-            self.stream.arm_read(*span, std::mem::take(first));
             if self.rstart == self.rend && self.decoder.bulk_remaining() > 0 {
+                self.stream.arm_read(*span, std::mem::take(first));
                 self.fill_bulk(span)?;
             } else {
-                self.fill(span)?;
+                self.fill(span, std::mem::take(first))?;
             }
         }
     }
@@ -766,7 +835,7 @@ impl Connection {
     fn fill_bulk(&mut self, span: &Span) -> Result<()> {
         let want = self.decoder.bulk_remaining();
         let Some(dest) = self.decoder.bulk_in_progress() else {
-            return self.fill(span);
+            return self.fill(span, false);
         };
         let before = dest.len();
         let got = (&mut self.stream).take(want as u64).read_to_end(dest);
@@ -780,10 +849,17 @@ impl Connection {
     }
 
     /// Makes room in the read buffer (compacting, then doubling).
+    #[inline]
     fn make_room(&mut self) {
         if self.rend < self.rbuf.len() {
             return;
         }
+        self.grow_read_buffer();
+    }
+
+    /// Compacts the read buffer, then doubles it if it is still full.
+    #[inline(never)]
+    fn grow_read_buffer(&mut self) {
         if self.rstart > 0 {
             self.rbuf.copy_within(self.rstart..self.rend, 0);
             self.rend -= self.rstart;
@@ -804,9 +880,12 @@ impl Connection {
 
     /// Reads more bytes into the buffer under the armed deadline.
     #[inline]
-    fn fill(&mut self, span: &Span) -> Result<()> {
+    fn fill(&mut self, span: &Span, first: bool) -> Result<()> {
         self.make_room();
-        match self.stream.read(&mut self.rbuf[self.rend..]) {
+        match self
+            .stream
+            .read_within(&mut self.rbuf[self.rend..], span, first)
+        {
             Ok(0) => Err(Error::Closed),
             Ok(n) => {
                 self.rend += n;

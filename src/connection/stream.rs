@@ -202,6 +202,37 @@ fn timed_write<S: Write + TimedSock>(io: &mut S, b: &mut Bound, buf: &[u8]) -> i
     timed(io, b, S::set_write, |io| io.write(buf))
 }
 
+/// One read or write bounded by `span` for a socket whose bound is not armed: the span is
+/// passed along instead of copied in (`set`: the socket's timeout now, as in [`Bound::set`]).
+#[inline]
+fn within<S, T>(
+    io: &mut S,
+    set: &mut Option<Option<Duration>>,
+    span: &Span,
+    mut first: bool,
+    set_timeout: fn(&S, Option<Duration>) -> io::Result<()>,
+    mut op: impl FnMut(&mut S) -> io::Result<T>,
+) -> io::Result<T> {
+    loop {
+        let t = if std::mem::take(&mut first) {
+            span.first()
+        } else {
+            span.deadline().remaining()
+        };
+        if matches!(t, Some(t) if t < Duration::from_micros(1)) {
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        if *set != Some(t) {
+            set_timeout(io, t)?;
+            *set = Some(t);
+        }
+        match op(io) {
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -210,6 +241,7 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
 }
 
 impl Stream {
+    #[inline]
     fn timed_parts(&mut self) -> (&mut Bound, &mut Bound) {
         match self {
             Stream::Tcp(s) => (&mut s.read, &mut s.write),
@@ -223,6 +255,83 @@ impl Stream {
         }
     }
 
+    /// One read bounded by `span`; `first`: it is the span's first system call (it takes the
+    /// span's first timeout, with no clock read).
+    #[inline]
+    pub(crate) fn read_within(
+        &mut self,
+        buf: &mut [u8],
+        span: &Span,
+        first: bool,
+    ) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => within(
+                &mut s.io,
+                &mut s.read.set,
+                span,
+                first,
+                TimedSock::set_read,
+                |io| io.read(buf),
+            ),
+            #[cfg(unix)]
+            Stream::Unix(s) => within(
+                &mut s.io,
+                &mut s.read.set,
+                span,
+                first,
+                TimedSock::set_read,
+                |io| io.read(buf),
+            ),
+            // TLS reads and writes the socket itself, through its `Timed` layer: arm it.
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let r = &mut s.get_mut().read;
+                r.span = *span;
+                r.first = first;
+                s.read(buf)
+            }
+        }
+    }
+
+    /// One write bounded by `span`; `first`: it is the span's first system call.
+    #[inline]
+    pub(crate) fn write_within(
+        &mut self,
+        buf: &[u8],
+        span: &Span,
+        first: bool,
+    ) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => within(
+                &mut s.io,
+                &mut s.write.set,
+                span,
+                first,
+                TimedSock::set_write,
+                |io| io.write(buf),
+            ),
+            #[cfg(unix)]
+            Stream::Unix(s) => within(
+                &mut s.io,
+                &mut s.write.set,
+                span,
+                first,
+                TimedSock::set_write,
+                |io| io.write(buf),
+            ),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let t = s.get_mut();
+                t.write.span = *span;
+                t.write.first = first;
+                // Only TLS reads while it writes (a renegotiation, a key update).
+                t.read.span = *span;
+                t.read.first = false;
+                s.write(buf)
+            }
+        }
+    }
+
     /// Bounds the reads that follow by `span`; `first`: the next read is the span's first
     /// system call (it takes the span's first timeout, with no clock read).
     #[inline]
@@ -230,17 +339,6 @@ impl Stream {
         let (r, _) = self.timed_parts();
         r.span = span;
         r.first = first;
-    }
-
-    /// Bounds the writes that follow by `span` (and the reads too, which TLS may make while
-    /// writing; the reads of a reply are armed again before they start).
-    #[inline]
-    pub(crate) fn arm_write(&mut self, span: Span) {
-        let (r, w) = self.timed_parts();
-        w.span = span;
-        w.first = true;
-        r.span = span;
-        r.first = false;
     }
 
     /// The OS socket underneath (for TLS, the TCP socket it runs over).

@@ -243,6 +243,7 @@ impl Decoder {
 
     /// How many payload bytes of the large bulk received in place are still missing (0 when
     /// none is in place).
+    #[inline]
     pub fn bulk_remaining(&self) -> usize {
         self.large
             .as_ref()

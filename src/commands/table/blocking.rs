@@ -28,6 +28,7 @@ impl Wait {
     }
 
     /// A read budget of `base` extended by this wait; `None` when there is no limit.
+    #[inline]
     pub(crate) fn extend(self, base: Duration) -> Option<Duration> {
         match self {
             Wait::None => Some(base),

@@ -512,6 +512,12 @@ impl CommandSpec {
     pub fn is_cacheable(&self) -> bool {
         self.cacheable
     }
+    /// Whether nothing about its reply needs looking at on the way back: no session effect to
+    /// confirm (nor a refusal) and no blocking wait. The write path's usual case.
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self.session, SessionEffect::None) && self.blocking.is_none()
+    }
     /// Whether it runs a script or a function (an error reply may then come from code that
     /// already did some of its work).
     pub fn runs_user_code(&self) -> bool {

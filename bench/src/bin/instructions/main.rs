@@ -167,7 +167,11 @@ fn header(valgrind: &str, rustc: &str) -> Vec<String> {
         format!("Build: cargo build --release (profile release: opt-level 3, debug = 1), {rustc}."),
         "Written by `make bench-instructions UPDATE=1`; `make bench-instructions` (and `make ci`)"
             .into(),
-        "fails when a figure rises more than 10% above the one here.".into(),
+        "fails when a figure rises more than 10% above the one here. Measured on the machine"
+            .into(),
+        "that wrote this file: another CPU can make glibc pick other string routines (memcpy)"
+            .into(),
+        "and move the figures by a few percent; rewrite them there if so.".into(),
     ];
     for op in Op::ALL {
         lines.push(format!(

@@ -6,7 +6,8 @@ FUZZ_SECONDS ?= 60
 # Pinning client and server to one core measures the client, not the scheduler (see bench/).
 BENCH_ARGS ?= --pin
 
-.PHONY: demo examples test test-servers lint doc bench bench-quick fuzz deps ci command-table
+.PHONY: demo examples test test-servers lint doc bench bench-quick bench-instructions fuzz deps ci \
+	command-table
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin, the production checklist,
@@ -50,6 +51,14 @@ bench: deps
 bench-quick: deps
 	$(CARGO) run --release -p redisync-bench -- --quick $(BENCH_ARGS)
 
+# Instructions per GET 16 B, SET 16 B, pipelined GET and MGET key, counted by callgrind against a
+# local redis-server (N vs 3N operations, so start-up cancels; deterministic to ~0.01%, unlike
+# wall-clock figures on a shared machine). Fails when one rises more than 10% above
+# bench/instructions.txt; `make bench-instructions UPDATE=1` rewrites that file instead.
+bench-instructions: deps
+	$(CARGO) test --release -q -p redisync-bench --bin instructions
+	$(CARGO) run --release -q -p redisync-bench --bin instructions -- $(if $(UPDATE),--update)
+
 fuzz:
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
@@ -63,4 +72,4 @@ command-table: deps
 	REDIS62_BIN="$$(echo "$$bins" | sed -n 1p)" VALKEY9_BIN="$$(echo "$$bins" | sed -n 2p)" \
 	python3 scripts/command-table/generate.py
 
-ci: lint examples test test-servers demo doc
+ci: lint examples test test-servers demo doc bench-instructions

@@ -10,6 +10,7 @@ mod measure;
 mod pool;
 mod scenarios;
 mod server;
+mod targets;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -48,6 +49,18 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "raw",
         "raw GET 16B: redisync GET against a bare TcpStream loop (run it with --pin)",
+    ),
+    (
+        "raw100k",
+        "raw 100KB: GET and SET of a 100 KiB value against a bare TcpStream loop (run it with --pin)",
+    ),
+    (
+        "redis_benchmark",
+        "1000-GET pipeline (16B) vs redis-benchmark -c 1 -P 1000 on the same server, GETs/s",
+    ),
+    (
+        "mget100",
+        "MGET 100 keys (16B values): allocations per MGET and MGETs/s, vs redis-rs",
     ),
     (
         "allocs",
@@ -228,6 +241,15 @@ fn run(opts: &Options) -> Result<(), String> {
             println!("pin with: taskset -c 0 (client) and start the server with taskset -c 0");
             println!("  (or pass --pin, which does both)");
         }
+    }
+    if wanted("raw100k") {
+        targets::raw100k(plan, &mut clients, &url, opts.pin)?;
+    }
+    if wanted("redis_benchmark") {
+        targets::redis_benchmark_pipeline(plan, &mut clients, &url)?;
+    }
+    if wanted("mget100") {
+        targets::mget100(plan, &mut clients, opts.quick)?;
     }
     if wanted("allocs") {
         scenarios::allocs(&mut clients, opts.quick);

@@ -145,7 +145,7 @@ impl fmt::Debug for ArgWriter<'_> {
 
 /// Encodes one whole command: `*N`, the command's name from its table entry (the container
 /// first for a subcommand), then `args`. On error nothing is left in `out`.
-#[inline]
+#[inline(always)]
 pub(crate) fn encode_command<A: ToArgs + ?Sized>(
     out: &mut Vec<u8>,
     spec: &CommandSpec,
@@ -176,7 +176,7 @@ pub(crate) fn encode_with(out: &mut Vec<u8>, write: impl FnOnce(&mut ArgWriter<'
 
 /// Writes the real argument count into the `*0\r\n` placeholder at `at` (moving the body up
 /// once when it has more than one digit), or takes the command back out on a misuse.
-#[inline]
+#[inline(always)]
 fn finish_header(out: &mut Vec<u8>, at: usize, count: usize, misuse: Option<usize>) -> Result<()> {
     if let Some(n) = misuse {
         out.truncate(at);

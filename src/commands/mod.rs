@@ -29,7 +29,7 @@ pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use script::{Script, ScriptInvocation};
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 
-pub(crate) use args::Encoded;
+pub(crate) use args::{Encoded, One};
 
 use std::fmt;
 

@@ -2,6 +2,7 @@
 //! command byte goes through, and the rule that a connection whose byte stream can no longer be
 //! trusted is never used again.
 
+mod borrowed;
 pub mod config;
 mod handshake;
 mod maint;
@@ -432,6 +433,7 @@ impl Connection {
     /// encodes the frame with `encode`; writes it under the write timeout and the call's
     /// budget, recording how many commands left whole; and notes, for each command, the
     /// session effect its reply must confirm and how long it may block.
+    #[inline(always)]
     pub(crate) fn write_frame(
         &mut self,
         mode: Mode,
@@ -535,7 +537,7 @@ impl Connection {
 
     /// Writes the encoded single command in the write buffer (the usual case of
     /// [`Connection::write_frame`]) and owes its reply.
-    #[inline]
+    #[inline(always)]
     fn send_encoded(&mut self, n: usize) -> Result<Sent> {
         let span = Span {
             start: Instant::now(),
@@ -621,7 +623,7 @@ impl Connection {
     /// Writes the whole write buffer within `span`. Returns when the last byte left (the
     /// span's start when one write sent everything, the usual case, so a round trip reads the
     /// clock once), or the error and how many bytes had left.
-    #[inline]
+    #[inline(always)]
     fn flush(&mut self, span: Span) -> std::result::Result<Instant, (Error, usize)> {
         let mut written = 0;
         let mut writes = 0u32;
@@ -648,7 +650,7 @@ impl Connection {
 
     /// The span of a frame's replies: the read timeout from when it was sent, plus its
     /// blocking waits, within the call's budget.
-    #[inline]
+    #[inline(always)]
     fn reply_span(&self, sent: Sent) -> Span {
         Span {
             start: sent.at,
@@ -729,7 +731,7 @@ impl Connection {
 
     /// Reads the next reply under `budget` (pushes go to the handlers), and confirms what
     /// its command did to the session.
-    #[inline]
+    #[inline(always)]
     fn read_reply(&mut self, span: &mut Span, first: &mut bool) -> Result<Value> {
         self.check()?;
         loop {
@@ -802,7 +804,7 @@ impl Connection {
     }
 
     /// Reads one whole value, whatever it is, within `budget`.
-    #[inline]
+    #[inline(always)]
     fn read_value(&mut self, span: &Span, first: &mut bool) -> Result<Value> {
         loop {
             if self.rstart < self.rend {
@@ -879,7 +881,7 @@ impl Connection {
     }
 
     /// Reads more bytes into the buffer under the armed deadline.
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self, span: &Span, first: bool) -> Result<()> {
         self.make_room();
         match self

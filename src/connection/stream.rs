@@ -178,7 +178,7 @@ fn timed<S: TimedSock, T>(
 ) -> io::Result<T> {
     loop {
         let t = bound.next()?;
-        if bound.set != Some(t) {
+        if !keeps(bound.set, t) {
             set(io, t)?;
             bound.set = Some(t);
         }
@@ -204,7 +204,7 @@ fn timed_write<S: Write + TimedSock>(io: &mut S, b: &mut Bound, buf: &[u8]) -> i
 
 /// One read or write bounded by `span` for a socket whose bound is not armed: the span is
 /// passed along instead of copied in (`set`: the socket's timeout now, as in [`Bound::set`]).
-#[inline]
+#[inline(always)]
 fn within<S, T>(
     io: &mut S,
     set: &mut Option<Option<Duration>>,
@@ -222,7 +222,7 @@ fn within<S, T>(
         if matches!(t, Some(t) if t < Duration::from_micros(1)) {
             return Err(io::Error::from(io::ErrorKind::TimedOut));
         }
-        if *set != Some(t) {
+        if !keeps(*set, t) {
             set_timeout(io, t)?;
             *set = Some(t);
         }
@@ -230,6 +230,21 @@ fn within<S, T>(
             Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             other => return other,
         }
+    }
+}
+
+/// Whether the socket's timeout now (`set`) can serve a system call that must end within
+/// `want`: it is no longer, and short of it by less than an eighth. Later calls of one step
+/// each have a little less time left than the one before; setting the socket's timeout for
+/// every one of them (a system call each) would double the calls of a reply that arrives in
+/// many reads. A timeout kept a little short can only fire early, and then the loop waits out
+/// the rest: the bound itself never stretches.
+#[inline]
+fn keeps(set: Option<Option<Duration>>, want: Option<Duration>) -> bool {
+    match (set, want) {
+        (Some(a), b) if a == b => true,
+        (Some(Some(set)), Some(want)) => set <= want && want - set < want / 8,
+        _ => false,
     }
 }
 
@@ -257,7 +272,7 @@ impl Stream {
 
     /// One read bounded by `span`; `first`: it is the span's first system call (it takes the
     /// span's first timeout, with no clock read).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_within(
         &mut self,
         buf: &mut [u8],
@@ -294,7 +309,7 @@ impl Stream {
     }
 
     /// One write bounded by `span`; `first`: it is the span's first system call.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_within(
         &mut self,
         buf: &[u8],

@@ -251,7 +251,7 @@ impl Decoder {
     }
 
     /// Consumes bytes from the front of `buf`; returns how many, and the value if one completed.
-    #[inline]
+    #[inline(always)]
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         self.need = 0;
         if self.stack.is_empty() && self.large.is_none() {
@@ -771,7 +771,7 @@ impl Frame {
 /// The bulk-string fast path shared by [`Decoder::bulk`] and the array loop in
 /// [`Decoder::decode`]. `room` is how many bytes the reply may still take; a bulk that does not
 /// fit, or a large one that has not fully arrived, is left to the general path.
-#[inline]
+#[inline(always)]
 fn fast_bulk(
     buf: &[u8],
     limits: &Limits,

@@ -9,7 +9,7 @@ use std::io::Write as _;
 
 use crate::commands::table::CommandSpec;
 use crate::error::{Error, Result};
-use crate::resp::{format_decimal, write_bulk, write_decimal};
+use crate::resp::{format_decimal, write_bulk_inline, write_decimal};
 
 /// Where arguments go: each call writes exactly one whole argument (a RESP bulk string) and
 /// counts it.
@@ -58,7 +58,7 @@ impl<'a> ArgWriter<'a> {
     pub fn arg(&mut self, bytes: &[u8]) {
         self.count += 1;
         if let Some(out) = &mut self.out {
-            write_bulk(out, bytes);
+            write_bulk_inline(out, bytes);
         }
     }
 
@@ -143,6 +143,100 @@ impl fmt::Debug for ArgWriter<'_> {
     }
 }
 
+/// Arguments long enough to be sent from where they are, instead of copied into the write
+/// buffer: where each goes in the encoded frame, and its bytes. Filled only on the write
+/// path's usual case (a single ordinary command); see [`ToArg::write_arg_spliced`].
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Splices<'d> {
+    pub(crate) list: Vec<(usize, &'d [u8])>,
+}
+
+/// Arguments at least this long are spliced into the write instead of copied.
+pub(crate) const SPLICE_MIN: usize = 16 * 1024;
+
+impl<'d> Splices<'d> {
+    pub(crate) fn new() -> Splices<'d> {
+        Splices { list: Vec::new() }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl ArgWriter<'_> {
+    /// Writes one argument whose bytes outlive the write: a long one is recorded in `splices`
+    /// (its header and CRLF go into the buffer, around where it will be sent from), a short
+    /// one copied as [`ArgWriter::arg`] does.
+    #[inline(always)]
+    pub(crate) fn arg_spliced<'d>(&mut self, bytes: &'d [u8], splices: &mut Splices<'d>) {
+        if bytes.len() < SPLICE_MIN {
+            return self.arg(bytes);
+        }
+        self.splice(bytes, splices)
+    }
+
+    #[inline(never)]
+    fn splice<'d>(&mut self, bytes: &'d [u8], splices: &mut Splices<'d>) {
+        let Some(out) = self.out.as_mut() else {
+            return self.arg(bytes);
+        };
+        self.count += 1;
+        out.push(b'$');
+        write_decimal(out, bytes.len() as i64);
+        out.extend_from_slice(b"\r\n");
+        splices.list.push((out.len(), bytes));
+        out.extend_from_slice(b"\r\n");
+    }
+
+    /// [`ArgWriter::one`] for a value whose long bytes may be spliced.
+    #[inline(always)]
+    pub(crate) fn one_spliced<'d, T: ToArg + ?Sized>(
+        &mut self,
+        value: &'d T,
+        splices: &mut Splices<'d>,
+    ) {
+        let before = self.count;
+        value.write_arg_spliced(self, splices);
+        let wrote = self.count - before;
+        if wrote != 1 && self.misuse.is_none() {
+            self.misuse = Some(wrote);
+        }
+    }
+}
+
+/// [`encode_command`] with long arguments recorded in `splices` instead of copied (their
+/// positions account for the header's final length).
+#[inline(always)]
+pub(crate) fn encode_command_spliced<'d, A: ToArgs + ?Sized>(
+    out: &mut Vec<u8>,
+    spec: &CommandSpec,
+    args: &'d A,
+    splices: &mut Splices<'d>,
+) -> Result<()> {
+    let at = out.len();
+    out.extend_from_slice(&spec.wire.bytes);
+    out.truncate(at + usize::from(spec.wire.len));
+    let first = splices.list.len();
+    let mut w = ArgWriter::new(out);
+    w.count = usize::from(spec.wire.args);
+    args.write_args_spliced(&mut w, splices);
+    let (count, misuse) = (w.count, w.misuse);
+    let before = out.len();
+    let done = finish_header(out, at, count, misuse);
+    if done.is_err() {
+        splices.list.truncate(first);
+    } else if out.len() > before {
+        // A header of more than one digit moved the body up.
+        let shift = out.len() - before;
+        for s in &mut splices.list[first..] {
+            s.0 += shift;
+        }
+    }
+    done
+}
+
 /// Encodes one whole command: `*N`, the command's name from its table entry (the container
 /// first for a subcommand), then `args`. On error nothing is left in `out`.
 #[inline(always)]
@@ -211,6 +305,14 @@ fn finish_header(out: &mut Vec<u8>, at: usize, count: usize, misuse: Option<usiz
 pub trait ToArg {
     /// Writes this value as one argument.
     fn write_arg(&self, out: &mut ArgWriter<'_>);
+
+    /// [`ToArg::write_arg`], where a long value may be sent from where it is instead of
+    /// copied; the byte types do. Not for implementing: the default writes a copy.
+    #[doc(hidden)]
+    #[inline]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, _splices: &mut Splices<'d>) {
+        self.write_arg(out)
+    }
 }
 
 /// Zero or more arguments: any [`ToArg`], and slices, vectors, arrays, sets, maps (key then
@@ -225,6 +327,14 @@ pub trait ToArg {
 pub trait ToArgs {
     /// Writes each argument.
     fn write_args(&self, out: &mut ArgWriter<'_>);
+
+    /// [`ToArgs::write_args`], where long values may be sent from where they are; see
+    /// [`ToArg::write_arg_spliced`]. Not for implementing: the default writes copies.
+    #[doc(hidden)]
+    #[inline]
+    fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, _splices: &mut Splices<'d>) {
+        self.write_args(out)
+    }
 
     /// How many arguments [`ToArgs::write_args`] writes (it is run once, counting only).
     fn arg_count(&self) -> usize {
@@ -242,6 +352,10 @@ impl<T: ToArg> ToArgs for One<T> {
     fn write_args(&self, out: &mut ArgWriter<'_>) {
         out.one(&self.0)
     }
+    #[inline(always)]
+    fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        out.one_spliced(&self.0, splices)
+    }
 }
 
 impl<T: ToArg + ?Sized> ToArg for &T {
@@ -249,12 +363,20 @@ impl<T: ToArg + ?Sized> ToArg for &T {
     fn write_arg(&self, out: &mut ArgWriter<'_>) {
         (**self).write_arg(out)
     }
+    #[inline(always)]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        (**self).write_arg_spliced(out, splices)
+    }
 }
 
 impl<T: ToArgs + ?Sized> ToArgs for &T {
     #[inline]
     fn write_args(&self, out: &mut ArgWriter<'_>) {
         (**self).write_args(out)
+    }
+    #[inline(always)]
+    fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        (**self).write_args_spliced(out, splices)
     }
 }
 
@@ -264,6 +386,10 @@ macro_rules! one_arg {
         impl ToArgs for $t {
             #[inline]
             fn write_args(&self, out: &mut ArgWriter<'_>) { out.one(self) }
+            #[inline]
+            fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+                out.one_spliced(self, splices)
+            }
         }
     )*};
 }
@@ -273,11 +399,19 @@ impl ToArg for str {
     fn write_arg(&self, out: &mut ArgWriter<'_>) {
         out.arg(self.as_bytes())
     }
+    #[inline(always)]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        out.arg_spliced(self.as_bytes(), splices)
+    }
 }
 impl ToArg for String {
     #[inline]
     fn write_arg(&self, out: &mut ArgWriter<'_>) {
         out.arg(self.as_bytes())
+    }
+    #[inline(always)]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        out.arg_spliced(self.as_bytes(), splices)
     }
 }
 impl ToArg for [u8] {
@@ -285,11 +419,19 @@ impl ToArg for [u8] {
     fn write_arg(&self, out: &mut ArgWriter<'_>) {
         out.arg(self)
     }
+    #[inline(always)]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        out.arg_spliced(self, splices)
+    }
 }
 impl ToArg for Vec<u8> {
     #[inline]
     fn write_arg(&self, out: &mut ArgWriter<'_>) {
         out.arg(self)
+    }
+    #[inline(always)]
+    fn write_arg_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        out.arg_spliced(self, splices)
     }
 }
 impl<const N: usize> ToArg for [u8; N] {
@@ -415,26 +557,39 @@ impl<T: ToArgs> ToArgs for Option<T> {
             v.write_args(out)
         }
     }
+    fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+        if let Some(v) = self {
+            v.write_args_spliced(out, splices)
+        }
+    }
 }
 
 /// Slices, vectors, arrays, sets and maps write their elements in iteration order (a map: each
 /// key, then its value).
 macro_rules! iter_args {
-    ($(impl[$($g:tt)*] $ty:ty;)*) => {$(
+    ($(impl[$($g:tt)*] $ty:ty $(, $spliced:tt)?;)*) => {$(
         impl<$($g)*> ToArgs for $ty {
             fn write_args(&self, out: &mut ArgWriter<'_>) {
                 for item in self.iter() {
                     item.write_args(out)
                 }
             }
+            $(
+            fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+                $spliced
+                for item in self.iter() {
+                    item.write_args_spliced(out, splices)
+                }
+            }
+            )?
         }
     )*};
 }
 
 iter_args! {
-    impl[T: ToArgs] [T];
-    impl[T: ToArgs] Vec<T>;
-    impl[T: ToArgs, const N: usize] [T; N];
+    impl[T: ToArgs] [T], {};
+    impl[T: ToArgs] Vec<T>, {};
+    impl[T: ToArgs, const N: usize] [T; N], {};
     impl[T: ToArgs, S] HashSet<T, S>;
     impl[T: ToArgs] BTreeSet<T>;
     impl[K: ToArgs, V: ToArgs, S] HashMap<K, V, S>;
@@ -455,6 +610,12 @@ macro_rules! tuple_args {
             fn write_args(&self, out: &mut ArgWriter<'_>) {
                 let ($($name,)+) = self;
                 $($name.write_args(out);)+
+            }
+            #[allow(non_snake_case)]
+            #[inline(always)]
+            fn write_args_spliced<'d>(&'d self, out: &mut ArgWriter<'_>, splices: &mut Splices<'d>) {
+                let ($($name,)+) = self;
+                $($name.write_args_spliced(out, splices);)+
             }
         }
     };

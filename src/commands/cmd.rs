@@ -5,7 +5,9 @@
 use std::fmt;
 
 use super::Execute;
-use super::args::{Encoded, ToArgs, encode_command, encode_with};
+use super::args::{
+    Encoded, SPLICE_MIN, Splices, ToArgs, encode_command, encode_command_spliced, encode_with,
+};
 use super::reply::FromValue;
 use super::table::{self, CommandSpec, Keys, Repeat};
 use crate::connection::Connection;
@@ -148,6 +150,22 @@ impl Cmd {
         }
         encode_with(out, |w| w.encoded(self.args.bytes(), self.args.count()))
     }
+
+    /// [`Cmd::encode`], sending long arguments from the command itself: its encoded arguments
+    /// follow the header as one splice.
+    pub(crate) fn encode_spliced<'d>(
+        &'d self,
+        out: &mut Vec<u8>,
+        splices: &mut Splices<'d>,
+    ) -> Result<()> {
+        let bytes = self.args.bytes();
+        if bytes.len() < SPLICE_MIN || self.invalid.is_some() || self.args.count() == 0 {
+            return self.encode(out);
+        }
+        crate::resp::write_command_header(out, self.args.count());
+        splices.list.push((out.len(), bytes));
+        Ok(())
+    }
 }
 
 /// The bulk strings of encoded arguments (no header).
@@ -272,6 +290,20 @@ impl<'a> Request<'a> {
         match self.parts {
             Parts::Args(args) => encode_command(out, self.spec, args),
             Parts::Cmd(c) => c.encode(out),
+        }
+    }
+
+    /// [`Request::encode`], with long arguments recorded in `splices` to be sent from where
+    /// they are (the write path's usual case), not copied.
+    #[inline(always)]
+    pub(crate) fn encode_spliced(
+        &self,
+        out: &mut Vec<u8>,
+        splices: &mut Splices<'a>,
+    ) -> Result<()> {
+        match self.parts {
+            Parts::Args(args) => encode_command_spliced(out, self.spec, args, splices),
+            Parts::Cmd(c) => c.encode_spliced(out, splices),
         }
     }
 }

@@ -17,6 +17,8 @@ mod script;
 pub mod table;
 mod transaction;
 
+#[doc(hidden)]
+pub use args::Splices as ArgSplices;
 pub use args::{ArgWriter, ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
 pub use core::Commands;
@@ -134,7 +136,7 @@ impl fmt::Debug for Batch<'_> {
 impl Execute for Connection {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
-        self.exchange(request.spec(), |out| request.encode(out))
+        self.exchange_request(request)
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {

@@ -7,7 +7,7 @@
 //! effect to confirm, a cache's bookkeeping), takes the ordinary read and is converted as
 //! [`Option<Vec<u8>>`] would be. Only the hand-over differs.
 
-use super::{Connection, Metas, Mode, reply_to_result};
+use super::{Connection, Metas, Mode, Requested, reply_to_result};
 use crate::commands::table::{CommandSpec, spec};
 use crate::commands::{Cmd, FromValue, One, Request, ToArg};
 use crate::error::Result;
@@ -74,7 +74,7 @@ impl Connection {
         f: impl FnOnce(Option<&[u8]>) -> R,
     ) -> Result<R> {
         let spec: &'static CommandSpec = request.spec();
-        let sent = self.write_frame(Mode::Exchange, Metas::One(spec), |out| request.encode(out))?;
+        let sent = self.write_frame(Mode::Exchange, Metas::One(spec), Requested(request))?;
         let mut span = self.reply_span(sent);
         let mut first = true;
         // Nothing to confirm or record on the way in: the borrowed hand-over can be taken.

@@ -16,7 +16,7 @@ pub(crate) use url::redacted as redacted_url;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::Read;
+use std::io::{IoSlice, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,6 +25,7 @@ use self::config::{Address, ConnectionConfig, Protocol};
 use self::session::Session;
 use self::stream::{Stream, Timed, is_timeout};
 use crate::commands::table::{CommandSpec, SessionEffect, Wait};
+use crate::commands::{ArgSplices as Splices, Request};
 use crate::deadline::{Budget, Span};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::resp::{Decoder, Value, split_command};
@@ -146,6 +147,33 @@ struct Owed {
     seq: u64,
     effect: SessionEffect,
     wait: Wait,
+}
+
+/// What writes a frame's bytes: a closure over the write buffer, or a [`Requested`] command,
+/// whose long arguments may instead be sent from where they are (spliced into the write).
+pub(crate) trait Encode<'d> {
+    /// Encodes into `out`; with `splices`, long arguments may be recorded there instead.
+    fn encode(self, out: &mut Vec<u8>, splices: Option<&mut Splices<'d>>) -> Result<()>;
+}
+
+impl<F: FnOnce(&mut Vec<u8>) -> Result<()>> Encode<'_> for F {
+    #[inline(always)]
+    fn encode(self, out: &mut Vec<u8>, _splices: Option<&mut Splices<'_>>) -> Result<()> {
+        self(out)
+    }
+}
+
+/// A request as a frame.
+pub(crate) struct Requested<'r, 'd>(pub(crate) &'r Request<'d>);
+
+impl<'d> Encode<'d> for Requested<'_, 'd> {
+    #[inline(always)]
+    fn encode(self, out: &mut Vec<u8>, splices: Option<&mut Splices<'d>>) -> Result<()> {
+        match splices {
+            Some(splices) => self.0.encode_spliced(out, splices),
+            None => self.0.encode(out),
+        }
+    }
 }
 
 /// How a frame is sent.
@@ -434,11 +462,11 @@ impl Connection {
     /// budget, recording how many commands left whole; and notes, for each command, the
     /// session effect its reply must confirm and how long it may block.
     #[inline(always)]
-    pub(crate) fn write_frame(
+    pub(crate) fn write_frame<'d>(
         &mut self,
         mode: Mode,
         metas: Metas<'_>,
-        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+        encode: impl Encode<'d>,
     ) -> Result<Sent> {
         // The usual case, in one test: a single ordinary command (no session effect, not
         // blocking, so nothing for its reply to confirm and nothing refused) on a healthy
@@ -455,7 +483,11 @@ impl Connection {
                     complete: 0,
                 };
                 self.wbuf.clear();
-                encode(&mut self.wbuf)?;
+                let mut splices = Splices::new();
+                encode.encode(&mut self.wbuf, Some(&mut splices))?;
+                if !splices.is_empty() {
+                    return self.send_spliced(&splices);
+                }
                 return self.send_encoded(1);
             }
         }
@@ -464,11 +496,11 @@ impl Connection {
 
     /// [`Connection::write_frame`] for everything but its usual case.
     #[inline(never)]
-    fn write_frame_general(
+    fn write_frame_general<'d>(
         &mut self,
         mode: Mode,
         metas: Metas<'_>,
-        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+        encode: impl Encode<'d>,
     ) -> Result<Sent> {
         self.check()?;
         if self.maint.is_some() {
@@ -507,7 +539,7 @@ impl Connection {
             complete: 0,
         };
         self.wbuf.clear();
-        encode(&mut self.wbuf)?;
+        encode.encode(&mut self.wbuf, None)?;
         if mode != Mode::Untracked {
             if let Some(link) = &mut self.cache {
                 let first_seq = self.replies_read + self.pending as u64;
@@ -559,6 +591,51 @@ impl Connection {
             }
             Err((e, _)) => Err(self.fail(e)),
         }
+    }
+
+    /// Writes the single command in the write buffer with its long arguments spliced in from
+    /// where they are (one vectored write for the lot, usually), and owes its reply.
+    #[inline(never)]
+    fn send_spliced(&mut self, splices: &Splices<'_>) -> Result<Sent> {
+        let span = Span {
+            start: Instant::now(),
+            timeout: Some(self.write_timeout),
+            phase: TimeoutPhase::Write,
+            cap: self.cap,
+        };
+        let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(2 * splices.list.len() + 1);
+        let mut at = 0;
+        for &(pos, bytes) in &splices.list {
+            parts.push(IoSlice::new(self.wbuf.get(at..pos).unwrap_or(&[])));
+            parts.push(IoSlice::new(bytes));
+            at = pos;
+        }
+        parts.push(IoSlice::new(self.wbuf.get(at..).unwrap_or(&[])));
+        parts.retain(|p| !p.is_empty());
+        let mut rest = &mut parts[..];
+        let mut writes = 0u32;
+        while !rest.is_empty() {
+            match self.stream.write_vectored_within(rest, &span, writes == 0) {
+                Ok(0) => return Err(self.fail(Error::Closed)),
+                Ok(n) => {
+                    writes += 1;
+                    IoSlice::advance_slices(&mut rest, n);
+                }
+                Err(e) if is_timeout(&e) => return Err(self.fail(span.timeout())),
+                Err(e) => return Err(self.fail(Error::Io(e))),
+            }
+        }
+        let done = if writes <= 1 {
+            span.start
+        } else {
+            Instant::now()
+        };
+        self.last_write.complete = 1;
+        self.pending += 1;
+        Ok(Sent {
+            at: done,
+            wait: Wait::None,
+        })
     }
 
     /// What a written frame owes: its replies, and what each must confirm or may wait.
@@ -664,12 +741,28 @@ impl Connection {
         }
     }
 
+    /// Sends a request and reads its reply, turning an error reply into an error; its long
+    /// arguments are sent from where they are, not copied.
+    #[inline(always)]
+    pub(crate) fn exchange_request(&mut self, request: &Request<'_>) -> Result<Value> {
+        self.exchange_with(request.spec(), Requested(request))
+    }
+
     /// Sends one command and reads its reply, turning an error reply into an error.
     #[inline]
     pub(crate) fn exchange(
         &mut self,
         spec: &'static CommandSpec,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Value> {
+        self.exchange_with(spec, encode)
+    }
+
+    #[inline(always)]
+    fn exchange_with<'d>(
+        &mut self,
+        spec: &'static CommandSpec,
+        encode: impl Encode<'d>,
     ) -> Result<Value> {
         let sent = self.write_frame(Mode::Exchange, Metas::One(spec), encode)?;
         let mut span = self.reply_span(sent);
@@ -683,7 +776,7 @@ impl Connection {
     /// replies under one deadline, keeping error replies as values so the stream stays in
     /// step.
     pub(crate) fn exchange_batch(&mut self, metas: &[Meta], encoded: &[u8]) -> Result<Vec<Value>> {
-        let sent = self.write_frame(Mode::Exchange, Metas::Many(metas), |out| {
+        let sent = self.write_frame(Mode::Exchange, Metas::Many(metas), |out: &mut Vec<u8>| {
             out.extend_from_slice(encoded);
             Ok(())
         })?;

@@ -33,8 +33,8 @@ pub(crate) enum Stream {
 struct Bound {
     span: Span,
     first: bool,
-    /// `Some(t)`: the socket's timeout is `t` (`None` there: blocking without limit).
-    set: Option<Option<Duration>>,
+    /// The socket's timeout now, in nanoseconds ([`NO_LIMIT`]: blocking without limit; [`UNSET`]: not set yet).
+    set: u64,
     /// The socket is in non-blocking mode for a moment ([`Stream::read_available`]): a
     /// `WouldBlock` then means "nothing more yet", not a socket timeout to wait out.
     nonblocking: bool,
@@ -45,7 +45,7 @@ impl Bound {
         Bound {
             span: Span::unlimited(std::time::Instant::now()),
             first: false,
-            set: None,
+            set: UNSET,
             nonblocking: false,
         }
     }
@@ -178,9 +178,10 @@ fn timed<S: TimedSock, T>(
 ) -> io::Result<T> {
     loop {
         let t = bound.next()?;
-        if !keeps(bound.set, t) {
+        let ns = nanos(t);
+        if !keeps(bound.set, ns) {
             set(io, t)?;
-            bound.set = Some(t);
+            bound.set = ns;
         }
         match op(io) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && bound.nonblocking => {
@@ -207,7 +208,7 @@ fn timed_write<S: Write + TimedSock>(io: &mut S, b: &mut Bound, buf: &[u8]) -> i
 #[inline(always)]
 fn within<S, T>(
     io: &mut S,
-    set: &mut Option<Option<Duration>>,
+    set: &mut u64,
     span: &Span,
     mut first: bool,
     set_timeout: fn(&S, Option<Duration>) -> io::Result<()>,
@@ -222,9 +223,10 @@ fn within<S, T>(
         if matches!(t, Some(t) if t < Duration::from_micros(1)) {
             return Err(io::Error::from(io::ErrorKind::TimedOut));
         }
-        if !keeps(*set, t) {
+        let ns = nanos(t);
+        if !keeps(*set, ns) {
             set_timeout(io, t)?;
-            *set = Some(t);
+            *set = ns;
         }
         match op(io) {
             Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
@@ -239,12 +241,27 @@ fn within<S, T>(
 /// every one of them (a system call each) would double the calls of a reply that arrives in
 /// many reads. A timeout kept a little short can only fire early, and then the loop waits out
 /// the rest: the bound itself never stretches.
-#[inline]
-fn keeps(set: Option<Option<Duration>>, want: Option<Duration>) -> bool {
-    match (set, want) {
-        (Some(a), b) if a == b => true,
-        (Some(Some(set)), Some(want)) => set <= want && want - set < want / 8,
-        _ => false,
+#[inline(always)]
+fn keeps(set: u64, want: u64) -> bool {
+    set == want || (set <= want && want != NO_LIMIT && want - set < want >> 3)
+}
+
+/// [`Bound::set`] before any timeout was set on the socket.
+const UNSET: u64 = u64::MAX;
+/// [`Bound::set`] for a socket blocking without limit.
+const NO_LIMIT: u64 = u64::MAX - 1;
+
+/// A socket timeout as nanoseconds, for comparing (saturating far below [`NO_LIMIT`]: a
+/// timeout of centuries compares as "the longest").
+#[inline(always)]
+fn nanos(t: Option<Duration>) -> u64 {
+    match t {
+        None => NO_LIMIT,
+        Some(t) => t
+            .as_secs()
+            .checked_mul(1_000_000_000)
+            .and_then(|n| n.checked_add(u64::from(t.subsec_nanos())))
+            .map_or(NO_LIMIT - 1, |n| n.min(NO_LIMIT - 1)),
     }
 }
 
@@ -343,6 +360,43 @@ impl Stream {
                 t.read.span = *span;
                 t.read.first = false;
                 s.write(buf)
+            }
+        }
+    }
+
+    /// One vectored write bounded by `span`; `first`: it is the span's first system call.
+    pub(crate) fn write_vectored_within(
+        &mut self,
+        bufs: &[io::IoSlice<'_>],
+        span: &Span,
+        first: bool,
+    ) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => within(
+                &mut s.io,
+                &mut s.write.set,
+                span,
+                first,
+                TimedSock::set_write,
+                |io| io.write_vectored(bufs),
+            ),
+            #[cfg(unix)]
+            Stream::Unix(s) => within(
+                &mut s.io,
+                &mut s.write.set,
+                span,
+                first,
+                TimedSock::set_write,
+                |io| io.write_vectored(bufs),
+            ),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let t = s.get_mut();
+                t.write.span = *span;
+                t.write.first = first;
+                t.read.span = *span;
+                t.read.first = false;
+                s.write_vectored(bufs)
             }
         }
     }

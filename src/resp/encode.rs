@@ -24,6 +24,24 @@ pub fn write_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
     write_bulk_with_type(out, b'$', bytes);
 }
 
+/// [`write_bulk`] for the hot path (every argument of a typed command): inlined, with the
+/// one- and two-digit headers most arguments have written as one small copy.
+#[inline(always)]
+pub(crate) fn write_bulk_inline(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = bytes.len();
+    out.reserve(len + HEADER + 2);
+    if len < 10 {
+        out.extend_from_slice(&[b'$', b'0' + len as u8, b'\r', b'\n']);
+    } else if len < 100 {
+        let (tens, ones) = ((len / 10) as u8, (len % 10) as u8);
+        out.extend_from_slice(&[b'$', b'0' + tens, b'0' + ones, b'\r', b'\n']);
+    } else {
+        return write_bulk_with_type(out, b'$', bytes);
+    }
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
 #[inline]
 pub(crate) fn write_bulk_with_type(out: &mut Vec<u8>, ty: u8, bytes: &[u8]) {
     // This runs for every argument of every command, so the header is built on the stack and

@@ -18,7 +18,7 @@ mod encode;
 mod value;
 
 pub use decode::{Decoder, LARGE_BULK_THRESHOLD, decode};
-pub(crate) use encode::{format_decimal, split_command, write_decimal};
+pub(crate) use encode::{format_decimal, split_command, write_bulk_inline, write_decimal};
 pub use encode::{write_bulk, write_command_header};
 pub use value::Value;
 

@@ -443,7 +443,7 @@ fn nesting_is_checked_to_the_limit_without_deep_recursion() {
     for depth in [31, 32, 33, 63, 64, 65, 96, 97, 500] {
         let limits = Limits::default().max_depth(depth);
         assert!(agree(&nested(depth), &limits), "{depth}");
-        assert_eq!(agree(&nested(depth + 1), &limits), false, "{depth}");
+        assert!(!agree(&nested(depth + 1), &limits), "{depth}");
         assert_eq!(
             decode_ref(&nested(depth + 1), &limits).map(|o| o.is_some()),
             Err(ProtocolError::TooDeep { limit: depth })

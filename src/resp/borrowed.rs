@@ -89,8 +89,7 @@ pub fn decode_ref<'a>(
 ///
 /// The variants mirror [`Value`](super::Value)'s: every null form (`$-1`, `*-1`, `_`) is
 /// [`ValueRef::Nil`], but `+OK` stays a [`ValueRef::SimpleString`] (nothing to save by
-/// special-casing it).
-/// Aggregates are iterators over their elements ([`Items`], [`Pairs`]); cloning one is cheap
+/// special-casing it). Aggregates are iterators over their elements ([`Items`], [`Pairs`]); cloning one is cheap
 /// and starts again from where the clone was taken.
 ///
 /// An aggregate's iterator reads each element as it yields it, and steps over a nested

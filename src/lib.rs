@@ -114,6 +114,8 @@
 //!   ([`Duration::MAX`](std::time::Duration::MAX) means no limit).
 //! - [`resp`]: [`Value`] and the RESP2/RESP3 decoder and encoder; pure, no sockets, bounded by
 //!   [`resp::Limits`].
+//!   [`resp::decode_ref`] reads a reply as a [`resp::ValueRef`] borrowed from the bytes, with the
+//!   same checks and limits and no allocation, for code that parses large replies itself.
 //! - [`commands::table`]: the command table, generated from the servers we support (Redis
 //!   6.2, 7.0, Valkey 9): every command's flags, key specifications, and our own columns (safe
 //!   to repeat? blocking, and where its wait is? what it does to the session? cacheable?). Every

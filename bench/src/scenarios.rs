@@ -84,6 +84,70 @@ pub fn decode_mixed(plan: Plan) {
         &mut || assert_eq!(decode_theirs(black_box(&buf), values), values),
     );
     report("decode mixed", CLIENTS, rates, Unit::Bytes(buf.len()));
+
+    // The borrowed decode, every aggregate's items walked, against the owned decoder; it
+    // allocates nothing (checked over one whole pass before timing).
+    let before = allocations();
+    assert_eq!(
+        decode_borrowed(&buf, &limits),
+        values,
+        "decode_ref value count"
+    );
+    let allocated = allocations() - before;
+    assert_eq!(allocated, 0, "decode_ref allocated");
+    let rates = compare(
+        plan,
+        &mut || assert_eq!(decode_borrowed(black_box(&buf), &limits), values),
+        &mut || assert_eq!(decode_ours(black_box(&buf), &limits), values),
+    );
+    crate::measure::report_target(
+        "decode borrowed",
+        ("borrowed", "owned"),
+        rates,
+        Unit::Bytes(buf.len()),
+        &format!(" ({allocated} allocations a pass)"),
+    );
+}
+
+/// Decodes the whole buffer with `decode_ref`, walking every aggregate; returns the number of
+/// values.
+fn decode_borrowed(buf: &[u8], limits: &Limits) -> usize {
+    let (mut pos, mut count) = (0, 0);
+    while pos < buf.len() {
+        match redisync::resp::decode_ref(&buf[pos..], limits) {
+            Ok(Some((v, used))) => {
+                walk_borrowed(v);
+                pos += used;
+                count += 1;
+            }
+            other => panic!("decode_ref at {pos}: {other:?}"),
+        }
+    }
+    count
+}
+
+/// Reads every string and integer of a borrowed value, and every element of its aggregates.
+fn walk_borrowed(v: redisync::resp::ValueRef<'_>) {
+    use redisync::resp::ValueRef;
+    match v {
+        ValueRef::Array(items) | ValueRef::Set(items) | ValueRef::Push(items) => {
+            items.for_each(walk_borrowed)
+        }
+        ValueRef::Map(pairs) => pairs.for_each(|(k, v)| {
+            walk_borrowed(k);
+            walk_borrowed(v);
+        }),
+        ValueRef::Attribute(a) => {
+            a.attributes().for_each(|(k, v)| {
+                walk_borrowed(k);
+                walk_borrowed(v);
+            });
+            walk_borrowed(a.value());
+        }
+        other => {
+            black_box((other.as_bytes(), other.as_int()));
+        }
+    }
 }
 
 /// `+OK`, an integer, a 16-byte bulk and an array of ten 16-byte bulks, repeated to at least

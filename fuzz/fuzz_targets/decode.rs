@@ -7,14 +7,16 @@
 //! connection reading from its socket would), and the size of the pieces after the split (top
 //! three bits; 0 is everything at once). For the default limits and for the small ones, the
 //! one-shot `decode` of the payload must equal a streaming `Decoder` fed the payload that way:
-//! the same value and total bytes consumed, or both incomplete, or both errors. Nothing may
-//! panic.
+//! the same value and total bytes consumed, or both incomplete, or both errors. The borrowed
+//! `decode_ref` must agree with the one-shot `decode` exactly: the same bytes consumed and a
+//! value whose `to_owned()` is the same (and that walks to as many elements), both incomplete,
+//! or the same error. Nothing may panic.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use redisync::Value;
-use redisync::resp::{Decoder, LARGE_BULK_THRESHOLD, Limits, decode};
+use redisync::resp::{Decoder, LARGE_BULK_THRESHOLD, Limits, ValueRef, decode, decode_ref};
 
 /// What one decoding attempt came to.
 #[derive(Debug)]
@@ -133,7 +135,69 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Values in a tree, itself included, counted without recursion.
+fn count_owned(v: &Value) -> usize {
+    let mut todo = vec![v];
+    let mut n = 0;
+    while let Some(v) = todo.pop() {
+        n += 1;
+        match v {
+            Value::Array(items) | Value::Set(items) | Value::Push(items) => todo.extend(items),
+            Value::Map(pairs) => todo.extend(pairs.iter().flat_map(|(k, v)| [k, v])),
+            Value::Attribute { attributes, value } => {
+                todo.extend(attributes.iter().flat_map(|(k, v)| [k, v]));
+                todo.push(value);
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// [`count_owned`] for a borrowed value, through its iterators.
+fn count_borrowed(v: &ValueRef<'_>) -> usize {
+    let mut todo = vec![v.clone()];
+    let mut n = 0;
+    while let Some(v) = todo.pop() {
+        n += 1;
+        match v {
+            ValueRef::Array(items) | ValueRef::Set(items) | ValueRef::Push(items) => {
+                let len = items.len();
+                let before = todo.len();
+                todo.extend(items);
+                assert_eq!(todo.len() - before, len, "items yielded vs announced");
+            }
+            ValueRef::Map(pairs) => todo.extend(pairs.flat_map(|(k, v)| [k, v])),
+            ValueRef::Attribute(a) => {
+                todo.extend(a.attributes().flat_map(|(k, v)| [k, v]));
+                todo.push(a.value());
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The borrowed decoder against the one-shot owned decoder.
+fn check_borrowed(input: &[u8], limits: &Limits) {
+    let owned = decode(input, limits);
+    let borrowed = decode_ref(input, limits);
+    let agree = match (&owned, &borrowed) {
+        (Ok(Some((v, n))), Ok(Some((r, m)))) => {
+            n == m && same(v, &r.to_owned()) && count_owned(v) == count_borrowed(r)
+        }
+        (Ok(None), Ok(None)) => true,
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    };
+    assert!(
+        agree,
+        "owned and borrowed disagree ({limits:?}):\n  owned:    {owned:?}\n  borrowed: {borrowed:?}"
+    );
+}
+
 fn check(input: &[u8], feed: Feed, limits: &Limits) {
+    check_borrowed(input, limits);
     let whole = one_shot(input, limits);
     let parts = streamed(input, feed, limits);
     let agree = match (&whole, &parts) {

@@ -882,7 +882,7 @@ pub(crate) fn parse_int(line: &[u8]) -> Result<i64, ProtocolError> {
     Ok(n)
 }
 
-fn parse_double(line: &[u8]) -> Result<f64, ProtocolError> {
+pub(super) fn parse_double(line: &[u8]) -> Result<f64, ProtocolError> {
     let text = std::str::from_utf8(line).map_err(|_| ProtocolError::InvalidDouble)?;
     match text {
         "inf" | "+inf" => Ok(f64::INFINITY),

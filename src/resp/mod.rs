@@ -13,10 +13,12 @@
 //! [`Limits::max_bulk_len`] and [`Limits::max_reply_len`] first, so the allocation is bounded by
 //! configuration.
 
+mod borrowed;
 mod decode;
 mod encode;
 mod value;
 
+pub use borrowed::{Attributed, Items, Pairs, ValueRef, decode_ref};
 pub use decode::{Decoder, LARGE_BULK_THRESHOLD, decode};
 pub(crate) use encode::{format_decimal, split_command, write_bulk_inline, write_decimal};
 pub use encode::{write_bulk, write_command_header};

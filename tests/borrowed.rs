@@ -2,6 +2,8 @@
 //! same values as `get`, errors typed and the connection still in step after them, large values
 //! through the ordinary read, pushes to the handler. Allocations: tests/borrowed_allocs.rs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use redisync::prelude::*;
@@ -131,4 +133,77 @@ fn client_get_into_through_the_pool() {
             .get_into("borrowed:nothing", &mut buf)
             .expect("missing")
     );
+}
+
+#[test]
+fn query_ref_walks_replies_of_every_shape_without_a_value_tree() {
+    let server = RedisServer::start();
+    for protocol in [Protocol::Resp2, Protocol::Resp3] {
+        let mut conn = connect(&server, protocol);
+        let key = format!("borrowed:hash:{protocol:?}");
+        conn.hset(&key, &[("f1", "v1"), ("f2", "v2")])
+            .expect("hset");
+        // A map on RESP3, a flat array on RESP2: either way four strings, in pairs.
+        let mut fields = conn
+            .query_ref(&cmd("HGETALL").arg(&key), |reply| match reply {
+                redisync::resp::ValueRef::Map(pairs) => pairs
+                    .map(|(k, v)| {
+                        (
+                            k.as_bytes().unwrap().to_vec(),
+                            v.as_bytes().unwrap().to_vec(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                redisync::resp::ValueRef::Array(items) => {
+                    let flat: Vec<Vec<u8>> =
+                        items.map(|v| v.as_bytes().unwrap().to_vec()).collect();
+                    flat.chunks(2)
+                        .map(|p| (p[0].clone(), p[1].clone()))
+                        .collect()
+                }
+                other => panic!("{protocol:?}: {}", other.type_name()),
+            })
+            .expect("hgetall");
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                (b"f1".to_vec(), b"v1".to_vec()),
+                (b"f2".to_vec(), b"v2".to_vec())
+            ]
+        );
+        // Longer than the read buffer: handed over from a copy, the same values.
+        let list = format!("borrowed:list:{protocol:?}");
+        let values: Vec<String> = (0..5000).map(|i| format!("element-{i:05}")).collect();
+        conn.rpush(&list, &values).expect("rpush");
+        let (count, bytes) = conn
+            .query_ref(&cmd("LRANGE").arg(&list).arg(0).arg(-1), |reply| {
+                let items = reply.as_items().expect("an array");
+                let n = items.len();
+                let total: usize = items.map(|v| v.as_bytes().map_or(0, <[u8]>::len)).sum();
+                (n, total)
+            })
+            .expect("lrange");
+        assert_eq!(count, 5000);
+        assert_eq!(bytes, values.iter().map(String::len).sum::<usize>());
+        // An integer, a null, then an error reply: typed, and the connection still in step.
+        let n = conn
+            .query_ref(&cmd("LLEN").arg(&list), |r| r.as_int())
+            .expect("llen");
+        assert_eq!(n, Some(5000));
+        let null = conn
+            .query_ref(&cmd("GET").arg("borrowed:none"), |r| r.is_null())
+            .expect("get");
+        assert!(null);
+        let e = conn
+            .query_ref(&cmd("GET").arg(&list), |_| ())
+            .expect_err("WRONGTYPE");
+        assert_eq!(e.kind(), ErrorKind::WrongType);
+        let first = conn
+            .query_ref(&cmd("LINDEX").arg(&list).arg(0), |r| {
+                r.as_bytes().map(<[u8]>::to_vec)
+            })
+            .expect("lindex");
+        assert_eq!(first.as_deref(), Some(&b"element-00000"[..]));
+    }
 }

@@ -1,6 +1,8 @@
 //! Allocations per call of the borrowed-reply path, counted by dhat's allocator. One test in
 //! this binary, so no other test's allocations are counted with it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use redisync::prelude::*;

@@ -10,7 +10,8 @@
 use super::{Connection, Metas, Mode, Requested, reply_to_result};
 use crate::commands::table::{CommandSpec, spec};
 use crate::commands::{Cmd, FromValue, One, Request, ToArg};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::resp::{Limits, ValueRef, decode_ref};
 
 impl Connection {
     /// `GET key` into `buf`: the value replaces what `buf` held, and the result says whether
@@ -63,6 +64,84 @@ impl Connection {
     /// A reply of another type is a conversion error, as for `Option<Vec<u8>>`.
     pub fn query_with<R>(&mut self, cmd: &Cmd, f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
         self.exchange_bytes(&Request::from(cmd), f)
+    }
+
+    /// Sends any command and calls `f` with its reply borrowed from the connection's read
+    /// buffer, as a [`ValueRef`]: for walking a large reply (`HGETALL`, `LRANGE`, `XRANGE`,
+    /// ...) without building a [`Value`](crate::Value) tree. A reply that fits the read
+    /// buffer (16 KiB, or what it has grown to) is not copied at all; a longer one, or one
+    /// after a push frame, is read as usual and handed over from a copy.
+    ///
+    /// ```no_run
+    /// use redisync::{cmd, resp::ValueRef};
+    /// # let mut conn = redisync::Connection::open("redis://127.0.0.1:6379")?;
+    /// let total: usize = conn.query_ref(&cmd("LRANGE").arg("list").arg(0).arg(-1), |reply| {
+    ///     reply.as_items().map_or(0, |items| items.filter_map(|v| v.as_bytes()).map(<[u8]>::len).sum())
+    /// })?;
+    /// # Ok::<(), redisync::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An error reply is returned as the error (`f` is not called), and the connection's own
+    /// errors as for any command.
+    pub fn query_ref<R>(&mut self, cmd: &Cmd, f: impl FnOnce(ValueRef<'_>) -> R) -> Result<R> {
+        let request = Request::from(cmd);
+        let spec: &'static CommandSpec = request.spec();
+        let sent = self.write_frame(Mode::Exchange, Metas::One(spec), Requested(&request))?;
+        let mut span = self.reply_span(sent);
+        let mut first = true;
+        if self.owed.is_empty() && self.cache.is_none() {
+            let limits = *self.decoder.limits();
+            while !self.decoder.is_mid_value() {
+                match decode_ref(&self.rbuf[self.rstart..self.rend], &limits) {
+                    // Pushes and error replies take the ordinary read, which hands the first
+                    // to the handlers and turns the second into the typed error.
+                    Ok(Some((
+                        ValueRef::Push(_) | ValueRef::Error(_) | ValueRef::BulkError(_),
+                        _,
+                    ))) => break,
+                    Ok(Some((value, used))) => {
+                        self.pending = self.pending.saturating_sub(1);
+                        self.replies_read += 1;
+                        self.last_used = sent.at;
+                        self.rstart += used;
+                        let out = f(value);
+                        if self.rstart == self.rend {
+                            self.rstart = 0;
+                            self.rend = 0;
+                        }
+                        return Ok(out);
+                    }
+                    // Malformed or over a limit: the ordinary read raises it.
+                    Err(_) => break,
+                    // A reply longer than the buffer is read as usual.
+                    Ok(None) if self.rstart == 0 && self.rend == self.rbuf.len() => break,
+                    Ok(None) => {
+                        if let Err(e) = self.fill(&span, std::mem::take(&mut first)) {
+                            return Err(self.fail(e));
+                        }
+                    }
+                }
+            }
+        }
+        let reply = self.read_reply(&mut span, &mut first)?;
+        self.last_used = sent.at;
+        let reply = reply_to_result(reply)?;
+        let mut bytes = Vec::new();
+        reply.encode(&mut bytes);
+        let unlimited = Limits::new()
+            .max_bulk_len(usize::MAX)
+            .max_aggregate_len(usize::MAX)
+            .max_depth(usize::MAX)
+            .max_line(usize::MAX)
+            .max_reply_len(usize::MAX);
+        match decode_ref(&bytes, &unlimited) {
+            Ok(Some((value, _))) => Ok(f(value)),
+            _ => Err(Error::invalid(
+                "reply",
+                "could not be read back from its copy",
+            )),
+        }
     }
 
     /// Sends `request` and calls `f` with its reply as bytes (`None` for a null reply),

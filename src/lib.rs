@@ -337,6 +337,7 @@ mod connection;
 mod deadline;
 pub mod error;
 mod maint;
+mod mux;
 pub mod pool;
 pub mod prelude;
 pub mod pubsub;
@@ -349,7 +350,7 @@ pub use cache::{
     CacheConfig, CacheMode, CacheStats, DEFAULT_CACHE_IDLE_CHECK, DEFAULT_HEARTBEAT,
     DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
 };
-pub use client::{Client, ClientBuilder, RetryStats, Uncached, WithTimeout};
+pub use client::{Client, ClientBuilder, MultiplexStats, RetryStats, Uncached, WithTimeout};
 pub use commands::{
     ArgWriter, Batch, Cmd, Commands, Execute, FromValue, Pipe, Pipeline, Request, ToArg, ToArgs,
     cmd, pipe, transaction, transaction_with,

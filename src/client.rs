@@ -328,7 +328,11 @@ impl Client {
         if fetch.is_none() {
             if let Some(mux) = &self.inner.mux {
                 if crate::mux::shares(request.spec()) {
-                    return self.execute_mux(mux, request, limit);
+                    let mut frame = Vec::with_capacity(64);
+                    request.encode(&mut frame)?;
+                    if frame.len() <= crate::mux::MAX_SHARED_FRAME {
+                        return self.execute_mux(mux, request, frame, limit);
+                    }
                 }
             }
         }
@@ -353,6 +357,7 @@ impl Client {
         if let Some(mux) = &self.inner.mux {
             if !batch.atomic
                 && !batch.is_empty()
+                && batch.encoded.len() <= crate::mux::MAX_SHARED_FRAME
                 && batch.metas.iter().all(|m| crate::mux::shares(m.spec))
             {
                 return self.execute_batch_mux(mux, batch, limit);

@@ -34,9 +34,12 @@ use crate::error::{Error, Result, TimeoutPhase};
 use crate::pool::{Pool, PooledConnection};
 use crate::resp::Value;
 
+/// The largest encoded command or pipeline that shares a connection; a larger one takes a
+/// pooled connection, so its write does not hold up the callers queued behind it.
+pub(crate) const MAX_SHARED_FRAME: usize = 64 * 1024;
 /// Most commands in one frame; more wait for the next.
 const MAX_FRAME_COMMANDS: usize = 512;
-/// Most bytes in one frame (a caller's own frame may be larger: it goes alone).
+/// Most bytes in one frame (more wait for the next).
 const MAX_FRAME_BYTES: usize = 256 * 1024;
 /// How often an idle lane reads its connection for pushes and checks it is still current.
 const IDLE_TICK: Duration = Duration::from_millis(250);

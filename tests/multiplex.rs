@@ -538,3 +538,21 @@ fn an_unknown_command_gets_its_own_error() {
     assert!(r.is_err());
     assert_eq!(client.echo::<String>("fine").unwrap(), "fine");
 }
+
+/// A command larger than 64 KiB takes the pool, so its write cannot hold up the callers queued
+/// behind it; it works the same.
+#[test]
+fn a_large_command_takes_the_pool() {
+    let server = RedisServer::start();
+    let client = mux_client(&server.url(), Protocol::Resp3, 1)
+        .build()
+        .unwrap();
+    client.set("small", "v").unwrap();
+    let before = client.multiplex_stats().unwrap().commands;
+    let big = vec![b'z'; 100 * 1024];
+    client.set("big", &big).unwrap();
+    assert_eq!(client.multiplex_stats().unwrap().commands, before);
+    // Its reply is large, but the command is small: it shares.
+    assert_eq!(client.get::<Vec<u8>>("big").unwrap(), Some(big));
+    assert_eq!(client.multiplex_stats().unwrap().commands, before + 1);
+}

@@ -21,7 +21,10 @@ impl ClientBuilder {
     /// this turns a system call and a server wake-up per command into one per frame of many.
     ///
     /// Use it when many threads (dozens or more) call one client with small, quick commands.
-    /// With a few threads, or large values, the pool is as fast and adds no thread hop.
+    /// With a few threads, or large values, the pool is as fast and adds no thread hop. A
+    /// command or pipeline whose encoding is larger than 64 KiB takes the pool, so that its
+    /// write does not hold up the callers behind it (a large *reply* cannot be known in
+    /// advance: it holds up its connection's next frame while it is read).
     ///
     /// What shares a connection: every command that leaves the session as it found it and does
     /// not block, and pipelines made only of such commands (a pipeline's commands stay together
@@ -121,20 +124,29 @@ impl Client {
         })
     }
 
-    /// One command on a shared connection, under the retry policy.
+    /// One command (`encoded`) on a shared connection, under the retry policy.
     pub(super) fn execute_mux(
         &self,
         mux: &Mux,
         request: &Request<'_>,
+        encoded: Vec<u8>,
         limit: Option<Duration>,
     ) -> Result<Value> {
         let work = Work::One(request);
         let call = self.call_budget(work, limit);
         let safe = work.safe_to_repeat();
         let spec = request.spec();
+        let mut encoded = Some(encoded);
         run(&self.inner.retry, call, &self.inner.counters, false, |_| {
-            let mut frame = Vec::with_capacity(64);
-            request.encode(&mut frame)?;
+            // The first attempt sends what was encoded to choose the path; a retry encodes anew.
+            let frame = match encoded.take() {
+                Some(frame) => frame,
+                None => {
+                    let mut frame = Vec::with_capacity(64);
+                    request.encode(&mut frame)?;
+                    frame
+                }
+            };
             let reply = match mux.call(frame, Commands::One(spec), call) {
                 Outcome::Replies(Replies::One(v)) => v,
                 Outcome::Replies(Replies::Many(v)) => v

@@ -138,7 +138,12 @@ impl Mux {
     pub(crate) fn start(lanes: usize, settings: Settings) -> Result<Mux> {
         let stats = Arc::new(Stats::default());
         let settings = Arc::new(settings);
-        let mut all = Vec::with_capacity(lanes);
+        // Built as the threads start, so that if one cannot, dropping it stops the others.
+        let mut mux = Mux {
+            lanes: Vec::with_capacity(lanes),
+            next: AtomicUsize::new(0),
+            stats: Arc::clone(&stats),
+        };
         for i in 0..lanes {
             let lane = Arc::new(Lane {
                 queue: Mutex::new(Queue {
@@ -153,13 +158,9 @@ impl Mux {
                 .name(format!("redisync-mux-{i}"))
                 .spawn(move || run_lane(&for_thread, &settings, &stats))
                 .map_err(Error::Io)?;
-            all.push(lane);
+            mux.lanes.push(lane);
         }
-        Ok(Mux {
-            lanes: all,
-            next: AtomicUsize::new(0),
-            stats,
-        })
+        Ok(mux)
     }
 
     pub(crate) fn lanes(&self) -> usize {

@@ -556,3 +556,47 @@ fn a_large_command_takes_the_pool() {
     assert_eq!(client.get::<Vec<u8>>("big").unwrap(), Some(big));
     assert_eq!(client.multiplex_stats().unwrap().commands, before + 1);
 }
+
+/// The other public paths through a shared `&Client`: a script (its `NOSCRIPT`, `SCRIPT LOAD`,
+/// `EVALSHA` again), a scan iterator, `cmd()`, `without_cache()`, from many threads at once.
+#[test]
+fn scripts_scans_and_raw_commands_share_too() {
+    let server = RedisServer::start();
+    let client = mux_client(&server.url(), Protocol::Resp3, 2)
+        .build()
+        .unwrap();
+    for i in 0..300 {
+        client.set(format!("scan:{i}"), i).unwrap();
+    }
+    let script = redisync::Script::new("return {KEYS[1], ARGV[1]}");
+    let before = client.multiplex_stats().unwrap().commands;
+    thread::scope(|s| {
+        for t in 0..8 {
+            let (client, script) = (&client, &script);
+            s.spawn(move || {
+                for i in 0..40 {
+                    let (k, a) = (format!("key {t} {i}"), format!("arg {t} {i}"));
+                    let got: (String, String) = script.key(&k).arg(&a).invoke(client).unwrap();
+                    assert_eq!(got, (k, a));
+                    let tok = format!("raw {t} {i}");
+                    let echoed: String = redisync::cmd("ECHO").arg(&tok).query(client).unwrap();
+                    assert_eq!(echoed, tok);
+                    let n: i64 = client.without_cache().incr(format!("u {t} {i}")).unwrap();
+                    assert_eq!(n, 1);
+                }
+                let mut seen: Vec<String> = redisync::scan::<String, _>(
+                    client,
+                    redisync::ScanOptions::new().pattern("scan:*").count(40),
+                )
+                .collect::<Result<_, _>>()
+                .unwrap();
+                seen.sort();
+                seen.dedup();
+                assert_eq!(seen.len(), 300, "thread {t}");
+            });
+        }
+    });
+    // Every invocation went as EVALSHA, on the shared connections.
+    assert!(server.command_calls("evalsha") >= 8 * 40);
+    assert!(client.multiplex_stats().unwrap().commands > before + 8 * 40 * 3);
+}

@@ -114,7 +114,10 @@ impl Commands {
 enum State {
     Queued,
     Written,
-    Done(Outcome),
+    /// The outcome, and the caller to wake once this one has it: the lane wakes only the first
+    /// caller of a frame, and each wakes the next, so the lane is free for the next frame
+    /// instead of making a system call per caller.
+    Done(Outcome, Option<Arc<Ticket>>),
     Abandoned,
 }
 
@@ -214,7 +217,11 @@ impl Ticket {
         let mut state = self.state.lock();
         loop {
             match std::mem::replace(&mut *state, State::Abandoned) {
-                State::Done(outcome) => return outcome,
+                State::Done(outcome, next) => {
+                    drop(state);
+                    wake(next);
+                    return outcome;
+                }
                 other => *state = other,
             }
             match call.deadline.instant() {
@@ -222,7 +229,11 @@ impl Ticket {
                 Some(until) => {
                     if self.done.wait_until(&mut state, until).timed_out() {
                         let may_have_run = match std::mem::replace(&mut *state, State::Abandoned) {
-                            State::Done(outcome) => return outcome,
+                            State::Done(outcome, next) => {
+                                drop(state);
+                                wake(next);
+                                return outcome;
+                            }
                             State::Written => true,
                             State::Queued | State::Abandoned => false,
                         };
@@ -258,9 +269,29 @@ impl Ticket {
             }
             return;
         }
-        *state = State::Done(outcome);
+        *state = State::Done(outcome, None);
         drop(state);
         self.done.notify_one();
+    }
+
+    /// Stores the outcome with the caller to wake after this one (without waking this one);
+    /// false, and the outcome dropped, if the caller gave up.
+    fn finish_chained(&self, outcome: Outcome, next: &mut Option<Arc<Ticket>>) -> bool {
+        let mut state = self.state.lock();
+        if matches!(*state, State::Abandoned) {
+            drop(state);
+            drop(outcome);
+            return false;
+        }
+        *state = State::Done(outcome, next.take());
+        true
+    }
+}
+
+/// Wakes the next caller of a chain.
+fn wake(next: Option<Arc<Ticket>>) {
+    if let Some(t) = next {
+        t.done.notify_one();
     }
 }
 
@@ -360,6 +391,8 @@ struct Frame<'a> {
     done: usize,
     /// Replies of the current pipeline ticket so far.
     partial: Vec<Value>,
+    /// Tickets answered but not yet handed over (see [`Frame::hand_over`]).
+    ready: Vec<(Arc<Ticket>, Replies)>,
     written: bool,
     stats: &'a Stats,
 }
@@ -369,6 +402,7 @@ impl Frame<'_> {
     /// ticket's commands may have run if any of them had left whole (`complete` commands of the
     /// frame did).
     fn fail_rest(&mut self, error: Error, complete: usize) {
+        self.hand_over();
         let n = self.tickets.len();
         let mut error = Some(error);
         while self.done < n {
@@ -409,12 +443,27 @@ impl Frame<'_> {
             }
         };
         self.done += 1;
-        t.finish(Outcome::Replies(outcome), self.stats);
+        self.ready.push((Arc::clone(t), outcome));
+    }
+
+    /// Hands the answered tickets their replies as one chain: each caller's outcome is stored
+    /// with the next caller to wake, and only the first is woken here.
+    fn hand_over(&mut self) {
+        let mut next: Option<Arc<Ticket>> = None;
+        while let Some((t, replies)) = self.ready.pop() {
+            if t.finish_chained(Outcome::Replies(replies), &mut next) {
+                next = Some(t);
+            } else {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        wake(next);
     }
 }
 
 impl Drop for Frame<'_> {
     fn drop(&mut self) {
+        self.hand_over();
         if self.done < self.tickets.len() {
             let complete = if self.written { usize::MAX } else { 0 };
             self.fail_rest(
@@ -440,6 +489,7 @@ fn serve(
         tickets: batch,
         done: 0,
         partial: Vec::new(),
+        ready: Vec::new(),
         written: false,
         stats,
     });
@@ -512,6 +562,7 @@ fn serve(
         },
         |_, reply| frame.borrow_mut().deliver(reply),
     );
+    frame.borrow_mut().hand_over();
     if let Err(e) = result {
         let complete = if encoded { c.last_write().complete } else { 0 };
         let broken = c.is_broken();

@@ -114,12 +114,16 @@ impl Commands {
 enum State {
     Queued,
     Written,
-    /// The outcome, and the caller to wake once this one has it: the lane wakes only the first
-    /// caller of a frame, and each wakes the next, so the lane is free for the next frame
-    /// instead of making a system call per caller.
-    Done(Outcome, Option<Arc<Ticket>>),
+    /// The outcome, and the callers to wake once this one has it. The lane's thread wakes the
+    /// first two callers of a frame and each caller wakes two more (a binary tree in reply
+    /// order), so the lane makes two wake-up calls per frame instead of one per caller and
+    /// turns to the next frame sooner, while the last caller is only a few wake-ups away.
+    Done(Outcome, Wakes),
     Abandoned,
 }
+
+/// The callers a caller wakes once it has its outcome.
+type Wakes = [Option<Arc<Ticket>>; 2];
 
 /// How a caller's commands fared.
 pub(crate) enum Outcome {
@@ -269,28 +273,34 @@ impl Ticket {
             }
             return;
         }
-        *state = State::Done(outcome, None);
+        *state = State::Done(outcome, [None, None]);
         drop(state);
         self.done.notify_one();
     }
 
-    /// Stores the outcome with the caller to wake after this one (without waking this one);
-    /// false, and the outcome dropped, if the caller gave up.
-    fn finish_chained(&self, outcome: Outcome, next: &mut Option<Arc<Ticket>>) -> bool {
+    /// Whether the caller gave up.
+    fn is_abandoned(&self) -> bool {
+        matches!(*self.state.lock(), State::Abandoned)
+    }
+
+    /// Stores the outcome with the callers to wake after this one, without waking this one;
+    /// if the caller gave up meanwhile, the outcome is dropped and the callers to wake are
+    /// given back.
+    fn finish_linked(&self, outcome: Outcome, wakes: Wakes) -> std::result::Result<(), Wakes> {
         let mut state = self.state.lock();
         if matches!(*state, State::Abandoned) {
             drop(state);
             drop(outcome);
-            return false;
+            return Err(wakes);
         }
-        *state = State::Done(outcome, next.take());
-        true
+        *state = State::Done(outcome, wakes);
+        Ok(())
     }
 }
 
-/// Wakes the next caller of a chain.
-fn wake(next: Option<Arc<Ticket>>) {
-    if let Some(t) = next {
+/// Wakes the callers a caller was to wake.
+fn wake(wakes: Wakes) {
+    for t in wakes.into_iter().flatten() {
         t.done.notify_one();
     }
 }
@@ -449,15 +459,32 @@ impl Frame<'_> {
     /// Hands the answered tickets their replies as one chain: each caller's outcome is stored
     /// with the next caller to wake, and only the first is woken here.
     fn hand_over(&mut self) {
-        let mut next: Option<Arc<Ticket>> = None;
-        while let Some((t, replies)) = self.ready.pop() {
-            if t.finish_chained(Outcome::Replies(replies), &mut next) {
-                next = Some(t);
-            } else {
+        if self.ready.is_empty() {
+            return;
+        }
+        // Callers that gave up are left out of the tree (their replies are dropped).
+        let before = self.ready.len();
+        self.ready.retain(|(t, _)| !t.is_abandoned());
+        let gave_up = (before - self.ready.len()) as u64;
+        if gave_up > 0 {
+            self.stats.dropped.fetch_add(gave_up, Ordering::Relaxed);
+        }
+        // Caller i wakes callers 2i + 2 and 2i + 3; the lane wakes callers 0 and 1. Children
+        // are stored first, so a parent that gives up now can have the lane wake its children.
+        let order: Vec<Arc<Ticket>> = self.ready.iter().map(|(t, _)| Arc::clone(t)).collect();
+        let n = order.len();
+        let child = |k: usize| order.get(k).map(Arc::clone);
+        for i in (0..n).rev() {
+            let Some((t, replies)) = self.ready.pop() else {
+                break;
+            };
+            let wakes = [child(2 * i + 2), child(2 * i + 3)];
+            if let Err(orphans) = t.finish_linked(Outcome::Replies(replies), wakes) {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                wake(orphans);
             }
         }
-        wake(next);
+        wake([child(0), child(1)]);
     }
 }
 

@@ -282,9 +282,10 @@
 //! writes everything queued on it since its last write as one frame, through the same write
 //! path as any other command, and hands each reply back to its caller in order as soon as it is
 //! read. Under dozens of threads of small commands that is one system call and one server
-//! wake-up per frame instead of per command (`make bench`'s `mux` scenario: at 64 threads of
-//! GET 16 B, 2.8x the pool's ops/s with a connection per thread, 3.3x the `redis` crate with a
-//! connection per thread, on this 2-core machine).
+//! wake-up per frame instead of per command: the bench's `mux` scenario, at 64 threads of
+//! GET 16 B on a loaded 2-core machine, measured 1.8x to 2.9x the ops/s of the pool and of the
+//! `redis` crate (each with a connection per thread) and under half their CPU per call; with 8
+//! threads the pool is as fast or faster (the README has the figures).
 //!
 //! - **What shares**: commands that leave the session as they found it and do not block, and
 //!   plain pipelines of such commands (kept together and in order in the frame), up to 64 KiB

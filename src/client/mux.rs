@@ -21,7 +21,9 @@ impl ClientBuilder {
     /// this turns a system call and a server wake-up per command into one per frame of many.
     ///
     /// Use it when many threads (dozens or more) call one client with small, quick commands.
-    /// With a few threads, or large values, the pool is as fast and adds no thread hop. A
+    /// With a few threads (8, say), or large values, the pool is as fast or faster: the hop to
+    /// the shared connection's thread costs more than it saves. One or two shared connections
+    /// are usually enough (more make smaller frames, and each has a thread). A
     /// command or pipeline whose encoding is larger than 64 KiB takes the pool, so that its
     /// write does not hold up the callers behind it (a large *reply* cannot be known in
     /// advance: it holds up its connection's next frame while it is read).

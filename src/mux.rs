@@ -686,3 +686,72 @@ fn duplicate(e: &Error) -> Error {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> Arc<Ticket> {
+        Arc::new(Ticket {
+            frame: Vec::new(),
+            commands: Commands::One(&crate::commands::table::spec::PING),
+            deadline: None,
+            state: Mutex::new(State::Written),
+            done: Condvar::new(),
+        })
+    }
+
+    /// Every caller still waiting is woken exactly once by the tree of a frame's hand-over,
+    /// whichever callers gave up before it; those get nothing.
+    #[test]
+    fn the_wake_tree_reaches_every_waiting_caller_once() {
+        for n in 0..40usize {
+            for pattern in [0u64, 1, 0b10, 0b101, 0b1100_1001, u64::MAX, 0xAAAA_AAAA] {
+                let stats = Stats::default();
+                let tickets: Vec<Arc<Ticket>> = (0..n).map(|_| ticket()).collect();
+                let gave_up = |i: usize| pattern >> (i % 64) & 1 == 1;
+                for (i, t) in tickets.iter().enumerate() {
+                    if gave_up(i) {
+                        *t.state.lock() = State::Abandoned;
+                    }
+                }
+                let mut frame = Frame {
+                    tickets: tickets.clone(),
+                    firsts: (0..n).collect(),
+                    done: n,
+                    partial: Vec::new(),
+                    ready: tickets
+                        .iter()
+                        .map(|t| (Arc::clone(t), Replies::One(Value::Okay)))
+                        .collect(),
+                    written: true,
+                    stats: &stats,
+                };
+                frame.hand_over();
+                // The lane wakes the first two waiting callers; follow what each would wake.
+                let live: Vec<usize> = (0..n).filter(|&i| !gave_up(i)).collect();
+                let index = |t: &Arc<Ticket>| tickets.iter().position(|x| Arc::ptr_eq(x, t));
+                let mut queue: Vec<usize> = live.iter().take(2).copied().collect();
+                let mut woken = vec![0u32; n];
+                while let Some(i) = queue.pop() {
+                    woken[i] += 1;
+                    let taken = std::mem::replace(&mut *tickets[i].state.lock(), State::Abandoned);
+                    match taken {
+                        State::Done(Outcome::Replies(Replies::One(Value::Okay)), wakes) => {
+                            queue.extend(wakes.iter().flatten().filter_map(index));
+                        }
+                        _ => panic!("caller {i} of {n} woken without its reply"),
+                    }
+                }
+                for i in 0..n {
+                    let want = u32::from(!gave_up(i));
+                    assert_eq!(woken[i], want, "caller {i} of {n}, pattern {pattern:b}");
+                }
+                assert_eq!(
+                    stats.dropped.load(Ordering::Relaxed),
+                    (n - live.len()) as u64
+                );
+            }
+        }
+    }
+}

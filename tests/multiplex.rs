@@ -600,3 +600,72 @@ fn scripts_scans_and_raw_commands_share_too() {
     assert!(server.command_calls("evalsha") >= 8 * 40);
     assert!(client.multiplex_stats().unwrap().commands > before + 8 * 40 * 3);
 }
+
+/// Maintenance notifications reach the shared connections as on pooled ones: after
+/// `MIGRATING`, replies slower than the read timeout (but within the relaxed one) fail no
+/// caller, and the shared connections are not replaced.
+#[test]
+fn migrating_relaxes_the_shared_connections() {
+    use redisync::testing::{MaintenanceSimulator, Notification, Target};
+    let server = RedisServer::start();
+    let sim = MaintenanceSimulator::start(server.addr()).unwrap();
+    let client = mux_client(&sim.url(), Protocol::Resp3, 2)
+        .read_timeout(Duration::from_millis(300))
+        .maintenance(redisync::MaintenanceConfig::new().relaxed_timeout(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    for i in 0..4 {
+        client.set(format!("warm{i}"), i).unwrap();
+    }
+    let stop = AtomicBool::new(false);
+    let (ok, failed, wrong) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    thread::scope(|s| {
+        for t in 0..8 {
+            let (client, stop, ok, failed, wrong) = (&client, &stop, &ok, &failed, &wrong);
+            s.spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let (k, v) = (format!("mig:{t}:{i}"), format!("v{t}:{i}"));
+                    match client.set(&k, &v).and_then(|()| client.get::<String>(&k)) {
+                        Ok(Some(got)) if got == v => ok.fetch_add(1, Ordering::Relaxed),
+                        Ok(_) => wrong.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            eprintln!("failed: {e}");
+                            failed.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                }
+            });
+        }
+        wait_until(Duration::from_secs(5), "load to run", || {
+            ok.load(Ordering::Relaxed) > 100
+        });
+        sim.notify(
+            &Notification::Migrating {
+                seq: 1,
+                time: Duration::from_secs(10),
+            },
+            Target::Handshaken,
+        );
+        wait_until(
+            Duration::from_secs(5),
+            "the shared connections to relax",
+            || client.maintenance_stats().unwrap().relaxed_now >= 2,
+        );
+        // Replies slower than the 300 ms read timeout, faster than the relaxed 2 s.
+        sim.delay_replies(Duration::from_millis(500));
+        let slow_from = ok.load(Ordering::Relaxed);
+        wait_until(
+            Duration::from_secs(10),
+            "calls to succeed through the delay",
+            || ok.load(Ordering::Relaxed) >= slow_from + 16,
+        );
+        sim.delay_replies(Duration::ZERO);
+        sim.notify(&Notification::Migrated { seq: 2 }, Target::Handshaken);
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert_eq!(failed.load(Ordering::Relaxed), 0);
+    assert_eq!(wrong.load(Ordering::Relaxed), 0);
+    assert_eq!(client.multiplex_stats().unwrap().connects, 2);
+}

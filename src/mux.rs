@@ -743,9 +743,9 @@ mod tests {
                         _ => panic!("caller {i} of {n} woken without its reply"),
                     }
                 }
-                for i in 0..n {
+                for (i, &times) in woken.iter().enumerate() {
                     let want = u32::from(!gave_up(i));
-                    assert_eq!(woken[i], want, "caller {i} of {n}, pattern {pattern:b}");
+                    assert_eq!(times, want, "caller {i} of {n}, pattern {pattern:b}");
                 }
                 assert_eq!(
                     stats.dropped.load(Ordering::Relaxed),

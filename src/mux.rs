@@ -41,6 +41,8 @@ pub(crate) const MAX_SHARED_FRAME: usize = 64 * 1024;
 const MAX_FRAME_COMMANDS: usize = 512;
 /// Most bytes in one frame (more wait for the next).
 const MAX_FRAME_BYTES: usize = 256 * 1024;
+/// How many times a lane that found nothing queued yields the core before it sleeps.
+const YIELDS_BEFORE_SLEEP: u32 = 2;
 /// How often an idle lane reads its connection for pushes and checks it is still current.
 const IDLE_TICK: Duration = Duration::from_millis(250);
 
@@ -338,6 +340,7 @@ fn close(conn: Option<PooledConnection>) {
 /// when it is no longer fit to use or has idled past the pool's `idle_timeout`).
 fn next_batch(lane: &Lane, conn: &mut Option<PooledConnection>) -> Option<Vec<Arc<Ticket>>> {
     let mut queue = lane.queue.lock();
+    let mut yields = 0;
     loop {
         if queue.shutdown {
             return None;
@@ -363,6 +366,14 @@ fn next_batch(lane: &Lane, conn: &mut Option<PooledConnection>) -> Option<Vec<Ar
         }
         match conn {
             None => lane.wake.wait(&mut queue),
+            // The callers just woken usually queue their next command at once: giving them the
+            // core a few times first spares a sleep and a wake-up call per frame.
+            Some(_) if yields < YIELDS_BEFORE_SLEEP => {
+                yields += 1;
+                drop(queue);
+                std::thread::yield_now();
+                queue = lane.queue.lock();
+            }
             Some(_) => {
                 let idle = lane.wake.wait_for(&mut queue, IDLE_TICK).timed_out();
                 if idle && queue.tickets.is_empty() && !queue.shutdown {

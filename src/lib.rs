@@ -283,9 +283,9 @@
 //! path as any other command, and hands each reply back to its caller in order as soon as it is
 //! read. Under dozens of threads of small commands that is one system call and one server
 //! wake-up per frame instead of per command: the bench's `mux` scenario, at 64 threads of
-//! GET 16 B on a loaded 2-core machine, measured 1.4x to 2.9x the ops/s of the pool and of the
-//! `redis` crate (each with a connection per thread), the server's CPU per call a fifth of
-//! theirs; with 8 threads the pool is faster (the README has the figures).
+//! GET 16 B on a loaded 2-core machine, measured 1.6x to 2.0x the ops/s of the pool and of the
+//! `redis` crate (each with a connection per thread) in full runs, the server's CPU per call a
+//! fifth of theirs; with 8 threads the pool is faster (the README has the figures).
 //!
 //! - **What shares**: commands that leave the session as they found it and do not block, and
 //!   plain pipelines of such commands (kept together and in order in the frame), up to 64 KiB

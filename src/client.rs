@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 mod borrowed;
 mod cached;
 mod maint;
+mod mux;
 
 pub use self::cached::Uncached;
+pub use self::mux::MultiplexStats;
 use crate::cache::{Cache, CacheConfig, Fetch};
 use crate::commands::table::Wait;
 use crate::commands::{
@@ -61,7 +63,9 @@ struct Inner {
     retry: Retry,
     health_check_interval: Option<Duration>,
     counters: Counters,
-    health_checks: AtomicU64,
+    health_checks: Arc<AtomicU64>,
+    /// The multiplexed mode's lanes, when it is on.
+    mux: Option<crate::mux::Mux>,
 }
 
 /// Counters of a client's retry and health-check activity, from [`Client::retry_stats`].
@@ -322,6 +326,17 @@ impl Client {
         limit: Option<Duration>,
         fetch: Option<&Fetch<'_>>,
     ) -> Result<Value> {
+        if fetch.is_none() {
+            if let Some(mux) = &self.inner.mux {
+                if crate::mux::shares(request.spec()) {
+                    let mut frame = Vec::with_capacity(64);
+                    request.encode(&mut frame)?;
+                    if frame.len() <= crate::mux::MAX_SHARED_FRAME {
+                        return self.execute_mux(mux, request, frame, limit);
+                    }
+                }
+            }
+        }
         let work = Work::One(request);
         let call = self.call_budget(work, limit);
         self.run(work, call, |conn| {
@@ -340,6 +355,15 @@ impl Client {
         batch: &Batch<'_>,
         limit: Option<Duration>,
     ) -> Result<Vec<Value>> {
+        if let Some(mux) = &self.inner.mux {
+            if !batch.atomic
+                && !batch.is_empty()
+                && batch.encoded.len() <= crate::mux::MAX_SHARED_FRAME
+                && batch.metas.iter().all(|m| crate::mux::shares(m.spec))
+            {
+                return self.execute_batch_mux(mux, batch, limit);
+            }
+        }
         let work = Work::Batch(batch);
         let call = self.call_budget(work, limit);
         let retry = &self.inner.retry;
@@ -525,6 +549,7 @@ pub struct ClientBuilder {
     push_sink: Option<PushSink>,
     cache: Option<CacheConfig>,
     maintenance: Option<crate::maint::MaintenanceConfig>,
+    multiplex: Option<usize>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -546,6 +571,7 @@ impl fmt::Debug for ClientBuilder {
             .field("on_push", &self.push_sink.is_some())
             .field("cache", &self.cache)
             .field("maintenance", &self.maintenance)
+            .field("multiplex", &self.multiplex)
             .finish()
     }
 }
@@ -822,6 +848,10 @@ impl ClientBuilder {
             }
             None => None,
         };
+        let multiplex = self.multiplex;
+        if let Some(n) = multiplex {
+            mux::check(n, self.pool.max_connections)?;
+        }
         let pool = Pool::new(self.pool, cfg, hooks, self.push_sink, target)?;
         if let Some(m) = &maint {
             // Once a server agrees to send notices, idle connections are read for them.
@@ -832,6 +862,18 @@ impl ClientBuilder {
             // sees the close, and the connection's entries go with it.
             pool.push_pass()(cache.idle_check);
         }
+        let health_checks = Arc::new(AtomicU64::new(0));
+        let mux = match multiplex {
+            Some(n) => Some(crate::mux::Mux::start(
+                n,
+                crate::mux::Settings {
+                    pool: pool.clone(),
+                    health_check_interval: self.health_check_interval,
+                    health_checks: Arc::clone(&health_checks),
+                },
+            )?),
+            None => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 pool,
@@ -840,7 +882,8 @@ impl ClientBuilder {
                 retry,
                 health_check_interval: self.health_check_interval,
                 counters: Counters::default(),
-                health_checks: AtomicU64::new(0),
+                health_checks,
+                mux,
             }),
         })
     }

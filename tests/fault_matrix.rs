@@ -844,6 +844,9 @@ struct Row {
     /// must see, so it cannot pass with faults that never bit.
     min_ok: u64,
     min_failed: u64,
+    /// The multiplexed mode's shared connections, if it is on (the pool then has as many
+    /// more, so that what does not share keeps `POOL`).
+    multiplex: Option<usize>,
 }
 
 fn threaded_row(row: Row) {
@@ -868,13 +871,15 @@ fn threaded_row(row: Row) {
     if row.tls {
         cfg = cfg.tls(TlsConfig::new().ca_file(&tls_certs().ca_cert));
     }
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .connection_config(cfg)
         .retry(Retry::new(ConstantBackoff::new(BACKOFF), RETRIES).deadline(row.timeouts.deadline))
-        .max_connections(POOL)
-        .pool_timeout(row.timeouts.pool_wait)
-        .build()
-        .unwrap();
+        .max_connections(POOL + row.multiplex.unwrap_or(0))
+        .pool_timeout(row.timeouts.pool_wait);
+    if let Some(n) = row.multiplex {
+        builder = builder.multiplex(n);
+    }
+    let client = builder.build().unwrap();
     // The direct client checks the server's state on the plain port, never through the proxy.
     let direct = Client::open(&server.url()).unwrap();
     assert_eq!(client.get_connection().unwrap().protocol(), row.protocol);
@@ -958,6 +963,7 @@ fn threaded_row(row: Row) {
     }
     let pool = client.pool_state();
     let stats = client.retry_stats();
+    let mux = client.multiplex_stats();
     drop(client);
     // Held and queued bytes reach the server (or are dropped) before it is counted.
     wait_until(Duration::from_secs(10), "the proxy to close", || {
@@ -1033,6 +1039,12 @@ fn threaded_row(row: Row) {
         "  pool: created {}, discarded {}, timeouts {}; retries {}, gave up {}",
         pool.created, pool.discarded, pool.timeouts, stats.retries, stats.gave_up
     );
+    if let Some(m) = &mux {
+        eprintln!(
+            "  multiplexed: {} connections, {} frames, {} commands, {} replies dropped, {} connects",
+            m.connections, m.frames, m.commands, m.dropped_replies, m.connects
+        );
+    }
     for s in &t.samples {
         eprintln!("  ! {s}");
     }
@@ -1095,6 +1107,11 @@ fn threaded_row(row: Row) {
             row.name
         );
     }
+    if let Some(m) = mux {
+        // The row went through the shared connections, and they coalesced.
+        assert!(m.commands > 1000, "{}: {m:?}", row.name);
+        assert!(m.frames < m.commands, "{}: {m:?}", row.name);
+    }
 }
 
 #[test]
@@ -1108,6 +1125,7 @@ fn threaded_row_resp2() {
         passes: 2,
         min_ok: 10_000,
         min_failed: 300,
+        multiplex: None,
     });
 }
 
@@ -1122,6 +1140,39 @@ fn threaded_row_resp3() {
         passes: 2,
         min_ok: 10_000,
         min_failed: 300,
+        multiplex: None,
+    });
+}
+
+/// The rows again through the multiplexed mode: commands and plain pipelines share two
+/// connections; transactions and checkouts keep the pool.
+#[test]
+fn threaded_row_mux_resp2() {
+    threaded_row(Row {
+        name: "mux-resp2",
+        protocol: Protocol::Resp2,
+        tls: false,
+        timeouts: PLAIN,
+        hold: MS(300),
+        passes: 2,
+        min_ok: 10_000,
+        min_failed: 300,
+        multiplex: Some(2),
+    });
+}
+
+#[test]
+fn threaded_row_mux_resp3() {
+    threaded_row(Row {
+        name: "mux-resp3",
+        protocol: Protocol::Resp3,
+        tls: false,
+        timeouts: PLAIN,
+        hold: MS(300),
+        passes: 2,
+        min_ok: 10_000,
+        min_failed: 300,
+        multiplex: Some(2),
     });
 }
 
@@ -1136,6 +1187,7 @@ fn threaded_row_tls_resp3() {
         passes: 1,
         min_ok: 1_000,
         min_failed: 40,
+        multiplex: None,
     });
 }
 

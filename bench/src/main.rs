@@ -7,6 +7,7 @@
 mod alloc;
 mod cache;
 mod measure;
+mod mux;
 mod pool;
 mod scenarios;
 mod server;
@@ -93,6 +94,10 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "cache_stale",
         "client-side cache: another client's write acked -> our entry gone, idle and under load",
+    ),
+    (
+        "mux",
+        "multiplexed mode: 8/64/256 threads of GET 16B, mux vs pool vs redis-rs, ops/s and p50/p99",
     ),
     (
         "cache_memory",
@@ -283,6 +288,9 @@ fn run(opts: &Options) -> Result<(), String> {
     }
     if wanted("cache_memory") {
         cache::memory(opts.quick, &url)?;
+    }
+    if wanted("mux") {
+        mux::run(plan, &url)?;
     }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

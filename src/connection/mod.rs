@@ -7,6 +7,7 @@ pub mod config;
 mod handshake;
 mod maint;
 pub(crate) mod session;
+mod shared;
 mod socket;
 mod stream;
 mod tls;

@@ -48,7 +48,9 @@ pub struct PoolState {
     pub discarded: u64,
 }
 
-/// The pool shared by a client's clones and its checked-out connections.
+/// The pool shared by a client's clones and its checked-out connections (and, in the
+/// multiplexed mode, by the threads that hold its shared connections).
+#[derive(Clone)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
 }
@@ -597,6 +599,21 @@ pub struct PooledConnection {
 }
 
 impl PooledConnection {
+    /// Whether the pool would hand this connection out again now: of the current generation,
+    /// not past `max_lifetime`, not broken, and not retired by a cache or a `MOVING` notice. A
+    /// connection held for a long time (a multiplexed lane's) is checked with it before each use.
+    pub(crate) fn is_current(&self) -> bool {
+        self.pool.is_current(self.generation)
+            && !self.pool.is_too_old(self.created)
+            && !self.is_broken()
+            && self.is_reusable_here()
+    }
+
+    /// The pool's `idle_timeout`.
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        self.pool.config.idle_timeout
+    }
+
     /// Closes this connection instead of returning it to the pool.
     pub fn discard(mut self) {
         if let Some(conn) = self.conn.take() {

@@ -342,6 +342,7 @@ pub mod prelude;
 pub mod pubsub;
 pub mod resp;
 pub mod retry;
+pub mod sentinel;
 #[cfg(feature = "testing")]
 pub mod testing;
 

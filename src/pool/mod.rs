@@ -60,6 +60,20 @@ pub(crate) trait Redirect: Send + Sync {
     fn target(&self) -> Option<crate::connection::config::Address>;
     /// Connecting to `address` (from [`Redirect::target`]) failed.
     fn unreachable(&self, address: &crate::connection::config::Address);
+    /// Opens the connection itself, when this redirect decides every connection's address
+    /// (a Sentinel lookup, then a connect to the address found, verified): `None` (the
+    /// default) leaves it to the pool. `cfg` is the configured settings, `call` the budget
+    /// of the call that needs the connection.
+    fn open(
+        &self,
+        cfg: &ConnectionConfig,
+        hooks: &[ConnectHook],
+        call: Budget,
+        push_sink: Option<PushSink>,
+    ) -> Option<Result<Connection>> {
+        let _ = (cfg, hooks, call, push_sink);
+        None
+    }
 }
 
 /// A pool's [`Redirect`].
@@ -318,6 +332,14 @@ impl Shared {
         let generation = this.generation.load(Ordering::Acquire);
         // The connect runs the caller's hooks, which may panic.
         let slot = Slot::held(this);
+        if let Some(opened) = this
+            .target
+            .as_ref()
+            .and_then(|t| t.open(&this.connect, &this.hooks, call, this.push_sink.clone()))
+        {
+            slot.defuse();
+            return Shared::opened(this, opened, generation);
+        }
         // An announced endpoint gets half the connect timeout, so that falling back to the
         // configured address still fits in it.
         let moved = this
@@ -347,6 +369,15 @@ impl Shared {
             }
         }
         slot.defuse();
+        Shared::opened(this, opened, generation)
+    }
+
+    /// Accounts for a connect that was tried in a slot already counted in `total`.
+    fn opened(
+        this: &Arc<Shared>,
+        opened: Result<Connection>,
+        generation: u64,
+    ) -> Result<PooledConnection> {
         match opened {
             Ok(conn) => {
                 this.created.fetch_add(1, Ordering::Relaxed);

@@ -29,7 +29,7 @@ pub struct SentinelError {
 }
 
 impl SentinelError {
-    pub(crate) fn new(
+    pub(crate) fn error(
         failure: SentinelFailure,
         service: &str,
         tried: Vec<(Address, String)>,

@@ -226,7 +226,7 @@ impl Sentinel {
         } else {
             SentinelFailure::Unreachable
         };
-        Err(SentinelError::new(failure, &self.config.service, tried))
+        Err(SentinelError::error(failure, &self.config.service, tried))
     }
 
     /// One sentinel's answer: `None` when it does not know the service.
@@ -280,7 +280,7 @@ impl Sentinel {
                 Err(e) => tried.push((node.address.clone(), e.to_string())),
             }
         }
-        Err(SentinelError::new(
+        Err(SentinelError::error(
             SentinelFailure::Unreachable,
             &self.config.service,
             tried,
@@ -322,7 +322,7 @@ impl Sentinel {
                     self.to_back(&by);
                     refused.extend(e.tried);
                     if !budget.deadline.sleep(self.config.verify_pause) {
-                        return Err(SentinelError::new(
+                        return Err(SentinelError::error(
                             SentinelFailure::NotPrimary,
                             &self.config.service,
                             refused,
@@ -517,7 +517,7 @@ fn role_check(expect: Expect, conn: &mut Connection) -> Result<()> {
         ) => format!("ROLE says replica of {master_host}:{master_port} ({state})"),
         (Role::Sentinel { .. }, _) => "ROLE says sentinel".to_string(),
     };
-    Err(SentinelError::new(
+    Err(SentinelError::error(
         SentinelFailure::NotPrimary,
         "",
         vec![(conn.address().clone(), said)],

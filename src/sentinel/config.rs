@@ -55,6 +55,7 @@ pub struct SentinelConfig {
     pub(crate) timeout: Duration,
     pub(crate) verify_pause: Duration,
     pub(crate) listen: bool,
+    pub(crate) follow_promotion: bool,
     pub(crate) read_from: ReadFrom,
 }
 
@@ -78,6 +79,7 @@ impl SentinelConfig {
             timeout: DEFAULT_SENTINEL_TIMEOUT,
             verify_pause: DEFAULT_VERIFY_PAUSE,
             listen: true,
+            follow_promotion: true,
             read_from: ReadFrom::default(),
         }
     }
@@ -119,6 +121,17 @@ impl SentinelConfig {
     /// without them, a client still follows a failover at its next reconnect or `READONLY`.
     pub fn listen(mut self, on: bool) -> SentinelConfig {
         self.listen = on;
+        self
+    }
+
+    /// Whether the listeners follow a failover at its point of no return, the sentinel's
+    /// `+promoted-slave` (the replica answered `ROLE` as the new primary), rather than at its
+    /// announcement, `+switch-master`, which comes after the other replicas are reconfigured
+    /// (about a second later on loopback). In that second the old primary still takes
+    /// writes, and every one of them is lost. Default on; off follows the announcement only,
+    /// as the Sentinel client spec describes.
+    pub fn follow_promotion(mut self, on: bool) -> SentinelConfig {
+        self.follow_promotion = on;
         self
     }
 
@@ -211,6 +224,7 @@ impl fmt::Debug for SentinelConfig {
             .field("timeout", &self.timeout)
             .field("verify_pause", &self.verify_pause)
             .field("listen", &self.listen)
+            .field("follow_promotion", &self.follow_promotion)
             .field("read_from", &self.read_from)
             .finish()
     }

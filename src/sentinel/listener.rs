@@ -21,6 +21,7 @@ use crate::pubsub::{Message, Subscriber};
 use crate::resp::Value;
 
 const SWITCH: &str = "+switch-master";
+const PROMOTED: &str = "+promoted-slave";
 const NEW_SENTINEL: &str = "+sentinel";
 /// How often a listener looks whether its client is still there.
 const HEARTBEAT: Duration = Duration::from_millis(500);
@@ -79,7 +80,7 @@ fn run(weak: &Weak<Sentinel>, node: &ConnectionConfig) {
 
 fn subscribe(node: &ConnectionConfig) -> Result<Subscriber> {
     let mut sub = Subscriber::with_config(node)?;
-    sub.subscribe([SWITCH, NEW_SENTINEL])?;
+    sub.subscribe([SWITCH, PROMOTED, NEW_SENTINEL])?;
     Ok(sub)
 }
 
@@ -182,6 +183,7 @@ impl Sentinel {
                 );
                 // The announcing sentinel is the one that knows: ask it first from now on.
                 self.to_front(from);
+                self.switch_announced();
                 self.named(&new);
                 // Its config-epoch, so that a sentinel still naming the old primary is seen
                 // to be behind.
@@ -196,6 +198,36 @@ impl Sentinel {
                         self.epoch.fetch_max(named.epoch, Ordering::AcqRel);
                     }
                 }
+            }
+            // slave <ip:port> <ip> <port> @ <name> <primary ip> <primary port>
+            PROMOTED => {
+                let [_, _, ip, port, "@", name, old_ip, old_port] = words[..] else {
+                    log::debug!("malformed {PROMOTED} event: {payload:?}");
+                    return;
+                };
+                let (Ok(port), Ok(old_port)) = (port.parse::<u16>(), old_port.parse::<u16>())
+                else {
+                    return;
+                };
+                if name != self.config.service {
+                    return;
+                }
+                let to = Address::Tcp {
+                    host: ip.to_string(),
+                    port,
+                };
+                log::info!(
+                    "sentinel {from} promoted {to} to primary of {:?}: following it before the switch is announced",
+                    self.config.service
+                );
+                self.to_front(from);
+                self.promoted(
+                    Address::Tcp {
+                        host: old_ip.to_string(),
+                        port: old_port,
+                    },
+                    to,
+                );
             }
             // sentinel <run id> <ip> <port> @ <name> <primary ip> <primary port>
             NEW_SENTINEL => {

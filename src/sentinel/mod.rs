@@ -95,6 +95,10 @@ pub(crate) struct Sentinel {
     primary: Mutex<Option<Address>>,
     /// The highest `config-epoch` a sentinel has answered with.
     epoch: AtomicU64,
+    /// A replica a sentinel announced promoted (`+promoted-slave`) before the switch itself
+    /// (`+switch-master`, about a second later): until then, lookups still name the old
+    /// primary, which keeps taking writes that the new one will never have.
+    promotion: Mutex<Option<Promotion>>,
     watchers: Mutex<Vec<Watcher>>,
     /// Sentinels with a listener thread.
     listening: Mutex<Vec<Address>>,
@@ -102,6 +106,20 @@ pub(crate) struct Sentinel {
     counters: Counters,
     me: Weak<Sentinel>,
 }
+
+/// A failover past its point of no return, not yet announced as a switch.
+#[derive(Debug, Clone)]
+struct Promotion {
+    /// The primary being replaced.
+    from: Address,
+    /// The promoted replica.
+    to: Address,
+    /// After this, lookups decide again (the switch announcement was missed).
+    until: std::time::Instant,
+}
+
+/// How long a promotion stands in for the switch announcement it should be followed by.
+const PROMOTION_STANDS: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What a sentinel said of the service.
 struct Named {
@@ -118,6 +136,7 @@ impl Sentinel {
             nodes: Mutex::new(nodes),
             primary: Mutex::new(None),
             epoch: AtomicU64::new(0),
+            promotion: Mutex::new(None),
             watchers: Mutex::new(Vec::new()),
             listening: Mutex::new(Vec::new()),
             next_replica: AtomicUsize::new(0),
@@ -300,7 +319,10 @@ impl Sentinel {
         let hooks = with_role_check(Expect::Primary, hooks);
         let mut refused = Vec::new();
         loop {
-            let (named, by) = self.lookup(budget)?;
+            let (mut named, by) = self.lookup(budget)?;
+            if let Some(to) = self.promoted_instead_of(&named.address) {
+                named.address = to;
+            }
             let data = ConnectionConfig {
                 address: named.address.clone(),
                 ..cfg.clone()
@@ -378,6 +400,41 @@ impl Sentinel {
             self.config.service
         );
         self.connect_primary(cfg, hooks, call, push_sink)
+    }
+
+    /// The promoted replica, when `named` is the primary it is replacing (the sentinels have
+    /// not announced the switch yet). Clears a promotion the lookups have moved past.
+    fn promoted_instead_of(&self, named: &Address) -> Option<Address> {
+        let mut p = self.promotion.lock();
+        match &*p {
+            Some(pr) if &pr.from == named && std::time::Instant::now() < pr.until => {
+                Some(pr.to.clone())
+            }
+            Some(_) => {
+                *p = None;
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// A sentinel announced `to` promoted in place of `from` (`+promoted-slave`): the
+    /// failover will end with the switch to it, so the client moves now.
+    fn promoted(&self, from: Address, to: Address) {
+        if !self.config.follow_promotion {
+            return;
+        }
+        *self.promotion.lock() = Some(Promotion {
+            from,
+            to: to.clone(),
+            until: std::time::Instant::now() + PROMOTION_STANDS,
+        });
+        self.named(&to);
+    }
+
+    /// The switch was announced: lookups name the new primary from now on.
+    fn switch_announced(&self) {
+        *self.promotion.lock() = None;
     }
 
     /// A lookup or an event named `address` as the primary: if it is a new one, every

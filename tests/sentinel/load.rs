@@ -111,20 +111,19 @@ pub fn present(port: u16, acks: &[Ack]) -> HashSet<String> {
     found
 }
 
-/// Records when any of the sentinels on `ports` first announces `+switch-master`.
+/// Records when any of the sentinels on `ports` first publishes on `channel`
+/// (`+switch-master`, `+promoted-slave`).
 pub struct Announcements {
     first: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Announcements {
-    pub fn watch(ports: &[u16]) -> Announcements {
+    pub fn watch(ports: &[u16], channel: &str) -> Announcements {
         let first = Arc::new(Mutex::new(None));
         for &port in ports {
             let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to a sentinel");
             let mut conn = RawConnection::new(stream);
-            let ok = conn
-                .round_trip(&["SUBSCRIBE", "+switch-master"])
-                .expect("subscribe");
+            let ok = conn.round_trip(&["SUBSCRIBE", channel]).expect("subscribe");
             assert!(ok.contains("subscribe"), "{ok}");
             conn.get_mut()
                 .set_read_timeout(Some(Duration::from_millis(200)))

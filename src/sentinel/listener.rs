@@ -22,6 +22,8 @@ use crate::resp::Value;
 
 const SWITCH: &str = "+switch-master";
 const PROMOTED: &str = "+promoted-slave";
+const PROMOTING: &str = "+failover-state-send-slaveof-noone";
+const ABORTED: &str = "-failover-abort-slave-timeout";
 const NEW_SENTINEL: &str = "+sentinel";
 /// How often a listener looks whether its client is still there.
 const HEARTBEAT: Duration = Duration::from_millis(500);
@@ -80,7 +82,7 @@ fn run(weak: &Weak<Sentinel>, node: &ConnectionConfig) {
 
 fn subscribe(node: &ConnectionConfig) -> Result<Subscriber> {
     let mut sub = Subscriber::with_config(node)?;
-    sub.subscribe([SWITCH, PROMOTED, NEW_SENTINEL])?;
+    sub.subscribe([SWITCH, PROMOTING, PROMOTED, ABORTED, NEW_SENTINEL])?;
     Ok(sub)
 }
 
@@ -200,7 +202,7 @@ impl Sentinel {
                 }
             }
             // slave <ip:port> <ip> <port> @ <name> <primary ip> <primary port>
-            PROMOTED => {
+            PROMOTED | PROMOTING => {
                 let [_, _, ip, port, "@", name, old_ip, old_port] = words[..] else {
                     log::debug!("malformed {PROMOTED} event: {payload:?}");
                     return;
@@ -216,18 +218,30 @@ impl Sentinel {
                     host: ip.to_string(),
                     port,
                 };
-                log::info!(
-                    "sentinel {from} promoted {to} to primary of {:?}: following it before the switch is announced",
-                    self.config.service
-                );
+                let old = Address::Tcp {
+                    host: old_ip.to_string(),
+                    port: old_port,
+                };
                 self.to_front(from);
-                self.promoted(
-                    Address::Tcp {
-                        host: old_ip.to_string(),
-                        port: old_port,
-                    },
-                    to,
-                );
+                if channel == PROMOTING {
+                    self.promoting(old, to);
+                } else {
+                    log::info!(
+                        "sentinel {from} promoted {to} to primary of {:?}: following it before the switch is announced",
+                        self.config.service
+                    );
+                    self.promoted(old, to);
+                }
+            }
+            // master <name> <ip> <port>
+            ABORTED => {
+                if words.get(1) == Some(&self.config.service.as_str()) {
+                    log::warn!(
+                        "sentinel {from} gave up the failover of {:?}",
+                        self.config.service
+                    );
+                    self.failover_aborted();
+                }
             }
             // sentinel <run id> <ip> <port> @ <name> <primary ip> <primary port>
             NEW_SENTINEL => {

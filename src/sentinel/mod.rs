@@ -99,6 +99,9 @@ pub(crate) struct Sentinel {
     /// (`+switch-master`, about a second later): until then, lookups still name the old
     /// primary, which keeps taking writes that the new one will never have.
     promotion: Mutex<Option<Promotion>>,
+    /// The data nodes' settings (from the first connect), for watching a replica being
+    /// promoted.
+    data: Mutex<Option<ConnectionConfig>>,
     watchers: Mutex<Vec<Watcher>>,
     /// Sentinels with a listener thread.
     listening: Mutex<Vec<Address>>,
@@ -137,6 +140,7 @@ impl Sentinel {
             primary: Mutex::new(None),
             epoch: AtomicU64::new(0),
             promotion: Mutex::new(None),
+            data: Mutex::new(None),
             watchers: Mutex::new(Vec::new()),
             listening: Mutex::new(Vec::new()),
             next_replica: AtomicUsize::new(0),
@@ -316,6 +320,7 @@ impl Sentinel {
         push_sink: Option<PushSink>,
     ) -> Result<Connection> {
         let budget = Budget::after(cfg.connect_timeout, TimeoutPhase::Connect).min(call);
+        self.remember(cfg);
         let hooks = with_role_check(Expect::Primary, hooks);
         let mut refused = Vec::new();
         loop {
@@ -430,6 +435,79 @@ impl Sentinel {
             until: std::time::Instant::now() + PROMOTION_STANDS,
         });
         self.named(&to);
+    }
+
+    /// A sentinel has just sent `REPLICAOF NO ONE` to `to` (`+failover-state-send-slaveof-noone`):
+    /// from the moment `to` says it is a primary, every write the old one takes is lost, so
+    /// the client moves as soon as `ROLE` on `to` says so (polled for up to two seconds; the
+    /// sentinel itself notices the promotion only at its next `INFO`, up to a second later).
+    /// Runs on the listener thread.
+    fn promoting(&self, from: Address, to: Address) {
+        if !self.config.follow_promotion {
+            return;
+        }
+        let Some(cfg) = self.data.lock().clone() else {
+            return;
+        };
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let cfg = ConnectionConfig {
+            address: to.clone(),
+            connect_timeout: cfg
+                .connect_timeout
+                .min(std::time::Duration::from_millis(500)),
+            read_timeout: cfg.read_timeout.min(std::time::Duration::from_millis(500)),
+            ..cfg
+        };
+        // The sentinel kills the replica's normal connections with its REPLICAOF NO ONE
+        // (`CLIENT KILL TYPE normal`): a connection that breaks is opened again.
+        let mut conn: Option<Connection> = None;
+        while std::time::Instant::now() < until {
+            let role = match conn.as_mut() {
+                Some(c) => crate::cmd("ROLE").query::<Role>(c),
+                None => match Connection::connect(&cfg, &[], Budget::NONE, None) {
+                    Ok(c) => {
+                        conn = Some(c);
+                        continue;
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            match role {
+                Ok(Role::Master { .. }) => {
+                    log::info!(
+                        "{to} is the primary of {:?} now (promoted in place of {from})",
+                        self.config.service
+                    );
+                    self.promoted(from, to);
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    log::debug!("watching {to} being promoted: {e}");
+                    conn = None;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        log::debug!("{to} did not say it was a primary within 2 s; waiting for the sentinels");
+    }
+
+    /// A failover was given up after the replica was told to become primary: the lookups
+    /// decide again.
+    fn failover_aborted(&self) {
+        let had = self.promotion.lock().take();
+        if had.is_some() {
+            *self.primary.lock() = None;
+            self.retire_all();
+        }
+    }
+
+    /// The data nodes' settings, for watching a promotion.
+    fn remember(&self, cfg: &ConnectionConfig) {
+        let mut data = self.data.lock();
+        if data.is_none() {
+            *data = Some(cfg.clone());
+        }
     }
 
     /// The switch was announced: lookups name the new primary from now on.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use redisync::prelude::*;
 use redisync::sentinel::{ReadFrom, SentinelConfig, SentinelFailure};
 use redisync::{Address, CacheConfig, Client, ErrorKind, Role, pipe};
-use support::sentinel::{Deployment, SERVICE};
+use support::sentinel::{Auth, Deployment, SERVICE};
 use support::{FakeServer, Step, unused_port, wait_until};
 
 use load::{Announcements, Load};
@@ -175,6 +175,59 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
     assert!(replicas.sentinel_stats().unwrap().replica_fallbacks >= 1);
     let v: Option<String> = replicas.get("greeting").unwrap();
     assert_eq!(v.as_deref(), Some("hello"));
+}
+
+#[test]
+fn sentinel_and_data_node_credentials_are_separate() {
+    let d = Deployment::start_with(&Auth {
+        data: Some("data-pw".into()),
+        sentinel: Some("sentinel-pw".into()),
+    });
+    let urls = d.sentinel_urls();
+    let primary = d.primary_port();
+    let client = Client::builder()
+        .password("data-pw")
+        .sentinel(SentinelConfig::new(SERVICE, &urls).password("sentinel-pw"))
+        .build()
+        .unwrap();
+    client.set("k", "v").unwrap();
+    assert_eq!(d.node(primary).raw_command(&["GET", "k"]), "$1\r\nv\r\n");
+    // The listeners log in too.
+    wait_until(Duration::from_secs(5), "3 listeners", || {
+        client.sentinel_stats().unwrap().listeners_connected == 3
+    });
+    // The sentinels' password in their URLs works as well.
+    let in_urls: Vec<String> = d
+        .sentinels
+        .iter()
+        .map(|s| format!("redis://:sentinel-pw@127.0.0.1:{}", s.port()))
+        .collect();
+    let c = Client::builder()
+        .password("data-pw")
+        .sentinel(SentinelConfig::new(SERVICE, &in_urls).listen(false))
+        .build()
+        .unwrap();
+    c.ping().unwrap();
+    // The data nodes' password is not the sentinels': refused credentials say so, at once.
+    let wrong = Client::builder()
+        .password("data-pw")
+        .sentinel(SentinelConfig::new(SERVICE, &urls).listen(false))
+        .build()
+        .unwrap();
+    let e = wrong.ping().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication, "{e}");
+    assert_eq!(wrong.retry_stats().retries, 0);
+    // And the sentinels' password is not the data nodes'.
+    let no_data = Client::builder()
+        .sentinel(
+            SentinelConfig::new(SERVICE, &urls)
+                .password("sentinel-pw")
+                .listen(false),
+        )
+        .build()
+        .unwrap();
+    let e = no_data.ping().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication, "{e}");
 }
 
 #[test]

@@ -208,6 +208,7 @@ impl Sentinel {
         let mut tried = Vec::with_capacity(nodes.len());
         let mut unknown = false;
         let mut stale: Option<(Named, Address)> = None;
+        let mut refused: Option<Error> = None;
         for node in &nodes {
             if call.deadline.has_passed() {
                 return Err(call.timeout());
@@ -235,7 +236,12 @@ impl Sentinel {
                     unknown = true;
                     tried.push((node.address.clone(), "does not know the service".into()));
                 }
-                Err(e) => tried.push((node.address.clone(), e.to_string())),
+                Err(e) => {
+                    tried.push((node.address.clone(), e.to_string()));
+                    if e.kind() == ErrorKind::Authentication {
+                        refused = Some(e);
+                    }
+                }
             }
         }
         // Every answer was older than one seen before (the sentinels were reset, say): the
@@ -244,12 +250,22 @@ impl Sentinel {
             self.epoch.store(found.0.epoch, Ordering::Release);
             return Ok(found);
         }
-        let failure = if unknown {
-            SentinelFailure::UnknownService
-        } else {
-            SentinelFailure::Unreachable
-        };
-        Err(SentinelError::error(failure, &self.config.service, tried))
+        if unknown {
+            return Err(SentinelError::error(
+                SentinelFailure::UnknownService,
+                &self.config.service,
+                tried,
+            ));
+        }
+        // Refused credentials are a configuration error, not an outage: say so.
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        Err(SentinelError::error(
+            SentinelFailure::Unreachable,
+            &self.config.service,
+            tried,
+        ))
     }
 
     /// One sentinel's answer: `None` when it does not know the service.

@@ -32,13 +32,15 @@ const START_DEADLINE: Duration = Duration::from_secs(10);
 pub struct SentinelNode {
     bin: PathBuf,
     port: u16,
+    /// The sentinel's own `requirepass`.
+    password: Option<String>,
     child: Option<Child>,
     dir: TempDir,
 }
 
 impl SentinelNode {
     /// Starts a sentinel monitoring `primary_port` on 127.0.0.1 (quorum 2).
-    pub fn start(bin: &Path, primary_port: u16) -> SentinelNode {
+    pub fn start(bin: &Path, primary_port: u16, auth: &Auth) -> SentinelNode {
         let dir = tempfile::Builder::new()
             .prefix("redisync-sentinel-")
             .tempdir()
@@ -46,10 +48,11 @@ impl SentinelNode {
         let mut node = SentinelNode {
             bin: bin.to_path_buf(),
             port: free_port(),
+            password: auth.sentinel.clone(),
             child: None,
             dir,
         };
-        let config = [
+        let mut config = vec![
             "# Written by tests/support/sentinel.rs; the sentinel rewrites it.".to_owned(),
             format!("port {}", node.port),
             "bind 127.0.0.1".to_owned(),
@@ -61,10 +64,16 @@ impl SentinelNode {
             format!("sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}"),
             format!("sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}"),
             format!("sentinel parallel-syncs {SERVICE} 2"),
-            String::new(),
-        ]
-        .join("\n");
-        fs::write(node.config_path(), config)
+        ];
+        if let Some(pw) = &auth.data {
+            config.push(format!("sentinel auth-pass {SERVICE} {pw}"));
+        }
+        if let Some(pw) = &auth.sentinel {
+            config.push(format!("requirepass {pw}"));
+            config.push(format!("sentinel sentinel-pass {pw}"));
+        }
+        config.push(String::new());
+        fs::write(node.config_path(), config.join("\n"))
             .unwrap_or_else(|e| panic!("cannot write a sentinel config: {e}"));
         node.launch();
         node
@@ -153,7 +162,14 @@ impl SentinelNode {
         let stream = TcpStream::connect_timeout(&self.addr(), RAW_TIMEOUT)?;
         stream.set_read_timeout(Some(RAW_TIMEOUT))?;
         stream.set_write_timeout(Some(RAW_TIMEOUT))?;
-        RawConnection::new(stream).round_trip(args)
+        let mut conn = RawConnection::new(stream);
+        if let Some(pw) = &self.password {
+            let ok = conn.round_trip(&["AUTH", pw.as_str()])?;
+            if ok != "+OK\r\n" {
+                return Err(io::Error::other(format!("AUTH refused: {ok}")));
+            }
+        }
+        conn.round_trip(args)
     }
 
     /// One command, its reply as raw RESP text; panics when the sentinel cannot answer.
@@ -201,6 +217,14 @@ impl Drop for SentinelNode {
     }
 }
 
+/// Passwords for a deployment: the data nodes' (`requirepass`, `masterauth`, and the
+/// sentinels' `auth-pass`) and the sentinels' own (`requirepass`, `sentinel-pass`).
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    pub data: Option<String>,
+    pub sentinel: Option<String>,
+}
+
 /// One primary, two replicas, three sentinels, all agreed on who is who.
 pub struct Deployment {
     /// The data nodes; index 0 is the first primary.
@@ -213,10 +237,19 @@ impl Deployment {
     /// Starts everything and waits until each sentinel knows both replicas and the other two
     /// sentinels (so a failover can be agreed on).
     pub fn start() -> Deployment {
-        let primary = RedisServer::builder().start();
+        Deployment::start_with(&Auth::default())
+    }
+
+    /// [`Deployment::start`] with passwords.
+    pub fn start_with(auth: &Auth) -> Deployment {
+        let data = |b: super::server::RedisServerBuilder| match &auth.data {
+            Some(pw) => b.requirepass(pw).config(&format!("masterauth {pw}")),
+            None => b,
+        };
+        let primary = data(RedisServer::builder()).start();
         let replicas: Vec<RedisServer> = (0..2)
             .map(|_| {
-                RedisServer::builder()
+                data(RedisServer::builder())
                     .config(&format!("replicaof 127.0.0.1 {}", primary.port()))
                     .start()
             })
@@ -229,7 +262,7 @@ impl Deployment {
         }
         let bin = primary.bin().to_path_buf();
         let sentinels: Vec<SentinelNode> = (0..3)
-            .map(|_| SentinelNode::start(&bin, primary.port()))
+            .map(|_| SentinelNode::start(&bin, primary.port(), auth))
             .collect();
         let mut nodes = vec![primary];
         nodes.extend(replicas);

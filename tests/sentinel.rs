@@ -132,6 +132,49 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
     assert!(fake.connections() >= 1);
     drop(stale);
 
+    // A primary demoted behind the sentinels' back answers a write READONLY: the write did not
+    // run, so it goes again, after a new lookup, to the primary the sentinels name now.
+    let demoted = FakeServer::start(vec![vec![
+        Step::expect("HELLO"),
+        Step::reply("%1\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+        Step::expect("ROLE"),
+        Step::reply("*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"),
+        Step::expect_args(&["SET", "after-readonly", "ok"]),
+        Step::reply("-READONLY You can't write against a read only replica.\r\n"),
+    ]]);
+    let naming = |port: u16| {
+        vec![
+            Step::expect_prefix(&["SENTINEL", "MASTER", SERVICE]),
+            Step::reply(format!(
+                "*6\r\n$4\r\nname\r\n${}\r\n{SERVICE}\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n${}\r\n{port}\r\n",
+                SERVICE.len(),
+                port.to_string().len()
+            )),
+        ]
+    };
+    let sentinel = FakeServer::start(vec![naming(demoted.port()), naming(primary)]);
+    let c = Client::builder()
+        .connection_config(
+            redisync::ConnectionConfig::new("127.0.0.1", 1)
+                .client_name(NAME)
+                .lib_info(false),
+        )
+        .sentinel(SentinelConfig::new(SERVICE, [sentinel.url()]).listen(false))
+        .build()
+        .unwrap();
+    c.set("after-readonly", "ok").unwrap();
+    let stats = c.sentinel_stats().unwrap();
+    assert_eq!(stats.readonly_replies, 1, "{stats:?}");
+    assert_eq!(stats.primary.as_ref().map(port_of), Some(primary));
+    assert_eq!(c.retry_stats().retries, 1);
+    assert_eq!(
+        d.node(primary).raw_command(&["GET", "after-readonly"]),
+        "$2\r\nok\r\n"
+    );
+    demoted.check();
+    sentinel.check();
+    drop(c);
+
     // An unknown service: a typed error after one pass, not retried.
     let unknown = Client::builder()
         .sentinel(SentinelConfig::new("no-such-service", &urls))

@@ -371,6 +371,8 @@ struct Outcome {
     first_on_new: Option<Duration>,
     /// Last acknowledged write to the old primary (lost), after the announcement.
     last_on_old: Option<Duration>,
+    /// Last lost write, in ms from the announcement (negative: before it).
+    last_lost_ms: Option<f64>,
 }
 
 fn report(what: &str, o: &Outcome) {
@@ -380,13 +382,15 @@ fn report(what: &str, o: &Outcome) {
         })
     };
     println!(
-        "{what}: primary {} -> {}; sentinels: +promoted-slave after {:.0} ms, +switch-master after {:.0} ms; client: first write to the new primary {} after +switch-master, last write to the old one {} after it; {} acknowledged writes, {} lost ({} acknowledged after +promoted-slave, {} after +switch-master)",
+        "{what}: primary {} -> {}; sentinels: +promoted-slave after {:.0} ms, +switch-master after {:.0} ms; client: first write to the new primary {} after +switch-master, last write to the old one {} after it, last lost write at {} ms from +switch-master; {} acknowledged writes, {} lost ({} acknowledged after +promoted-slave, {} after +switch-master)",
         o.old,
         o.new,
         o.promotion_time.as_secs_f64() * 1e3,
         o.switch_time.as_secs_f64() * 1e3,
         ms(o.first_on_new),
         ms(o.last_on_old),
+        o.last_lost_ms
+            .map_or("-".to_string(), |v| format!("{v:+.1}")),
         o.acks,
         o.lost,
         o.lost_after_promotion,
@@ -455,29 +459,36 @@ fn failover_under_load(
         .collect();
     let after = |t: Instant| t.checked_duration_since(at);
     let promoted_at = promoted.first().expect("a promotion before the switch");
-    let outcome = Outcome {
-        old,
-        new,
-        acks: tally.acks.len(),
-        lost: lost.len(),
-        lost_after_announcement: lost.iter().filter(|a| a.at > at).count(),
-        lost_after_promotion: lost.iter().filter(|a| a.at > promoted_at).count(),
-        switch_time: at.saturating_duration_since(started),
-        promotion_time: promoted_at.saturating_duration_since(started),
-        first_on_new: tally
-            .acks
-            .iter()
-            .filter(|a| a.at > at && present.contains(&a.key))
-            .map(|a| a.at)
-            .min()
-            .and_then(after),
-        last_on_old: lost
-            .iter()
-            .filter(|a| a.at > at)
-            .map(|a| a.at)
-            .max()
-            .and_then(after),
-    };
+    let outcome =
+        Outcome {
+            old,
+            new,
+            acks: tally.acks.len(),
+            lost: lost.len(),
+            lost_after_announcement: lost.iter().filter(|a| a.at > at).count(),
+            lost_after_promotion: lost.iter().filter(|a| a.at > promoted_at).count(),
+            switch_time: at.saturating_duration_since(started),
+            promotion_time: promoted_at.saturating_duration_since(started),
+            first_on_new: tally
+                .acks
+                .iter()
+                .filter(|a| a.at > at && present.contains(&a.key))
+                .map(|a| a.at)
+                .min()
+                .and_then(after),
+            last_lost_ms: lost.iter().map(|a| a.at).max().map(|t| {
+                match t.checked_duration_since(at) {
+                    Some(d) => d.as_secs_f64() * 1e3,
+                    None => -(at - t).as_secs_f64() * 1e3,
+                }
+            }),
+            last_on_old: lost
+                .iter()
+                .filter(|a| a.at > at)
+                .map(|a| a.at)
+                .max()
+                .and_then(after),
+        };
     report(what, &outcome);
     println!(
         "{what}: {} GETs found nothing right after their SET, {} calls failed; stats {stats:?}",

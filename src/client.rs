@@ -192,20 +192,7 @@ impl Client {
     /// # Errors
     /// The error of opening the connection.
     pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
-        match &self.inner.sentinel {
-            // The primary the sentinels name now (reconnects stay on it).
-            Some(s) => {
-                let address = s.state.primary(Budget::after(
-                    self.connection_config().connect_timeout,
-                    TimeoutPhase::Connect,
-                ))?;
-                crate::pubsub::Subscriber::with_config(&ConnectionConfig {
-                    address,
-                    ..self.connection_config().clone()
-                })
-            }
-            None => crate::pubsub::Subscriber::with_config(self.connection_config()),
-        }
+        crate::pubsub::Subscriber::with_config(&self.subscriber_config()?)
     }
 }
 

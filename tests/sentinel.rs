@@ -78,6 +78,14 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
     let stats = client.sentinel_stats().unwrap();
     assert_eq!(stats.primary.as_ref().map(port_of), Some(primary));
     assert_eq!(stats.role_mismatches, 0);
+    // A subscriber connects to the primary too.
+    let mut sub = client.subscriber().unwrap();
+    assert_eq!(port_of(sub.address()), primary);
+    sub.subscribe("news").unwrap();
+    assert_eq!(client.publish("news", "hi").unwrap(), 1);
+    let m = sub.next_message(Duration::from_secs(5)).unwrap().unwrap();
+    assert_eq!(m.payload_str(), Some("hi"));
+    drop(sub);
 
     // A replica client: its connections go to replicas (ROLE says so), round robin.
     let replicas = client_for(&urls, |c| c.read_from(ReadFrom::RoundRobin))

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use super::{Client, ClientBuilder};
 use crate::cache::CacheConfig;
+use crate::connection::config::ConnectionConfig;
+use crate::deadline::Budget;
+use crate::error::TimeoutPhase;
 use crate::error::{Error, Result};
 use crate::maint::{MaintenanceConfig, MaintenanceMode};
 use crate::pool::{PooledConnection, Target};
@@ -154,6 +157,21 @@ impl Client {
             s.rebuild = None;
         }
         Ok(client)
+    }
+
+    /// The settings a [`Subscriber`](crate::pubsub::Subscriber) of this client connects with:
+    /// on a Sentinel client, to the primary the sentinels name now (its reconnects stay there).
+    pub(super) fn subscriber_config(&self) -> Result<ConnectionConfig> {
+        let cfg = self.connection_config();
+        match &self.inner.sentinel {
+            Some(s) => Ok(ConnectionConfig {
+                address: s
+                    .state
+                    .primary(Budget::after(cfg.connect_timeout, TimeoutPhase::Connect))?,
+                ..cfg.clone()
+            }),
+            None => Ok(cfg.clone()),
+        }
     }
 
     /// Has the sentinel state retire this client's connections whenever the primary changes.

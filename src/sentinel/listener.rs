@@ -234,14 +234,12 @@ impl Sentinel {
                 }
             }
             // master <name> <ip> <port>
-            ABORTED => {
-                if words.get(1) == Some(&self.config.service.as_str()) {
-                    log::warn!(
-                        "sentinel {from} gave up the failover of {:?}",
-                        self.config.service
-                    );
-                    self.failover_aborted();
-                }
+            ABORTED if words.get(1) == Some(&self.config.service.as_str()) => {
+                log::warn!(
+                    "sentinel {from} gave up the failover of {:?}",
+                    self.config.service
+                );
+                self.failover_aborted();
             }
             // sentinel <run id> <ip> <port> @ <name> <primary ip> <primary port>
             NEW_SENTINEL => {

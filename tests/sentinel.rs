@@ -233,6 +233,7 @@ fn sentinel_and_data_node_credentials_are_separate() {
     let d = Deployment::start_with(&Auth {
         data: Some("data-pw".into()),
         sentinel: Some("sentinel-pw".into()),
+        ..Auth::default()
     });
     let urls = d.sentinel_urls();
     let primary = d.primary_port();
@@ -279,6 +280,55 @@ fn sentinel_and_data_node_credentials_are_separate() {
         .unwrap();
     let e = no_data.ping().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Authentication, "{e}");
+}
+
+#[test]
+fn sentinels_over_tls() {
+    let d = Deployment::start_with(&Auth {
+        sentinel_tls: true,
+        ..Auth::default()
+    });
+    let certs = support::tls_certs();
+    let urls: Vec<String> = d.sentinels.iter().map(|s| s.tls_url()).collect();
+    let tls = redisync::TlsConfig::new().ca_file(&certs.ca_cert);
+    // The first TLS connection of a process builds the connector (loading the CA), which can
+    // take longer than the default 300 ms on a loaded machine.
+    let slow = Duration::from_secs(3);
+    let client = Client::builder()
+        .sentinel(
+            SentinelConfig::new(SERVICE, &urls)
+                .tls(tls.clone())
+                .timeout(slow)
+                .listen(false),
+        )
+        .build()
+        .unwrap();
+    client.set("k", "over tls").unwrap();
+    assert_eq!(
+        d.node(d.primary_port()).raw_command(&["GET", "k"]),
+        "$8\r\nover tls\r\n"
+    );
+    // The listeners too (they subscribe over TLS).
+    let listening = Client::builder()
+        .sentinel(SentinelConfig::new(SERVICE, &urls).tls(tls).timeout(slow))
+        .build()
+        .unwrap();
+    listening.ping().unwrap();
+    wait_until(Duration::from_secs(5), "3 listeners over TLS", || {
+        listening.sentinel_stats().unwrap().listeners_connected >= 3
+    });
+    // Without the CA the sentinels cannot be verified: nothing is sent in the clear.
+    let untrusted = Client::builder()
+        .sentinel(
+            SentinelConfig::new(SERVICE, &urls)
+                .timeout(slow)
+                .listen(false),
+        )
+        .build()
+        .unwrap();
+    let e = untrusted.ping().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SentinelUnreachable, "{e}");
+    assert!(e.to_string().contains("TLS"), "{e}");
 }
 
 #[test]

@@ -103,7 +103,9 @@ impl SentinelConfig {
         self
     }
 
-    /// How long each sentinel gets to answer (default [`DEFAULT_SENTINEL_TIMEOUT`]).
+    /// How long each sentinel gets to answer (default [`DEFAULT_SENTINEL_TIMEOUT`]). Over TLS,
+    /// the first connection of a process also builds the TLS connector (loading the CA
+    /// certificates), which can take longer than that on a loaded machine: allow for it.
     pub fn timeout(mut self, timeout: Duration) -> SentinelConfig {
         self.timeout = timeout;
         self

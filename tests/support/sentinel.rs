@@ -34,6 +34,8 @@ pub struct SentinelNode {
     port: u16,
     /// The sentinel's own `requirepass`.
     password: Option<String>,
+    /// A TLS port beside the plain one (which the sentinels use among themselves).
+    tls_port: Option<u16>,
     child: Option<Child>,
     dir: TempDir,
 }
@@ -49,6 +51,7 @@ impl SentinelNode {
             bin: bin.to_path_buf(),
             port: free_port(),
             password: auth.sentinel.clone(),
+            tls_port: auth.sentinel_tls.then(free_port),
             child: None,
             dir,
         };
@@ -67,6 +70,14 @@ impl SentinelNode {
         ];
         if let Some(pw) = &auth.data {
             config.push(format!("sentinel auth-pass {SERVICE} {pw}"));
+        }
+        if let Some(tls_port) = node.tls_port {
+            let certs = super::tls::tls_certs();
+            config.push(format!("tls-port {tls_port}"));
+            config.push(format!("tls-cert-file {}", certs.server_cert.display()));
+            config.push(format!("tls-key-file {}", certs.server_key.display()));
+            config.push(format!("tls-ca-cert-file {}", certs.ca_cert.display()));
+            config.push("tls-auth-clients no".to_owned());
         }
         if let Some(pw) = &auth.sentinel {
             config.push(format!("requirepass {pw}"));
@@ -131,6 +142,12 @@ impl SentinelNode {
     /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// `rediss://127.0.0.1:<tls port>`, for a deployment started with `sentinel_tls`.
+    pub fn tls_url(&self) -> String {
+        let port = self.tls_port.expect("this sentinel has no TLS port");
+        format!("rediss://127.0.0.1:{port}")
     }
 
     /// Kills it (SIGKILL) and reaps it. Idempotent.
@@ -217,12 +234,15 @@ impl Drop for SentinelNode {
     }
 }
 
-/// Passwords for a deployment: the data nodes' (`requirepass`, `masterauth`, and the
-/// sentinels' `auth-pass`) and the sentinels' own (`requirepass`, `sentinel-pass`).
+/// Options of a deployment: the data nodes' password (`requirepass`, `masterauth`, and the
+/// sentinels' `auth-pass`), the sentinels' own (`requirepass`, `sentinel-pass`), and TLS on
+/// the sentinels.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
     pub data: Option<String>,
     pub sentinel: Option<String>,
+    /// The sentinels also listen for TLS (on a port of their own).
+    pub sentinel_tls: bool,
 }
 
 /// One primary, two replicas, three sentinels, all agreed on who is who.

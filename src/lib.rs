@@ -385,8 +385,8 @@
 //!   heartbeat of the last clone of the client being dropped.
 //! - A Sentinel [`Client`] has one listener thread per sentinel (`redisync-sentinel-listener`,
 //!   unless [`sentinel::SentinelConfig::listen`] is off); each holds a weak reference to the
-//!   client's sentinel state and exits within half a second of the last clone of the client
-//!   (and of its replica clients) being dropped.
+//!   client's sentinel state and exits within a second of the last clone of the client (and
+//!   of its replica clients) being dropped (two, if it is watching a promotion then).
 //! - Each [`Client`] has one pool reaper thread (when `idle_timeout`, `max_lifetime`,
 //!   `min_idle` or `push_interval` is set, which the default `idle_timeout` is). It holds only
 //!   a weak reference to the pool and exits when the last clone of the client is dropped.

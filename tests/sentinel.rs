@@ -387,6 +387,16 @@ fn bad_sentinel_settings_are_refused_at_build() {
             "sentinel URL port",
         ),
         (
+            Client::builder().sentinel(SentinelConfig::new(SERVICE, ["unix:///tmp/s.sock"])),
+            "sentinel URL",
+        ),
+        (
+            Client::builder().sentinel(
+                SentinelConfig::new(SERVICE, ["redis://127.0.0.1:1"]).timeout(Duration::ZERO),
+            ),
+            "sentinel timeout",
+        ),
+        (
             Client::builder()
                 .cache(CacheConfig::default())
                 .sentinel(SentinelConfig::new(SERVICE, ["redis://127.0.0.1:1"])),

@@ -7,7 +7,8 @@
 //! pub/sub delivers at most once, and a listener may be reconnecting when one is sent.
 //!
 //! Each thread holds a weak reference to the sentinel state and exits within one heartbeat
-//! (half a second) of the last clone of the client being dropped.
+//! (half a second, plus a connect attempt's sentinel timeout) of the last clone of the client
+//! being dropped, or when the promotion it is watching ends (two seconds at most).
 
 use std::sync::Weak;
 use std::thread;
@@ -73,10 +74,27 @@ fn run(weak: &Weak<Sentinel>, node: &ConnectionConfig) {
                 );
                 // Jitter, so many clients do not come back in step after an outage.
                 let pause = backoff.mul_f64(0.5 + rand::random::<f64>() / 2.0);
-                thread::sleep(pause);
+                if !pause_while_alive(weak, pause) {
+                    return;
+                }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
+    }
+}
+
+/// Sleeps `pause` in slices of one heartbeat at most; `false` as soon as the client is gone.
+fn pause_while_alive(weak: &Weak<Sentinel>, pause: Duration) -> bool {
+    let until = Instant::now() + pause;
+    loop {
+        if weak.strong_count() == 0 {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        thread::sleep((until - now).min(HEARTBEAT));
     }
 }
 

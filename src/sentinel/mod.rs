@@ -21,7 +21,8 @@
 //!
 //! The listener threads (`redisync-sentinel-listener`, one per sentinel, when
 //! [`SentinelConfig::listen`] is on) hold only a weak reference to the client's sentinel state
-//! and exit within half a second of the last clone of the client being dropped.
+//! and exit within a second of the last clone of the client being dropped (two, if one is
+//! watching a promotion then).
 
 mod config;
 mod error;

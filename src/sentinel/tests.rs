@@ -187,3 +187,43 @@ fn new_sentinels_join_the_list_once() {
     s.to_front(&tcp(1));
     assert_eq!(s.nodes.lock()[0].address, tcp(1));
 }
+
+/// Threads of this process whose name starts with `prefix` (Linux keeps 15 bytes of it).
+#[cfg(target_os = "linux")]
+fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.starts_with(prefix))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn listeners_exit_when_the_client_is_gone() {
+    let prefix = "redisync-sentin";
+    let s = Sentinel::start(SentinelConfig::new(
+        "svc",
+        ["redis://127.0.0.1:1", "redis://127.0.0.1:2"],
+    ))
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while threads_named(prefix) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no listener threads");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Let them fail a few times, so they sit in a backoff pause.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(s);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while threads_named(prefix) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "listener threads still running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

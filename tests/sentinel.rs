@@ -105,6 +105,10 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
     });
     assert!(matches!(replicas.role().unwrap(), Role::Replica { .. }));
     assert_eq!(
+        replicas.replica_client().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
         replicas.set("k", "v").unwrap_err().kind(),
         ErrorKind::ReadOnly
     );

@@ -144,7 +144,7 @@ impl Client {
                 "needs a client built with ClientBuilder::sentinel",
             ));
         };
-        let Some(builder) = &sentinel.rebuild else {
+        let Some(builder) = sentinel.rebuild.as_ref().filter(|_| !sentinel.replica) else {
             return Err(Error::invalid(
                 "replica_client",
                 "this client is a replica client already",
@@ -152,11 +152,7 @@ impl Client {
         };
         let mut builder = (**builder).clone();
         builder.sentinel_shared = Some(Arc::clone(&sentinel.state));
-        let mut client = builder.build()?;
-        if let Some(s) = Arc::get_mut(&mut client.inner).and_then(|i| i.sentinel.as_mut()) {
-            s.rebuild = None;
-        }
-        Ok(client)
+        builder.build()
     }
 
     /// The settings a [`Subscriber`](crate::pubsub::Subscriber) of this client connects with:

@@ -22,13 +22,21 @@ use load::{Announcements, Load};
 const NAME: &str = "redisync-sentinel-test";
 const THREADS: usize = 8;
 
+/// The sentinels' timeout in these tests: the default 300 ms, with room for a machine shared
+/// with other builds.
+const SENTINEL_TIMEOUT: Duration = Duration::from_secs(1);
+
+fn sentinels(urls: &[String]) -> SentinelConfig {
+    SentinelConfig::new(SERVICE, urls).timeout(SENTINEL_TIMEOUT)
+}
+
 fn client_for(urls: &[String], config: impl FnOnce(SentinelConfig) -> SentinelConfig) -> Client {
     Client::builder()
         .client_name(NAME)
         .connect_timeout(Duration::from_secs(2))
         .socket_timeout(Duration::from_secs(2))
         .max_connections(16)
-        .sentinel(config(SentinelConfig::new(SERVICE, urls)))
+        .sentinel(config(sentinels(urls)))
         .build()
         .unwrap()
 }
@@ -171,7 +179,11 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
                 .client_name(NAME)
                 .lib_info(false),
         )
-        .sentinel(SentinelConfig::new(SERVICE, [sentinel.url()]).listen(false))
+        .sentinel(
+            SentinelConfig::new(SERVICE, [sentinel.url()])
+                .timeout(SENTINEL_TIMEOUT)
+                .listen(false),
+        )
         .build()
         .unwrap();
     c.set("after-readonly", "ok").unwrap();
@@ -189,7 +201,7 @@ fn sentinel_client_discovers_verifies_and_reads_from_replicas() {
 
     // An unknown service: a typed error after one pass, not retried.
     let unknown = Client::builder()
-        .sentinel(SentinelConfig::new("no-such-service", &urls))
+        .sentinel(SentinelConfig::new("no-such-service", &urls).timeout(SENTINEL_TIMEOUT))
         .build()
         .unwrap();
     let e = unknown.ping().unwrap_err();
@@ -243,7 +255,7 @@ fn sentinel_and_data_node_credentials_are_separate() {
     let primary = d.primary_port();
     let client = Client::builder()
         .password("data-pw")
-        .sentinel(SentinelConfig::new(SERVICE, &urls).password("sentinel-pw"))
+        .sentinel(sentinels(&urls).password("sentinel-pw"))
         .build()
         .unwrap();
     client.set("k", "v").unwrap();
@@ -260,14 +272,14 @@ fn sentinel_and_data_node_credentials_are_separate() {
         .collect();
     let c = Client::builder()
         .password("data-pw")
-        .sentinel(SentinelConfig::new(SERVICE, &in_urls).listen(false))
+        .sentinel(sentinels(&in_urls).listen(false))
         .build()
         .unwrap();
     c.ping().unwrap();
     // The data nodes' password is not the sentinels': refused credentials say so, at once.
     let wrong = Client::builder()
         .password("data-pw")
-        .sentinel(SentinelConfig::new(SERVICE, &urls).listen(false))
+        .sentinel(sentinels(&urls).listen(false))
         .build()
         .unwrap();
     let e = wrong.ping().unwrap_err();
@@ -275,11 +287,7 @@ fn sentinel_and_data_node_credentials_are_separate() {
     assert_eq!(wrong.retry_stats().retries, 0);
     // And the sentinels' password is not the data nodes'.
     let no_data = Client::builder()
-        .sentinel(
-            SentinelConfig::new(SERVICE, &urls)
-                .password("sentinel-pw")
-                .listen(false),
-        )
+        .sentinel(sentinels(&urls).password("sentinel-pw").listen(false))
         .build()
         .unwrap();
     let e = no_data.ping().unwrap_err();
@@ -300,7 +308,7 @@ fn sentinels_over_tls() {
     let slow = Duration::from_secs(3);
     let client = Client::builder()
         .sentinel(
-            SentinelConfig::new(SERVICE, &urls)
+            sentinels(&urls)
                 .tls(tls.clone())
                 .timeout(slow)
                 .listen(false),
@@ -314,7 +322,7 @@ fn sentinels_over_tls() {
     );
     // The listeners too (they subscribe over TLS).
     let listening = Client::builder()
-        .sentinel(SentinelConfig::new(SERVICE, &urls).tls(tls).timeout(slow))
+        .sentinel(sentinels(&urls).tls(tls).timeout(slow))
         .build()
         .unwrap();
     listening.ping().unwrap();
@@ -323,11 +331,7 @@ fn sentinels_over_tls() {
     });
     // Without the CA the sentinels cannot be verified: nothing is sent in the clear.
     let untrusted = Client::builder()
-        .sentinel(
-            SentinelConfig::new(SERVICE, &urls)
-                .timeout(slow)
-                .listen(false),
-        )
+        .sentinel(sentinels(&urls).timeout(slow).listen(false))
         .build()
         .unwrap();
     let e = untrusted.ping().unwrap_err();
@@ -341,7 +345,7 @@ fn no_sentinel_reachable_is_a_fast_typed_error() {
         .map(|_| format!("redis://127.0.0.1:{}", unused_port()))
         .collect();
     let client = Client::builder()
-        .sentinel(SentinelConfig::new(SERVICE, &urls).listen(false))
+        .sentinel(sentinels(&urls).listen(false))
         .build()
         .unwrap();
     let e = client.set("k", "v").unwrap_err();

@@ -74,6 +74,11 @@ pub(crate) trait Redirect: Send + Sync {
         let _ = (cfg, hooks, call, push_sink);
         None
     }
+    /// What the pool's log lines call the server, when this redirect decides every address
+    /// (the configured one then means nothing).
+    fn describe(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A pool's [`Redirect`].
@@ -402,11 +407,22 @@ impl Shared {
         }
     }
 
+    /// The server as log lines name it.
+    fn server(&self) -> String {
+        self.target
+            .as_ref()
+            .and_then(|t| t.describe())
+            .unwrap_or_else(|| self.connect.address.to_string())
+    }
+
     /// Logs the start of an outage once (at `warn`), not once per failed call.
     fn unreachable(&self, e: &Error) {
         if !matches!(
             e.kind(),
-            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Tls
+            ErrorKind::Connection
+                | ErrorKind::Timeout
+                | ErrorKind::Tls
+                | ErrorKind::SentinelUnreachable
         ) {
             return;
         }
@@ -416,11 +432,11 @@ impl Shared {
             drop(down);
             log::warn!(
                 "redis at {} is unreachable: {e} (further connect failures are logged at debug level until it is back)",
-                self.connect.address
+                self.server()
             );
         } else {
             drop(down);
-            log::debug!("connect to {} failed again: {e}", self.connect.address);
+            log::debug!("connect to {} failed again: {e}", self.server());
         }
     }
 
@@ -430,7 +446,7 @@ impl Shared {
         if let Some(since) = since {
             log::info!(
                 "redis at {} is reachable again after {:?}",
-                self.connect.address,
+                self.server(),
                 since.elapsed()
             );
         }

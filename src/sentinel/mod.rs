@@ -620,6 +620,18 @@ impl crate::pool::Redirect for Route {
 
     fn unreachable(&self, _address: &Address) {}
 
+    fn describe(&self) -> Option<String> {
+        let what = if self.replica {
+            "a replica"
+        } else {
+            "the primary"
+        };
+        Some(format!(
+            "{what} of {:?} (through Sentinel)",
+            self.sentinel.config.service
+        ))
+    }
+
     fn open(
         &self,
         cfg: &ConnectionConfig,

@@ -11,7 +11,8 @@ BENCH_ARGS ?= --pin
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin, the production checklist,
-# session_store, job_queue, leaderboard, stream_worker, cache and maintenance. Each exit status
+# session_store, job_queue, leaderboard, stream_worker, cache, maintenance and sentinel (with a
+# replica and a sentinel the script starts). Each exit status
 # is checked.
 demo: deps
 	./scripts/demo.sh

@@ -2,22 +2,32 @@
 # Starts a throwaway redis-server on a free loopback port, runs the examples against it (the
 # quick start, the threaded server's self-test, the CLI reading commands from stdin, the
 # production checklist and the typed-command examples), checks each one's exit status, and
-# stops the server whatever happens.
+# stops the server whatever happens. Last, a replica of it and a sentinel watching both, for
+# the Sentinel example's failover.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 pid=""
+extra_pids=()
 cleanup() {
+  for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
-port=""
-for _ in $(seq 1 50); do
-  p=$(( (RANDOM % 20000) + 30000 ))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+# A loopback port nothing listens on, not picked before by this script.
+taken=""
+free_port() {
+  for _ in $(seq 1 50); do
+    local p=$(( (RANDOM % 20000) + 30000 ))
+    case " $taken " in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+port=$(free_port)
+taken="$port"
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
   --logfile "$dir/redis.log" --daemonize no &
 pid=$!
@@ -88,6 +98,34 @@ step "cache: client-side caching, an invalidation from another client, the stats
   cargo run --quiet --example cache -- "$url"
 step "maintenance: a migration and a move, rehearsed through the simulator" \
   cargo run --quiet --features testing --example maintenance -- "$url"
+
+# Sentinel: a replica of the demo server and one sentinel (quorum 1) watching it. The example
+# fails the primary over to the replica, so it runs last.
+replica_port=$(free_port)
+taken="$taken $replica_port"
+sentinel_port=$(free_port)
+mkdir -p "$dir/replica" "$dir/sentinel"
+redis-server --port "$replica_port" --bind 127.0.0.1 --save "" --appendonly no \
+  --dir "$dir/replica" --logfile "$dir/replica/redis.log" --daemonize no \
+  --replicaof 127.0.0.1 "$port" &
+extra_pids+=($!)
+# In sync before the sentinel first looks, so it lists the replica as linked at once.
+for _ in $(seq 1 100); do
+  if redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q "master_link_status:up"; then break; fi
+  sleep 0.1
+done
+printf '%s\n' "port $sentinel_port" "bind 127.0.0.1" "protected-mode no" "daemonize no" \
+  "dir $dir/sentinel" "logfile $dir/sentinel/sentinel.log" \
+  "sentinel monitor demo 127.0.0.1 $port 1" "sentinel down-after-milliseconds demo 1000" \
+  "sentinel failover-timeout demo 5000" > "$dir/sentinel/sentinel.conf"
+redis-server "$dir/sentinel/sentinel.conf" --sentinel &
+extra_pids+=($!)
+for _ in $(seq 1 100); do
+  if [ "$(redis-cli -p "$sentinel_port" ping 2>/dev/null)" = "PONG" ]; then break; fi
+  sleep 0.1
+done
+step "sentinel: discovery, replica reads, and a SENTINEL FAILOVER under writes" \
+  cargo run --quiet --example sentinel -- demo "redis://127.0.0.1:$sentinel_port"
 
 echo
 echo "demo: all examples ran against $url"

@@ -10,9 +10,11 @@ mod borrowed;
 mod cached;
 mod maint;
 mod mux;
+mod sentinel;
 
 pub use self::cached::Uncached;
 pub use self::mux::MultiplexStats;
+use self::sentinel::Sentinel;
 use crate::cache::{Cache, CacheConfig, Fetch};
 use crate::commands::table::Wait;
 use crate::commands::{
@@ -60,6 +62,8 @@ struct Inner {
     pool: Pool,
     cache: Option<Arc<Cache>>,
     maint: Option<Arc<crate::maint::Maint>>,
+    /// The sentinel state, for a client built with [`ClientBuilder::sentinel`].
+    sentinel: Option<Sentinel>,
     retry: Retry,
     health_check_interval: Option<Duration>,
     counters: Counters,
@@ -193,7 +197,7 @@ impl Client {
     /// # Errors
     /// The error of opening the connection.
     pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
-        crate::pubsub::Subscriber::with_config(self.connection_config())
+        crate::pubsub::Subscriber::with_config(&self.subscriber_config()?)
     }
 }
 
@@ -300,10 +304,13 @@ impl Client {
         let safe = work.safe_to_repeat();
         run(&self.inner.retry, call, &self.inner.counters, false, |_| {
             let mut conn = self.checkout(call)?;
-            op(&mut conn).map_err(|error| Failure {
-                may_have_run: work.may_have_run(&error, conn.last_write()),
-                safe_to_repeat: safe,
-                error,
+            op(&mut conn).map_err(|error| {
+                self.on_error(&conn, &error);
+                Failure {
+                    may_have_run: work.may_have_run(&error, conn.last_write()),
+                    safe_to_repeat: safe,
+                    error,
+                }
             })
         })
     }
@@ -550,6 +557,9 @@ pub struct ClientBuilder {
     cache: Option<CacheConfig>,
     maintenance: Option<crate::maint::MaintenanceConfig>,
     multiplex: Option<usize>,
+    sentinel: Option<crate::sentinel::SentinelConfig>,
+    /// A replica client's: the state of the client it came from.
+    sentinel_shared: Option<Arc<crate::sentinel::Sentinel>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -572,6 +582,7 @@ impl fmt::Debug for ClientBuilder {
             .field("cache", &self.cache)
             .field("maintenance", &self.maintenance)
             .field("multiplex", &self.multiplex)
+            .field("sentinel", &self.sentinel)
             .finish()
     }
 }
@@ -763,6 +774,7 @@ impl ClientBuilder {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the bad URL part or
     /// setting.
     pub fn build(self) -> Result<Client> {
+        let rebuild = self.sentinel.as_ref().map(|_| Box::new(self.clone()));
         let mut cfg = match &self.url {
             Some(url) => ConnectionConfig::from_url(url.expose())?,
             None => ConnectionConfig::new("127.0.0.1", crate::connection::config::DEFAULT_PORT),
@@ -800,7 +812,7 @@ impl ClientBuilder {
                 return Err(Error::invalid(name, "must be greater than zero"));
             }
         }
-        let retry = self
+        let mut retry = self
             .retry
             .unwrap_or_default()
             .retry_on_error(self.retry_on)?;
@@ -817,6 +829,25 @@ impl ClientBuilder {
             ));
         }
         let mut hooks = self.hooks;
+        let sentinel = self::sentinel::setup(
+            self.sentinel.as_ref(),
+            self.sentinel_shared,
+            &self.cache,
+            &self.maintenance,
+        )?;
+        let replica = sentinel.as_ref().is_some_and(|s| s.replica);
+        if sentinel.is_some() && !replica {
+            // A write a demoted primary refused did not run: it goes to the new primary.
+            retry = retry.retry_on_error([ErrorKind::ReadOnly])?;
+        }
+        let maintenance = match &sentinel {
+            // Sentinel deployments send no maintenance notifications; the sentinels move
+            // the connections.
+            Some(_) => {
+                crate::maint::MaintenanceConfig::new().mode(crate::maint::MaintenanceMode::Off)
+            }
+            None => self.maintenance.unwrap_or_default(),
+        };
         let cache = match &self.cache {
             Some(config) => {
                 let cache = Cache::start(config, &cfg)?;
@@ -830,11 +861,7 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let maint = crate::maint::Maint::new(
-            self.maintenance.unwrap_or_default(),
-            cfg.protocol,
-            &cfg.address,
-        )?;
+        let maint = crate::maint::Maint::new(maintenance, cfg.protocol, &cfg.address)?;
         let target = match &maint {
             Some(m) => {
                 let for_hook = Arc::clone(m);
@@ -846,7 +873,7 @@ impl ClientBuilder {
                 );
                 Some(Arc::clone(m) as crate::pool::Target)
             }
-            None => None,
+            None => sentinel.as_ref().map(|s| s.route()),
         };
         let multiplex = self.multiplex;
         if let Some(n) = multiplex {
@@ -874,17 +901,20 @@ impl ClientBuilder {
             )?),
             None => None,
         };
-        Ok(Client {
+        let client = Client {
             inner: Arc::new(Inner {
                 pool,
                 cache,
                 maint,
+                sentinel: sentinel.map(|s| s.with_builder(rebuild)),
                 retry,
                 health_check_interval: self.health_check_interval,
                 counters: Counters::default(),
                 health_checks,
                 mux,
             }),
-        })
+        };
+        client.watch_sentinel();
+        Ok(client)
     }
 }

@@ -81,6 +81,10 @@ pub enum ErrorKind {
     InvalidInput,
     /// TLS could not be set up: handshake, certificate or hostname verification failed.
     Tls,
+    /// No Sentinel of the list answered ([`Error::Sentinel`]): none could be reached in time.
+    SentinelUnreachable,
+    /// Sentinels answered, but none knows the service name ([`Error::Sentinel`]).
+    UnknownService,
 }
 
 impl fmt::Display for ErrorKind {
@@ -110,6 +114,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Conversion => "conversion error",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Tls => "TLS error",
+            ErrorKind::SentinelUnreachable => "no sentinel reachable",
+            ErrorKind::UnknownService => "service unknown to the sentinels",
         };
         f.write_str(s)
     }
@@ -220,6 +226,10 @@ pub enum Error {
     /// No pooled connection became free in time.
     #[error("{0}")]
     PoolTimeout(Box<PoolTimeout>),
+    /// A Sentinel lookup failed: no sentinel reachable, none knows the service, or the
+    /// address they named is not (or no longer) the primary. Its kind says which.
+    #[error("{0}")]
+    Sentinel(Box<crate::sentinel::SentinelError>),
 }
 
 impl fmt::Debug for Error {
@@ -251,6 +261,7 @@ impl Error {
             Error::Tls(_) => ErrorKind::Tls,
             Error::Watch | Error::WatchLost(_) => ErrorKind::Watch,
             Error::PoolTimeout(_) => ErrorKind::PoolTimeout,
+            Error::Sentinel(e) => e.kind(),
         }
     }
 

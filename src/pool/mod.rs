@@ -62,6 +62,25 @@ pub(crate) trait Redirect: Send + Sync {
     fn target(&self) -> Option<crate::connection::config::Address>;
     /// Connecting to `address` (from [`Redirect::target`]) failed.
     fn unreachable(&self, address: &crate::connection::config::Address);
+    /// Opens the connection itself, when this redirect decides every connection's address
+    /// (a Sentinel lookup, then a connect to the address found, verified): `None` (the
+    /// default) leaves it to the pool. `cfg` is the configured settings, `call` the budget
+    /// of the call that needs the connection.
+    fn open(
+        &self,
+        cfg: &ConnectionConfig,
+        hooks: &[ConnectHook],
+        call: Budget,
+        push_sink: Option<PushSink>,
+    ) -> Option<Result<Connection>> {
+        let _ = (cfg, hooks, call, push_sink);
+        None
+    }
+    /// What the pool's log lines call the server, when this redirect decides every address
+    /// (the configured one then means nothing).
+    fn describe(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A pool's [`Redirect`].
@@ -320,6 +339,14 @@ impl Shared {
         let generation = this.generation.load(Ordering::Acquire);
         // The connect runs the caller's hooks, which may panic.
         let slot = Slot::held(this);
+        if let Some(opened) = this
+            .target
+            .as_ref()
+            .and_then(|t| t.open(&this.connect, &this.hooks, call, this.push_sink.clone()))
+        {
+            slot.defuse();
+            return Shared::opened(this, opened, generation);
+        }
         // An announced endpoint gets half the connect timeout, so that falling back to the
         // configured address still fits in it.
         let moved = this
@@ -349,6 +376,15 @@ impl Shared {
             }
         }
         slot.defuse();
+        Shared::opened(this, opened, generation)
+    }
+
+    /// Accounts for a connect that was tried in a slot already counted in `total`.
+    fn opened(
+        this: &Arc<Shared>,
+        opened: Result<Connection>,
+        generation: u64,
+    ) -> Result<PooledConnection> {
         match opened {
             Ok(conn) => {
                 this.created.fetch_add(1, Ordering::Relaxed);
@@ -373,11 +409,22 @@ impl Shared {
         }
     }
 
+    /// The server as log lines name it.
+    fn server(&self) -> String {
+        self.target
+            .as_ref()
+            .and_then(|t| t.describe())
+            .unwrap_or_else(|| self.connect.address.to_string())
+    }
+
     /// Logs the start of an outage once (at `warn`), not once per failed call.
     fn unreachable(&self, e: &Error) {
         if !matches!(
             e.kind(),
-            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Tls
+            ErrorKind::Connection
+                | ErrorKind::Timeout
+                | ErrorKind::Tls
+                | ErrorKind::SentinelUnreachable
         ) {
             return;
         }
@@ -387,11 +434,11 @@ impl Shared {
             drop(down);
             log::warn!(
                 "redis at {} is unreachable: {e} (further connect failures are logged at debug level until it is back)",
-                self.connect.address
+                self.server()
             );
         } else {
             drop(down);
-            log::debug!("connect to {} failed again: {e}", self.connect.address);
+            log::debug!("connect to {} failed again: {e}", self.server());
         }
     }
 
@@ -401,7 +448,7 @@ impl Shared {
         if let Some(since) = since {
             log::info!(
                 "redis at {} is reachable again after {:?}",
-                self.connect.address,
+                self.server(),
                 since.elapsed()
             );
         }

@@ -11,6 +11,8 @@
 //! * [`tls_certs`] — CA, server, client and unrelated-CA certificates made
 //!   with the `openssl` command line, once per test process.
 //! * [`FakeServer`] — a scripted server for replies a real one never sends.
+//! * [`sentinel::Deployment`] — one primary, two replicas and three real
+//!   sentinels (`redis-server --sentinel`) on free ports.
 //! * [`BlackholeListener`] — a port where `connect` hangs (connect timeouts).
 //! * [`unused_port`] — a port where `connect` is refused.
 //! * [`wait_until`] / [`wait_for`] — polling with a deadline, never a blind
@@ -26,6 +28,7 @@ pub mod blackhole;
 pub mod fake;
 pub mod ports;
 pub mod resp;
+pub mod sentinel;
 pub mod server;
 pub mod tls;
 pub mod wait;

@@ -850,7 +850,17 @@ impl ClientBuilder {
         };
         let cache = match &self.cache {
             Some(config) => {
-                let cache = Cache::start(config, &cfg)?;
+                // A Sentinel client's listener is opened as its pool's connections are: on
+                // the primary of the moment, verified with ROLE.
+                let open = sentinel.as_ref().map(|s| {
+                    let route = s.route();
+                    Arc::new(move |cfg: &ConnectionConfig| {
+                        route
+                            .open(cfg, &[], crate::deadline::Budget::NONE, None)
+                            .unwrap_or_else(|| Connection::with_config(cfg))
+                    }) as crate::cache::Opener
+                });
+                let cache = Cache::start(config, &cfg, open)?;
                 let for_hook = Arc::clone(&cache);
                 // First, so the user's hooks already run on a tracked connection.
                 hooks.insert(

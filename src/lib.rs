@@ -364,8 +364,11 @@
 //!   planned failover, it is what the old primary took between the promotion and the
 //!   client's move. `WAIT` after a write, or the server's `min-replicas-to-write`, narrows
 //!   this window; it cannot close it.
-//! - **Not covered**: a [`Client::cache`](ClientBuilder::cache) on a Sentinel client (refused
-//!   at build for now); a [`Connection`] taken with [`Client::get_connection`] follows a switch
+//! - **Client-side caching** works on a Sentinel (primary) client: its invalidation listener
+//!   is opened through the sentinels like every data connection, and a switch flushes the
+//!   cache and moves the listener to the new primary before new connections (whose tracking
+//!   redirects to it) open there. A [`Client::replica_client`] does not cache.
+//! - **Not covered**: a [`Connection`] taken with [`Client::get_connection`] follows a switch
 //!   only when it goes back to the pool (it is then closed); a [`pubsub::Subscriber`] from
 //!   [`Client::subscriber`] connects to the primary of the moment and stays there.
 //! - [`Client::sentinel_stats`] counts lookups, switches, events, `ROLE` refusals, stale

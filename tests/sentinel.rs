@@ -615,3 +615,77 @@ fn follows_sentinel_failover_at_the_announcement_without_promotion_events() {
 fn follows_kill_9_of_the_primary_under_load() {
     failover_under_load("kill -9", |c| c, |d, old| d.node_mut(old).kill());
 }
+
+/// A caching Sentinel client across `SENTINEL FAILOVER`: its invalidation listener follows the
+/// switch, so a value changed on the new primary by another client reaches this client's
+/// reads (no entry cached from the old primary survives, and new entries are invalidated).
+#[test]
+fn a_cache_on_a_sentinel_client_follows_a_failover() {
+    let d = Deployment::start();
+    let old = d.primary_port();
+    let urls = d.sentinel_urls();
+    let client = Client::builder()
+        .client_name(NAME)
+        .connect_timeout(Duration::from_secs(2))
+        .socket_timeout(Duration::from_secs(2))
+        .cache(CacheConfig::new())
+        .sentinel(sentinels(&urls))
+        .build()
+        .unwrap();
+    client.set("cached:k", "v1").unwrap();
+    let read = |c: &Client| c.get::<String>("cached:k").unwrap();
+    assert_eq!(read(&client).as_deref(), Some("v1"));
+    assert_eq!(read(&client).as_deref(), Some("v1"));
+    let before = client.cache_stats().unwrap();
+    assert!(before.hits >= 1, "{before:?}");
+    wait_until(Duration::from_secs(5), "3 listeners", || {
+        client.sentinel_stats().unwrap().listeners_connected == 3
+    });
+    let mut d = d;
+    sentinel_failover(&mut d, old);
+    let new = support::wait_for(Duration::from_secs(20), "a new primary", || {
+        d.sentinels[0].primary_port().filter(|p| *p != old)
+    });
+    wait_until(
+        Duration::from_secs(10),
+        "the client on the new primary",
+        || {
+            client
+                .sentinel_stats()
+                .unwrap()
+                .primary
+                .as_ref()
+                .map(port_of)
+                == Some(new)
+        },
+    );
+    // Another client changes the value on the new primary: this client's reads see it (a
+    // value cached from the old primary, or from before the change, would hide it forever).
+    assert_eq!(
+        d.node(new).raw_command(&["SET", "cached:k", "v2"]),
+        "+OK\r\n"
+    );
+    wait_until(Duration::from_secs(5), "v2 read through the cache", || {
+        read(&client).as_deref() == Some("v2")
+    });
+    // Cached again on the new primary, and invalidated by it: the listener moved.
+    wait_until(Duration::from_secs(5), "a hit on the new primary", || {
+        let hits = client.cache_stats().unwrap().hits;
+        read(&client).as_deref() == Some("v2") && client.cache_stats().unwrap().hits > hits
+    });
+    assert_eq!(
+        d.node(new).raw_command(&["SET", "cached:k", "v3"]),
+        "+OK\r\n"
+    );
+    wait_until(
+        Duration::from_secs(5),
+        "v3 invalidated into the cache",
+        || read(&client).as_deref() == Some("v3"),
+    );
+    let after = client.cache_stats().unwrap();
+    assert!(
+        after.flushes > before.flushes,
+        "the switch flushed the cache: {after:?}"
+    );
+    assert!(after.invalidations > before.invalidations, "{after:?}");
+}

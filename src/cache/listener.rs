@@ -23,18 +23,22 @@ const MIN_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Starts the listener thread.
-pub(super) fn start(cache: Weak<Cache>, connect: ConnectionConfig) -> Result<()> {
+pub(super) fn start(
+    cache: Weak<Cache>,
+    connect: ConnectionConfig,
+    open: Option<super::Opener>,
+) -> Result<()> {
     // RESP2, so that every server and version delivers the invalidations the same way: as
     // messages on the channel.
     let cfg = connect.protocol(Protocol::Resp2);
     thread::Builder::new()
         .name("redisync-cache-listener".into())
-        .spawn(move || run(&cache, &cfg))
+        .spawn(move || run(&cache, &cfg, open.as_ref()))
         .map(drop)
         .map_err(Error::Io)
 }
 
-fn run(weak: &Weak<Cache>, cfg: &ConnectionConfig) {
+fn run(weak: &Weak<Cache>, cfg: &ConnectionConfig, open: Option<&super::Opener>) {
     let mut backoff = MIN_BACKOFF;
     loop {
         let Some(cache) = weak.upgrade() else {
@@ -42,7 +46,7 @@ fn run(weak: &Weak<Cache>, cfg: &ConnectionConfig) {
         };
         let heartbeat = cache.heartbeat;
         let restarts = cache.restarts();
-        match subscribe(cfg, &cache) {
+        match subscribe(cfg, &cache, open) {
             Ok((conn, id)) => {
                 cache.listener_up(id);
                 backoff = MIN_BACKOFF;
@@ -67,9 +71,16 @@ fn run(weak: &Weak<Cache>, cfg: &ConnectionConfig) {
 
 /// Opens the listener's connection: its ID, the broadcast tracking (in that mode), and the
 /// subscription, all within the connect timeout.
-fn subscribe(cfg: &ConnectionConfig, cache: &Cache) -> Result<(Connection, u64)> {
+fn subscribe(
+    cfg: &ConnectionConfig,
+    cache: &Cache,
+    open: Option<&super::Opener>,
+) -> Result<(Connection, u64)> {
     let start = Instant::now();
-    let mut conn = Connection::with_config(cfg)?;
+    let mut conn = match open {
+        Some(open) => open(cfg)?,
+        None => Connection::with_config(cfg)?,
+    };
     let id: u64 = crate::cmd("CLIENT").arg("ID").query(&mut conn)?;
     if let CacheMode::Broadcast(prefixes) = &cache.mode {
         // The listener tracks the prefixes itself, its invalidations redirected to itself.

@@ -91,9 +91,19 @@ struct ListenerState {
     refused: bool,
 }
 
+/// Opens the invalidation listener's connection, where the client's pool opens its own
+/// connections itself.
+pub(crate) type Opener = Arc<dyn Fn(&ConnectionConfig) -> Result<Connection> + Send + Sync>;
+
 impl Cache {
-    /// A cache for a client connecting with `connect`; starts its listener thread.
-    pub(crate) fn start(config: &CacheConfig, connect: &ConnectionConfig) -> Result<Arc<Cache>> {
+    /// A cache for a client connecting with `connect`; starts its listener thread, which
+    /// opens its connection with `open` when the client's connections are opened for it (a
+    /// Sentinel client's, on the primary of the moment), else straight to the address.
+    pub(crate) fn start(
+        config: &CacheConfig,
+        connect: &ConnectionConfig,
+        open: Option<Opener>,
+    ) -> Result<Arc<Cache>> {
         let allowed = config.check()?;
         let prefixes = match &config.mode {
             CacheMode::Broadcast(p) => p.iter().map(|p| p.as_bytes().to_vec()).collect(),
@@ -117,7 +127,7 @@ impl Cache {
             listener: Mutex::new(ListenerState::default()),
             listener_changed: Condvar::new(),
         });
-        listener::start(Arc::downgrade(&cache), connect.clone())?;
+        listener::start(Arc::downgrade(&cache), connect.clone(), open)?;
         Ok(cache)
     }
 

@@ -56,11 +56,11 @@ pub(super) fn setup(
     if config.is_none() && shared.is_none() {
         return Ok(None);
     }
-    if cache.is_some() {
+    if cache.is_some() && shared.is_some() {
         return Err(Error::invalid(
             "cache",
-            "client-side caching is not available on a Sentinel client yet (its invalidation \
-             listener would not follow a failover)",
+            "a replica client does not cache (its reads are what replication has copied so \
+             far; cache on the primary client)",
         ));
     }
     if maintenance
@@ -113,8 +113,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`build`](ClientBuilder::build) refuses an empty service name or sentinel list, a bad
-    /// sentinel URL, a [`cache`](ClientBuilder::cache) (not available on a Sentinel client
-    /// yet) and [`MaintenanceMode::On`].
+    /// sentinel URL and [`MaintenanceMode::On`]. [`Client::replica_client`] builds its client
+    /// without the [`cache`](ClientBuilder::cache): replica reads already lag the primary.
     pub fn sentinel(mut self, config: SentinelConfig) -> ClientBuilder {
         self.sentinel = Some(config);
         self
@@ -152,6 +152,8 @@ impl Client {
         };
         let mut builder = (**builder).clone();
         builder.sentinel_shared = Some(Arc::clone(&sentinel.state));
+        // Replica reads lag the primary; a cache on them would add its own staleness.
+        builder.cache = None;
         builder.build()
     }
 
@@ -178,6 +180,11 @@ impl Client {
         let weak = Arc::downgrade(&self.inner);
         s.state.watch(Arc::new(move || match weak.upgrade() {
             Some(inner) => {
+                if let Some(cache) = &inner.cache {
+                    // Its listener is on the old primary: it reconnects through the sentinels,
+                    // and nothing cached from the old primary is kept.
+                    cache.restart_listener();
+                }
                 inner.pool.retire_all();
                 true
             }

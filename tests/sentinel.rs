@@ -404,12 +404,6 @@ fn bad_sentinel_settings_are_refused_at_build() {
             ),
             "sentinel timeout",
         ),
-        (
-            Client::builder()
-                .cache(CacheConfig::default())
-                .sentinel(SentinelConfig::new(SERVICE, ["redis://127.0.0.1:1"])),
-            "cache",
-        ),
     ] {
         let e = builder.build().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");

@@ -279,6 +279,35 @@
 //!   lines mark each notice. `testing::MaintenanceSimulator` (feature `testing`) plays the
 //!   notices in front of a real server, for testing a service before a real maintenance.
 //!
+//! ## Reading replies without allocating
+//!
+//! `get::<Vec<u8>>` allocates the vector it returns, and any reply read as a [`Value`] is a
+//! tree of allocations. Where that shows (a hot loop of reads, a large reply walked once),
+//! the borrowed-reply path hands the reply over as bytes of the connection's read buffer:
+//!
+//! - [`Connection::get_into`] and [`Client::get_into`]: `GET` into a buffer the caller keeps;
+//!   once it has grown to the values' size, a read allocates nothing (one copy, from the read
+//!   buffer into it).
+//! - [`Connection::get_with`] and [`Connection::query_with`]: a closure over the value (or
+//!   any command's string reply) borrowed in place, for parsing it without a copy.
+//! - [`Connection::query_ref`]: any reply as a [`resp::ValueRef`], whose strings are slices
+//!   of the read buffer and whose arrays and maps are iterators decoding as they go: walk an
+//!   `HGETALL` or `LRANGE` without building a `Value`. [`resp::decode_ref`] is the same decoder
+//!   for bytes you hold yourself (it checks a whole reply once, with the owned decoder's
+//!   limits and errors, and allocates nothing).
+//!
+//! A reply that has not arrived whole in the read buffer (longer than it, or behind a push
+//! frame) is read the usual way and handed over from a copy, so the result is the same either
+//! way; only the allocations differ. On a caching client, [`Client::get_into`] is served by
+//! the cache and copies from the cached value. Measured with `make bench-instructions`-style
+//! callgrind runs: a `get_into` of 16 bytes takes about 750 instructions and 0 allocations,
+//! `get` about 1,000 and 1.
+//!
+//! Large values go the other way too: an argument of 16 KiB or more (a `SET` of a big value,
+//! say) is written to the socket from where it is, in one vectored write with the command's
+//! header, not copied into the write buffer; and the rest of a large bulk reply is read from
+//! the socket straight into the vector handed to the caller.
+//!
 //! ## Multiplexed mode
 //!
 //! Off by default. With [`ClientBuilder::multiplex`]`(n)` the commands of every thread calling

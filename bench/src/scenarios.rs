@@ -377,6 +377,17 @@ pub fn allocs(clients: &mut Clients, quick: bool) {
             count(b)
         );
     }
+    // The borrowed-reply path: the value copied into a buffer the caller keeps.
+    let Clients { ours, .. } = clients;
+    let mut buf = Vec::with_capacity(64);
+    let a = per_op(n, &mut || {
+        assert!(ours.get_into(KEY_16, &mut buf).expect("get_into"));
+    });
+    println!(
+        "{:<18} | redisync {} (get_into, a reused buffer)",
+        "allocs/op GET 16B",
+        count(a)
+    );
 }
 
 fn per_op(n: u64, op: &mut dyn FnMut()) -> f64 {

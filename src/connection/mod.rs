@@ -17,7 +17,7 @@ pub(crate) use url::redacted as redacted_url;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{IoSlice, Read};
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -918,8 +918,7 @@ impl Connection {
             // Only the very first read of a frame's replies takes the span's first timeout;
             // later ones get what is left.
             if self.rstart == self.rend && self.decoder.bulk_remaining() > 0 {
-                self.stream.arm_read(*span, std::mem::take(first));
-                self.fill_bulk(span)?;
+                self.fill_bulk(span, std::mem::take(first))?;
             } else {
                 self.fill(span, std::mem::take(first))?;
             }
@@ -928,20 +927,35 @@ impl Connection {
 
     /// Reads the rest of a large bulk string straight into the vector the decoder allocated
     /// for it (exactly its length): no copy through the read buffer, no zero-fill.
-    fn fill_bulk(&mut self, span: &Span) -> Result<()> {
+    fn fill_bulk(&mut self, span: &Span, first: bool) -> Result<()> {
         let want = self.decoder.bulk_remaining();
         let Some(dest) = self.decoder.bulk_in_progress() else {
-            return self.fill(span, false);
+            return self.fill(span, first);
         };
+        // The rest of the value is zeroed once and then received in place, each read taking
+        // everything the socket has up to the end of the value (no copy through the read
+        // buffer; a reader that grew its window step by step would make more system calls).
         let before = dest.len();
-        let got = (&mut self.stream).take(want as u64).read_to_end(dest);
-        let read = dest.len() - before;
-        match got {
-            Ok(_) if read < want => Err(Error::Closed),
-            Ok(_) => Ok(()),
-            Err(e) if is_timeout(&e) => Err(span.timeout()),
-            Err(e) => Err(Error::Io(e)),
-        }
+        let end = before + want;
+        dest.resize(end, 0);
+        let mut at = before;
+        let mut first = first;
+        let result = loop {
+            if at == end {
+                break Ok(());
+            }
+            match self
+                .stream
+                .read_within(&mut dest[at..end], span, std::mem::take(&mut first))
+            {
+                Ok(0) => break Err(Error::Closed),
+                Ok(n) => at += n,
+                Err(e) if is_timeout(&e) => break Err(span.timeout()),
+                Err(e) => break Err(Error::Io(e)),
+            }
+        };
+        dest.truncate(at);
+        result
     }
 
     /// Makes room in the read buffer (compacting, then doubling).

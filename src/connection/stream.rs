@@ -273,20 +273,6 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
 }
 
 impl Stream {
-    #[inline]
-    fn timed_parts(&mut self) -> (&mut Bound, &mut Bound) {
-        match self {
-            Stream::Tcp(s) => (&mut s.read, &mut s.write),
-            #[cfg(unix)]
-            Stream::Unix(s) => (&mut s.read, &mut s.write),
-            #[cfg(feature = "tls")]
-            Stream::Tls(s) => {
-                let t = s.get_mut();
-                (&mut t.read, &mut t.write)
-            }
-        }
-    }
-
     /// One read bounded by `span`; `first`: it is the span's first system call (it takes the
     /// span's first timeout, with no clock read).
     #[inline(always)]
@@ -399,15 +385,6 @@ impl Stream {
                 s.write_vectored(bufs)
             }
         }
-    }
-
-    /// Bounds the reads that follow by `span`; `first`: the next read is the span's first
-    /// system call (it takes the span's first timeout, with no clock read).
-    #[inline]
-    pub(crate) fn arm_read(&mut self, span: Span, first: bool) {
-        let (r, _) = self.timed_parts();
-        r.span = span;
-        r.first = first;
     }
 
     /// The OS socket underneath (for TLS, the TCP socket it runs over).

@@ -397,6 +397,12 @@
 //!   is opened through the sentinels like every data connection, and a switch flushes the
 //!   cache and moves the listener to the new primary before new connections (whose tracking
 //!   redirects to it) open there. A [`Client::replica_client`] does not cache.
+//! - **TLS**: the builder's [`ClientBuilder::tls`] (or a `rediss://` URL) applies to every
+//!   primary and replica address the sentinels name, each verified against that address
+//!   (the IP the sentinels announce must be in the node's certificate, or
+//!   [`TlsConfig::server_name`] names one every node's certificate carries);
+//!   [`sentinel::SentinelConfig::tls`] is the sentinels' own. Without it, a TLS-only data
+//!   node fails the connection with [`ErrorKind::Connection`].
 //! - **Not covered**: a [`Connection`] taken with [`Client::get_connection`] follows a switch
 //!   only when it goes back to the pool (it is then closed); a [`pubsub::Subscriber`] from
 //!   [`Client::subscriber`] connects to the primary of the moment and stays there.

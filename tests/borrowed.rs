@@ -141,8 +141,7 @@ fn query_ref_walks_replies_of_every_shape_without_a_value_tree() {
     for protocol in [Protocol::Resp2, Protocol::Resp3] {
         let mut conn = connect(&server, protocol);
         let key = format!("borrowed:hash:{protocol:?}");
-        conn.hset(&key, &[("f1", "v1"), ("f2", "v2")])
-            .expect("hset");
+        conn.hset(&key, [("f1", "v1"), ("f2", "v2")]).expect("hset");
         // A map on RESP3, a flat array on RESP2: either way four strings, in pairs.
         let mut fields = conn
             .query_ref(&cmd("HGETALL").arg(&key), |reply| match reply {

@@ -8,6 +8,8 @@
 #[path = "sentinel/load.rs"]
 mod load;
 mod support;
+#[path = "sentinel/tls.rs"]
+mod tls;
 
 use std::time::{Duration, Instant};
 

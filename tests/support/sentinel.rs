@@ -51,7 +51,9 @@ impl SentinelNode {
             bin: bin.to_path_buf(),
             port: free_port(),
             password: auth.sentinel.clone(),
-            tls_port: auth.sentinel_tls.then(free_port),
+            // Sentinels that reach the data nodes over TLS announce their TLS port to each
+            // other (and talk TLS among themselves), so they need one.
+            tls_port: (auth.sentinel_tls || auth.data_tls).then(free_port),
             child: None,
             dir,
         };
@@ -78,6 +80,19 @@ impl SentinelNode {
             config.push(format!("tls-key-file {}", certs.server_key.display()));
             config.push(format!("tls-ca-cert-file {}", certs.ca_cert.display()));
             config.push("tls-auth-clients no".to_owned());
+            if auth.data_tls {
+                // Outgoing links (to the data nodes and the other sentinels) go over TLS,
+                // presenting the client certificate.
+                config.push("tls-replication yes".to_owned());
+                config.push(format!(
+                    "tls-client-cert-file {}",
+                    certs.client_cert.display()
+                ));
+                config.push(format!(
+                    "tls-client-key-file {}",
+                    certs.client_key.display()
+                ));
+            }
         }
         if let Some(pw) = &auth.sentinel {
             config.push(format!("requirepass {pw}"));
@@ -235,14 +250,17 @@ impl Drop for SentinelNode {
 }
 
 /// Options of a deployment: the data nodes' password (`requirepass`, `masterauth`, and the
-/// sentinels' `auth-pass`), the sentinels' own (`requirepass`, `sentinel-pass`), and TLS on
-/// the sentinels.
+/// sentinels' `auth-pass`), the sentinels' own (`requirepass`, `sentinel-pass`), TLS on
+/// the sentinels, and TLS-only data nodes.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
     pub data: Option<String>,
     pub sentinel: Option<String>,
     /// The sentinels also listen for TLS (on a port of their own).
     pub sentinel_tls: bool,
+    /// The data nodes listen on TLS only (`port 0`; raw commands go over a Unix socket),
+    /// replicate over TLS, and the sentinels reach them (and each other) over TLS.
+    pub data_tls: bool,
 }
 
 /// One primary, two replicas, three sentinels, all agreed on who is who.
@@ -251,6 +269,8 @@ pub struct Deployment {
     pub nodes: Vec<RedisServer>,
     /// The sentinels.
     pub sentinels: Vec<SentinelNode>,
+    /// The data nodes are TLS-only: their port is the TLS one.
+    data_tls: bool,
 }
 
 impl Deployment {
@@ -262,15 +282,34 @@ impl Deployment {
 
     /// [`Deployment::start`] with passwords.
     pub fn start_with(auth: &Auth) -> Deployment {
-        let data = |b: super::server::RedisServerBuilder| match &auth.data {
-            Some(pw) => b.requirepass(pw).config(&format!("masterauth {pw}")),
-            None => b,
+        let data = |b: super::server::RedisServerBuilder| {
+            let b = match &auth.data {
+                Some(pw) => b.requirepass(pw).config(&format!("masterauth {pw}")),
+                None => b,
+            };
+            if !auth.data_tls {
+                return b;
+            }
+            // Replication (a replica's link to its primary) presents the client certificate.
+            let certs = super::tls::tls_certs();
+            b.tls_only()
+                .unix_socket()
+                .config("tls-replication yes")
+                .config(&format!(
+                    "tls-client-cert-file {}",
+                    certs.client_cert.display()
+                ))
+                .config(&format!(
+                    "tls-client-key-file {}",
+                    certs.client_key.display()
+                ))
         };
+        let port_of = |n: &RedisServer| data_port(n, auth.data_tls);
         let primary = data(RedisServer::builder()).start();
         let replicas: Vec<RedisServer> = (0..2)
             .map(|_| {
                 data(RedisServer::builder())
-                    .config(&format!("replicaof 127.0.0.1 {}", primary.port()))
+                    .config(&format!("replicaof 127.0.0.1 {}", port_of(&primary)))
                     .start()
             })
             .collect();
@@ -282,11 +321,15 @@ impl Deployment {
         }
         let bin = primary.bin().to_path_buf();
         let sentinels: Vec<SentinelNode> = (0..3)
-            .map(|_| SentinelNode::start(&bin, primary.port(), auth))
+            .map(|_| SentinelNode::start(&bin, port_of(&primary), auth))
             .collect();
         let mut nodes = vec![primary];
         nodes.extend(replicas);
-        let d = Deployment { nodes, sentinels };
+        let d = Deployment {
+            nodes,
+            sentinels,
+            data_tls: auth.data_tls,
+        };
         for s in &d.sentinels {
             wait_until(
                 Duration::from_secs(20),
@@ -305,19 +348,25 @@ impl Deployment {
         self.sentinels.iter().map(SentinelNode::url).collect()
     }
 
+    /// The port the sentinels know a data node by: its TLS port on a `data_tls` deployment.
+    pub fn port_of(&self, node: &RedisServer) -> u16 {
+        data_port(node, self.data_tls)
+    }
+
     /// The data node listening on `port`.
     pub fn node(&self, port: u16) -> &RedisServer {
         self.nodes
             .iter()
-            .find(|n| n.port() == port)
+            .find(|n| self.port_of(n) == port)
             .unwrap_or_else(|| panic!("no data node on port {port}"))
     }
 
     /// The data node listening on `port`, to kill it.
     pub fn node_mut(&mut self, port: u16) -> &mut RedisServer {
+        let data_tls = self.data_tls;
         self.nodes
             .iter_mut()
-            .find(|n| n.port() == port)
+            .find(|n| data_port(n, data_tls) == port)
             .unwrap_or_else(|| panic!("no data node on port {port}"))
     }
 
@@ -327,4 +376,8 @@ impl Deployment {
             .primary_port()
             .unwrap_or_else(|| panic!("the sentinel names no primary"))
     }
+}
+
+fn data_port(node: &RedisServer, tls: bool) -> u16 {
+    if tls { node.tls_port() } else { node.port() }
 }

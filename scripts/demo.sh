@@ -15,11 +15,14 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-# A loopback port nothing listens on, not picked before by this script.
+# A loopback port nothing listens on, not picked before by this script. Below Linux's
+# ephemeral range (32768 and up), where a port can be the local end of some other program's
+# connection (a test suite that just ran leaves thousands): nothing listens there, yet it
+# cannot be bound.
 taken=""
 free_port() {
   for _ in $(seq 1 50); do
-    local p=$(( (RANDOM % 20000) + 30000 ))
+    local p=$(( (RANDOM % 12000) + 20000 ))
     case " $taken " in *" $p "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done

@@ -408,7 +408,9 @@ impl Sentinel {
             "no healthy replica of {:?}: reading from the primary",
             self.config.service
         );
-        self.connect_primary(cfg, hooks, call, push_sink)
+        // The same budget: listing and trying the replicas used part of the connect timeout,
+        // and the fallback gets what is left of it, not a fresh one.
+        self.connect_primary(cfg, hooks, budget, push_sink)
     }
 
     /// A lookup or an event named `address` as the primary: if it is a new one, every

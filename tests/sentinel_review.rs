@@ -1,0 +1,193 @@
+//! A hostile review of the Sentinel support (issue 13): each test is a way a production user
+//! could break a promise the Sentinel client makes, against fake or blackholed sentinels.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use redisync::prelude::*;
+use redisync::sentinel::SentinelConfig;
+use redisync::{Client, ErrorKind};
+use support::{BlackholeListener, FakeServer, Step};
+
+const SERVICE: &str = "mymaster";
+
+/// A replica client whose sentinels are all blackholed must give up within its connect
+/// timeout, like the primary client: the fallback to the primary shares the budget the
+/// replica lookup started, it does not get a fresh one.
+#[test]
+fn replica_client_with_all_sentinels_blackholed_is_bounded_by_the_connect_timeout() {
+    let holes: Vec<BlackholeListener> = (0..3).map(|_| BlackholeListener::start()).collect();
+    let urls: Vec<String> = holes.iter().map(BlackholeListener::url).collect();
+    let connect_timeout = Duration::from_millis(1500);
+    let client = Client::builder()
+        .connect_timeout(connect_timeout)
+        .retry(redisync::Retry::none())
+        .sentinel(
+            SentinelConfig::new(SERVICE, urls)
+                .listen(false)
+                .timeout(Duration::from_millis(600)),
+        )
+        .build()
+        .unwrap();
+    let replicas = client.replica_client().unwrap();
+    let start = Instant::now();
+    let e = replicas.get::<String>("k").unwrap_err();
+    let took = start.elapsed();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::SentinelUnreachable | ErrorKind::Timeout
+        ),
+        "{e}"
+    );
+    // Before the fix: ~3 s (1.5 s listing replicas, then a fresh 1.5 s looking up the
+    // primary). The bound has slack for a shared machine.
+    assert!(
+        took < connect_timeout + Duration::from_millis(900),
+        "took {took:?} with a connect timeout of {connect_timeout:?}: {e}"
+    );
+}
+
+/// Replies a sentinel never sends to `SENTINEL MASTER` / `SENTINEL REPLICAS`: each one is a
+/// typed error, never a panic, on the primary client and on the replica client.
+#[test]
+fn malformed_sentinel_replies_are_typed_errors() {
+    let garbage: &[&str] = &[
+        ":1\r\n",
+        "*-1\r\n",
+        "*0\r\n",
+        "*3\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n",
+        "*4\r\n$2\r\nip\r\n$0\r\n\r\n$4\r\nport\r\n$4\r\n6379\r\n",
+        "*4\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n$5\r\n99999\r\n",
+        "*4\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n$1\r\n0\r\n",
+        "*4\r\n:1\r\n:2\r\n*1\r\n:3\r\n%1\r\n:1\r\n:1\r\n",
+        "*2\r\n*2\r\n$2\r\nip\r\n:7\r\n*0\r\n",
+        "$5\r\nhello\r\n",
+        "-ERR something else\r\n",
+        "+OK\r\n",
+        "_\r\n",
+    ];
+    for reply in garbage {
+        let fake = FakeServer::repeating(vec![Step::expect_any(), Step::reply(reply)]);
+        let client = Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .retry(redisync::Retry::none())
+            .sentinel(
+                SentinelConfig::new(SERVICE, [fake.url()])
+                    .listen(false)
+                    .timeout(Duration::from_millis(500)),
+            )
+            .build()
+            .unwrap();
+        let e = client.set("k", "v").unwrap_err();
+        assert_ne!(e.kind(), ErrorKind::Connection, "{reply:?}: {e}");
+        let replicas = client.replica_client().unwrap();
+        let e = replicas.get::<String>("k").unwrap_err();
+        assert_ne!(e.kind(), ErrorKind::Connection, "{reply:?}: {e}");
+    }
+}
+
+/// A data node named by a sentinel whose `ROLE` reply is malformed: a typed error, and
+/// nothing else is sent to it.
+#[test]
+fn malformed_role_replies_from_a_data_node_are_typed_errors() {
+    let roles: &[&str] = &[
+        "*0\r\n",
+        ":1\r\n",
+        "*1\r\n$6\r\nmaster\r\n",
+        "*2\r\n$6\r\nmaster\r\n$3\r\nabc\r\n",
+        "*3\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:99999\r\n",
+        "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:-1\r\n$9\r\nconnected\r\n:0\r\n",
+        "*2\r\n$7\r\nunknown\r\n:0\r\n",
+        "*3\r\n$6\r\nmaster\r\n:0\r\n*1\r\n*1\r\n:1\r\n",
+    ];
+    for role in roles {
+        let data = FakeServer::repeating(vec![
+            Step::expect("HELLO"),
+            Step::reply("%1\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+            Step::expect("CLIENT"),
+            Step::reply("+OK\r\n"),
+            Step::expect("CLIENT"),
+            Step::reply("+OK\r\n"),
+            Step::expect("ROLE"),
+            Step::reply(role),
+        ]);
+        let master = format!(
+            "*6\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n${}\r\n{}\r\n$12\r\nconfig-epoch\r\n$1\r\n1\r\n",
+            data.port().to_string().len(),
+            data.port()
+        );
+        let sentinel = FakeServer::repeating(vec![
+            Step::expect_prefix(&["SENTINEL", "MASTER", SERVICE]),
+            Step::reply(&master),
+        ]);
+        let client = Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .retry(redisync::Retry::none())
+            .sentinel(
+                SentinelConfig::new(SERVICE, [sentinel.url()])
+                    .listen(false)
+                    .timeout(Duration::from_millis(500))
+                    .verify_pause(Duration::from_millis(50)),
+            )
+            .build()
+            .unwrap();
+        let e = client.set("k", "v").unwrap_err();
+        assert_ne!(e.kind(), ErrorKind::Connection, "{role:?}: {e}");
+        // Nothing but the handshake and ROLE ever reached the node.
+        for cmd in data.command_names() {
+            assert!(
+                ["HELLO", "CLIENT", "ROLE"]
+                    .iter()
+                    .any(|ok| cmd.eq_ignore_ascii_case(ok)),
+                "{role:?}: {cmd} sent to a node whose ROLE was unreadable"
+            );
+        }
+    }
+}
+
+/// The sentinel password (given in the config, and in a sentinel URL) appears in no error
+/// text and in no Debug output.
+#[test]
+fn the_sentinel_password_is_in_no_error_or_debug_output() {
+    let fake = FakeServer::repeating(vec![
+        Step::expect_any(),
+        Step::reply("-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
+    ]);
+    let url = format!("redis://:url-s3cret@{}:{}", fake.host(), fake.port());
+    let config = SentinelConfig::new(SERVICE, [url.clone(), fake.url()])
+        .password("cfg-s3cret")
+        .listen(false)
+        .timeout(Duration::from_millis(500));
+    let builder = Client::builder()
+        .password("data-s3cret")
+        .retry(redisync::Retry::none())
+        .sentinel(config.clone());
+    let client = builder.clone().build().unwrap();
+    let e = client.set("k", "v").unwrap_err();
+    let texts = [
+        format!("{config:?}"),
+        format!("{builder:?}"),
+        format!("{client:?}"),
+        format!("{e}"),
+        format!("{e:?}"),
+        format!("{:?}", client.sentinel_stats()),
+    ];
+    for t in &texts {
+        for secret in ["url-s3cret", "cfg-s3cret", "data-s3cret"] {
+            assert!(!t.contains(secret), "{secret} in {t}");
+        }
+    }
+    // The fake saw the password (so the test is about the right path).
+    let sent: Vec<Vec<Vec<u8>>> = fake.commands();
+    assert!(
+        sent.iter()
+            .flatten()
+            .any(|a| a.as_slice() == b"cfg-s3cret" || a.as_slice() == b"url-s3cret"),
+        "no AUTH seen: {:?}",
+        fake.command_names()
+    );
+}

@@ -191,3 +191,74 @@ fn the_sentinel_password_is_in_no_error_or_debug_output() {
         fake.command_names()
     );
 }
+
+/// Threads of this process whose name starts with `prefix` (Linux truncates names to 15
+/// bytes).
+fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end().starts_with(prefix))
+        .count()
+}
+
+/// Listener threads end after the last clone of the client (and its replica client) is
+/// dropped, whatever their sentinel does: refuses, blackholes the connect, or accepts and
+/// never answers. (The only test in this file with listeners, so the count is ours.)
+#[test]
+fn sentinel_listener_threads_end_after_the_client_is_dropped() {
+    const NAME: &str = "redisync-senti";
+    let hole = BlackholeListener::start();
+    let silent = FakeServer::silent();
+    let refused = format!("redis://127.0.0.1:{}", support::unused_port());
+    let client = Client::builder()
+        .retry(redisync::Retry::none())
+        .sentinel(
+            SentinelConfig::new(SERVICE, [hole.url(), silent.url(), refused])
+                .timeout(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let replicas = client.replica_client().unwrap();
+    let clone = client.clone();
+    support::wait_until(Duration::from_secs(10), "three listeners running", || {
+        threads_named(NAME) == 3
+    });
+    assert!(client.set("k", "v").is_err());
+    drop(client);
+    drop(replicas);
+    assert!(clone.ping().is_err());
+    drop(clone);
+    support::wait_until(Duration::from_secs(10), "the listeners to end", || {
+        threads_named(NAME) == 0
+    });
+}
+
+/// A sentinel that trickles its answer (one byte every 40 ms) costs its own timeout, not the
+/// data nodes' 30 s connect timeout: the sentinel timeout bounds the whole answer, not each
+/// read.
+#[test]
+fn a_trickling_sentinel_is_bounded_by_the_sentinel_timeout() {
+    let master = "*6\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n$4\r\n6399\r\n\
+                  $12\r\nconfig-epoch\r\n$1\r\n1\r\n";
+    let fake = FakeServer::repeating(vec![
+        Step::expect_any(),
+        Step::reply_chunked(master, 1, Duration::from_millis(40)),
+    ]);
+    let client = Client::builder()
+        .connect_timeout(Duration::from_secs(30))
+        .retry(redisync::Retry::none())
+        .sentinel(
+            SentinelConfig::new(SERVICE, [fake.url()])
+                .listen(false)
+                .timeout(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let e = client.set("k", "v").unwrap_err();
+    let took = start.elapsed();
+    assert_eq!(e.kind(), ErrorKind::SentinelUnreachable, "{e}");
+    // The whole reply takes ~3.4 s to trickle out.
+    assert!(took < Duration::from_secs(2), "took {took:?}: {e}");
+}

@@ -262,3 +262,61 @@ fn a_trickling_sentinel_is_bounded_by_the_sentinel_timeout() {
     // The whole reply takes ~3.4 s to trickle out.
     assert!(took < Duration::from_secs(2), "took {took:?}: {e}");
 }
+
+/// A stale sentinel names a replica as the primary. A data connection made through the
+/// pool checks `ROLE` and refuses it; so must a subscriber from `Client::subscriber` (before
+/// the fix it took the sentinel's word and sent SUBSCRIBE to the replica).
+#[test]
+fn a_subscriber_from_a_sentinel_client_is_verified_with_role() {
+    let replica = FakeServer::repeating(vec![
+        Step::expect("HELLO"),
+        Step::reply("%1\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+        Step::expect("CLIENT"),
+        Step::reply("+OK\r\n"),
+        Step::expect("CLIENT"),
+        Step::reply("+OK\r\n"),
+        Step::expect_any(),
+        Step::reply("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:6379\r\n$9\r\nconnected\r\n:0\r\n"),
+    ]);
+    let master = format!(
+        "*6\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$4\r\nport\r\n${}\r\n{}\r\n$12\r\nconfig-epoch\r\n$1\r\n1\r\n",
+        replica.port().to_string().len(),
+        replica.port()
+    );
+    let sentinel = FakeServer::repeating(vec![
+        Step::expect_prefix(&["SENTINEL", "MASTER", SERVICE]),
+        Step::reply(&master),
+    ]);
+    let client = Client::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .retry(redisync::Retry::none())
+        .sentinel(
+            SentinelConfig::new(SERVICE, [sentinel.url()])
+                .listen(false)
+                .timeout(Duration::from_millis(300))
+                // Long enough that the connect deadline falls in a pause, not in the middle
+                // of a handshake the fake would record as cut short.
+                .verify_pause(Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    // The pool refuses the replica.
+    assert!(client.set("k", "v").is_err());
+    // So does the subscriber: every connection to the node sent ROLE first, then nothing.
+    let made = client
+        .subscriber()
+        .and_then(|mut s| s.subscribe(["news"]).map(|_| s));
+    let first_after_handshake: Vec<String> = replica
+        .commands_by_connection()
+        .into_iter()
+        .filter_map(|c| {
+            c.get(3)
+                .map(|a| String::from_utf8_lossy(&a[0]).to_uppercase())
+        })
+        .collect();
+    assert!(
+        made.is_err() && first_after_handshake.iter().all(|c| c == "ROLE"),
+        "subscriber made: {}; first commands after the handshake: {first_after_handshake:?}",
+        made.is_ok()
+    );
+}

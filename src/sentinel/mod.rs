@@ -178,15 +178,6 @@ impl Sentinel {
         }
     }
 
-    /// The primary now: the one named last, or a lookup's.
-    pub(crate) fn primary(&self, call: Budget) -> Result<Address> {
-        if let Some(p) = self.primary.lock().clone() {
-            return Ok(p);
-        }
-        let (named, _) = self.lookup(call)?;
-        Ok(named.address)
-    }
-
     /// Asks the sentinels in order for the primary; the first that answers goes to the front.
     /// Returns the answer and the sentinel that gave it.
     fn lookup(&self, call: Budget) -> Result<(Named, Address)> {

@@ -158,16 +158,21 @@ impl Client {
     }
 
     /// The settings a [`Subscriber`](crate::pubsub::Subscriber) of this client connects with:
-    /// on a Sentinel client, to the primary the sentinels name now (its reconnects stay there).
+    /// on a Sentinel client, to the primary the sentinels name now, verified with `ROLE` (its
+    /// reconnects stay there).
     pub(super) fn subscriber_config(&self) -> Result<ConnectionConfig> {
         let cfg = self.connection_config();
         match &self.inner.sentinel {
-            Some(s) => Ok(ConnectionConfig {
-                address: s
-                    .state
-                    .primary(Budget::after(cfg.connect_timeout, TimeoutPhase::Connect))?,
-                ..cfg.clone()
-            }),
+            // A connection verified with ROLE, as the pool's are (a stale sentinel may name a
+            // replica): the subscriber goes where it went.
+            Some(s) => {
+                let budget = Budget::after(cfg.connect_timeout, TimeoutPhase::Connect);
+                let verified = s.state.connect_primary(cfg, &[], budget, None)?;
+                Ok(ConnectionConfig {
+                    address: verified.address().clone(),
+                    ..cfg.clone()
+                })
+            }
             None => Ok(cfg.clone()),
         }
     }

@@ -178,15 +178,6 @@ impl Sentinel {
         }
     }
 
-    /// The primary now: the one named last, or a lookup's.
-    pub(crate) fn primary(&self, call: Budget) -> Result<Address> {
-        if let Some(p) = self.primary.lock().clone() {
-            return Ok(p);
-        }
-        let (named, _) = self.lookup(call)?;
-        Ok(named.address)
-    }
-
     /// Asks the sentinels in order for the primary; the first that answers goes to the front.
     /// Returns the answer and the sentinel that gave it.
     fn lookup(&self, call: Budget) -> Result<(Named, Address)> {
@@ -408,7 +399,9 @@ impl Sentinel {
             "no healthy replica of {:?}: reading from the primary",
             self.config.service
         );
-        self.connect_primary(cfg, hooks, call, push_sink)
+        // The same budget: listing and trying the replicas used part of the connect timeout,
+        // and the fallback gets what is left of it, not a fresh one.
+        self.connect_primary(cfg, hooks, budget, push_sink)
     }
 
     /// A lookup or an event named `address` as the primary: if it is a new one, every

@@ -11,6 +11,9 @@
 //! * [`tls_certs`] — CA, server, client and unrelated-CA certificates made
 //!   with the `openssl` command line, once per test process.
 //! * [`FakeServer`] — a scripted server for replies a real one never sends.
+//! * [`Cluster`] — a real Redis Cluster (three primaries and three replicas
+//!   by default, formed with `redis-cli --cluster create`): slot map,
+//!   `kill -9` and failover, restart, slot migration held half-way.
 //! * [`sentinel::Deployment`] — one primary, two replicas and three real
 //!   sentinels (`redis-server --sentinel`) on free ports.
 //! * [`BlackholeListener`] — a port where `connect` hangs (connect timeouts).
@@ -25,6 +28,7 @@
 #![allow(clippy::expect_used)]
 
 pub mod blackhole;
+pub mod cluster;
 pub mod fake;
 pub mod ports;
 pub mod resp;
@@ -34,8 +38,9 @@ pub mod tls;
 pub mod wait;
 
 pub use blackhole::BlackholeListener;
+pub use cluster::{Cluster, ClusterOptions, Migration, SlotRange};
 pub use fake::{Expect, FakeServer, Step};
 pub use ports::{free_port, unused_port};
 pub use server::{RedisServer, RedisServerBuilder, ServerKind, TlsAuthClients, Version};
 pub use tls::{TlsCerts, tls_certs};
-pub use wait::{wait_for, wait_until};
+pub use wait::{wait_for, wait_ok, wait_until};

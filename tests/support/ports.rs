@@ -8,6 +8,7 @@
 //! tests do not race each other for the same number.
 
 use std::collections::HashSet;
+use std::hash::BuildHasher;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Mutex, OnceLock};
@@ -15,6 +16,13 @@ use std::time::Duration;
 
 /// How many candidate ports to try before giving up.
 const ATTEMPTS: usize = 100;
+/// A cluster node's bus listens this far above its client port: fixed in
+/// Redis 6.2 (`cluster-port` came with 7.0), the default on 7.x and Valkey.
+pub const CLUSTER_BUS_OFFSET: u16 = 10000;
+/// Client ports of cluster nodes, chosen so the bus port (+10000) stays
+/// below Linux's ephemeral range (32768 and up) too: there a port nothing
+/// listens on may still be the local end of some connection and refuse a bind.
+const CLUSTER_PORTS: std::ops::RangeInclusive<u16> = 20000..=22767;
 
 fn handed_out() -> &'static Mutex<HashSet<u16>> {
     static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
@@ -46,6 +54,39 @@ pub fn free_port() -> u16 {
         }
     }
     panic!("no free 127.0.0.1 port found in {ATTEMPTS} tries");
+}
+
+/// A 127.0.0.1 port for a Redis Cluster node: it and the bus port
+/// `port + CLUSTER_BUS_OFFSET` could both be bound a moment ago, and neither
+/// was handed out by this process before (both are recorded as handed out).
+///
+/// # Panics
+///
+/// When no such pair is found in a hundred tries.
+pub fn free_cluster_port() -> u16 {
+    let (low, high) = (*CLUSTER_PORTS.start(), *CLUSTER_PORTS.end());
+    let span = u64::from(high - low) + 1;
+    for attempt in 0..ATTEMPTS {
+        // A fresh RandomState hashes differently each time: random enough to
+        // keep parallel test processes apart, without a dependency.
+        let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
+        let port = low + u16::try_from(random % span).unwrap_or(0);
+        let bus = port + CLUSTER_BUS_OFFSET;
+        let mut ports = handed_out().lock().unwrap_or_else(|e| e.into_inner());
+        if ports.contains(&port) || ports.contains(&bus) {
+            continue;
+        }
+        let bindable = |p: u16| TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok();
+        if bindable(port) && bindable(bus) {
+            ports.insert(port);
+            ports.insert(bus);
+            return port;
+        }
+    }
+    panic!(
+        "no free 127.0.0.1 port pair (port, port+{CLUSTER_BUS_OFFSET}) found in {ATTEMPTS} tries \
+         in {CLUSTER_PORTS:?}"
+    );
 }
 
 /// A 127.0.0.1 port on which nothing listens: connecting to it is refused.

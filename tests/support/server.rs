@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::ports::free_port;
+use super::ports::{free_cluster_port, free_port};
 use super::resp::RawConnection;
 use super::tls::tls_certs;
 
@@ -96,6 +96,7 @@ pub struct RedisServerBuilder {
     unix_socket: bool,
     tls: Option<TlsAuthClients>,
     tls_only: bool,
+    cluster_port: bool,
     extra: Vec<String>,
 }
 
@@ -143,6 +144,15 @@ impl RedisServerBuilder {
         self
     }
 
+    /// Picks the port for a Redis Cluster node: the cluster bus port
+    /// (+10000, see [`free_cluster_port`]) is free too. The cluster config
+    /// lines themselves come with [`config`](Self::config); see
+    /// `support::cluster`.
+    pub fn cluster_port(mut self) -> Self {
+        self.cluster_port = true;
+        self
+    }
+
     /// Appends a raw `redis.conf` line, e.g. `"maxclients 50"` or
     /// `"timeout 1"`. Values with spaces need redis.conf quoting.
     pub fn config(mut self, line: &str) -> Self {
@@ -187,6 +197,8 @@ impl RedisServerBuilder {
         for attempt in 1..=START_ATTEMPTS {
             server.port = if server.options.tls_only {
                 0
+            } else if server.options.cluster_port {
+                free_cluster_port()
             } else {
                 free_port()
             };
@@ -239,6 +251,7 @@ impl RedisServer {
             unix_socket: false,
             tls: None,
             tls_only: false,
+            cluster_port: false,
             extra: Vec::new(),
         }
     }
@@ -799,7 +812,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// `value` as a double-quoted redis.conf string.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {

@@ -41,3 +41,27 @@ pub fn wait_for<T>(deadline: Duration, what: &str, mut f: impl FnMut() -> Option
         interval = (interval * 2).min(MAX_INTERVAL);
     }
 }
+
+/// Calls `f` until it returns `Ok`, and returns that value. `Err` says why
+/// the condition does not hold yet; the last one goes into the panic.
+///
+/// # Panics
+///
+/// When `deadline` passes first, with a message naming `what` and the last
+/// reason.
+pub fn wait_ok<T>(deadline: Duration, what: &str, mut f: impl FnMut() -> Result<T, String>) -> T {
+    let start = Instant::now();
+    let mut interval = FIRST_INTERVAL;
+    loop {
+        let reason = match f() {
+            Ok(value) => return value,
+            Err(reason) => reason,
+        };
+        let elapsed = start.elapsed();
+        if elapsed >= deadline {
+            panic!("timed out after {deadline:?} waiting for {what}; last: {reason}");
+        }
+        thread::sleep(interval.min(deadline - elapsed));
+        interval = (interval * 2).min(MAX_INTERVAL);
+    }
+}

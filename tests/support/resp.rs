@@ -205,7 +205,13 @@ impl<S: Read + Write> RawConnection<S> {
                 Parse::Invalid(e) => return Err(io::Error::new(ErrorKind::InvalidData, e)),
                 Parse::Incomplete => {}
             }
-            let n = self.stream.read(&mut chunk)?;
+            let n = match self.stream.read(&mut chunk) {
+                Ok(n) => n,
+                // A socket read with a timeout is not restarted after a
+                // stop/continue of the process (signal(7)): read again.
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
             if n == 0 {
                 return Err(io::Error::new(
                     ErrorKind::UnexpectedEof,

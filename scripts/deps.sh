@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian machine, only when it is missing:
-# redis-server and redis-cli (tests start real servers), openssl (TLS certificates are made at
-# test time), pkg-config and libssl-dev (native-tls links OpenSSL), valgrind (callgrind counts
-# instructions for `make bench-instructions`), redis-benchmark (from redis-tools; `make bench`).
+# redis-server and redis-cli (tests start real servers; `redis-cli --cluster create` forms the
+# clusters of tests/support/cluster.rs on every server of the matrix), openssl (TLS certificates
+# are made at test time), pkg-config and libssl-dev (native-tls links OpenSSL), valgrind
+# (callgrind counts instructions for `make bench-instructions`), redis-benchmark (from
+# redis-tools; `make bench`).
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

@@ -13,6 +13,9 @@ mod support;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::net::{Ipv4Addr, TcpListener};
+
+use support::ports::{CLUSTER_BUS_OFFSET, free_cluster_port};
 use support::{Cluster, SlotRange, wait_until};
 
 /// A value no other call (in this run or another) makes.
@@ -422,4 +425,35 @@ fn a_password_cluster_authenticates_replication_redis_cli_and_migrate() {
     }
     cluster.migrate_slot(slot, target);
     assert_eq!(count_keys_in_slot(&cluster, target, slot), 10);
+}
+
+#[test]
+fn cluster_ports_leave_the_bus_port_free_below_the_ephemeral_range() {
+    let ports: Vec<u16> = (0..20).map(|_| free_cluster_port()).collect();
+    for (i, &port) in ports.iter().enumerate() {
+        assert!(!ports[..i].contains(&port), "{port} handed out twice");
+        let bus = port + CLUSTER_BUS_OFFSET;
+        assert!(bus < 32768, "bus port {bus} is in the ephemeral range");
+        assert!(
+            !ports.contains(&bus),
+            "{bus} is both a client and a bus port"
+        );
+        // Both can be bound (nothing else of ours took them).
+        let _client = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).unwrap();
+        let _bus = TcpListener::bind((Ipv4Addr::LOCALHOST, bus)).unwrap();
+    }
+}
+
+#[test]
+fn four_primaries_without_replicas() {
+    let cluster = Cluster::builder().primaries(4).replicas(0).start();
+    assert_eq!(cluster.nodes().len(), 4);
+    assert_eq!(cluster.primaries().len(), 4);
+    assert!(cluster.replicas().is_empty());
+    let map = cluster.slot_map();
+    let mut owners: Vec<u16> = map.iter().map(|r| r.primary).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    assert_eq!(owners, cluster.primaries());
+    assert!(map.iter().all(|r| r.replicas.is_empty()), "{map:?}");
 }

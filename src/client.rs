@@ -384,6 +384,100 @@ impl Client {
     }
 }
 
+/// One attempt on this client's pool, without its retry loop: what a cluster's own retry loop
+/// (which decides where each attempt goes) runs on the pool of the node it chose.
+impl Client {
+    /// Sends `request` once on a connection of this pool; `asking` sends `ASKING` first on the
+    /// same connection (an `ASK` redirect). The failure says whether it may have run.
+    pub(crate) fn attempt_one(
+        &self,
+        request: &Request<'_>,
+        call: Budget,
+        limit: Option<Duration>,
+        asking: bool,
+    ) -> Result<Value, Failure> {
+        let work = Work::One(request);
+        let mut conn = self.checkout(call)?;
+        if let Some(d) = limit {
+            conn.set_read_timeout(d)?;
+        }
+        if asking {
+            send_asking(&mut conn)?;
+        }
+        conn.execute(request).map_err(|error| Failure {
+            may_have_run: work.may_have_run(&error, conn.last_write()),
+            safe_to_repeat: work.safe_to_repeat(),
+            error,
+        })
+    }
+
+    /// Writes `batch` once on a connection of this pool without reading its replies, so a
+    /// cluster writes to every node before it reads from any; [`Client::finish_batch`] reads
+    /// them.
+    pub(crate) fn start_batch(
+        &self,
+        batch: &Batch<'_>,
+        call: Budget,
+        limit: Option<Duration>,
+        asking: bool,
+    ) -> Result<PooledConnection, Failure> {
+        let work = Work::Batch(batch);
+        let mut conn = self.checkout(call)?;
+        if let Some(d) = limit {
+            conn.set_read_timeout(d)?;
+        }
+        if asking {
+            send_asking(&mut conn)?;
+        }
+        match conn.send_batch(batch.metas, batch.encoded) {
+            Ok(()) => Ok(conn),
+            Err(error) => Err(Failure {
+                may_have_run: work.may_have_run(&error, conn.last_write()),
+                safe_to_repeat: work.safe_to_repeat(),
+                error,
+            }),
+        }
+    }
+
+    /// Reads the replies of a batch [`Client::start_batch`] wrote.
+    pub(crate) fn finish_batch(
+        &self,
+        mut conn: PooledConnection,
+        batch: &Batch<'_>,
+    ) -> Result<Vec<Value>, Failure> {
+        let work = Work::Batch(batch);
+        let mut replies = Vec::with_capacity(batch.len());
+        for _ in 0..batch.len() {
+            match conn.read_queued() {
+                Ok(v) => replies.push(v),
+                Err(error) => {
+                    return Err(Failure {
+                        may_have_run: work.may_have_run(&error, conn.last_write()),
+                        safe_to_repeat: work.safe_to_repeat(),
+                        error,
+                    });
+                }
+            }
+        }
+        refused(replies, batch, &self.inner.retry).map_err(|error| Failure {
+            may_have_run: false,
+            safe_to_repeat: true,
+            error,
+        })
+    }
+}
+
+/// `ASKING` on `conn`, before the one command an `ASK` redirect names.
+fn send_asking(conn: &mut PooledConnection) -> Result<(), Failure> {
+    let request = Request::new(&crate::commands::table::spec::ASKING, &());
+    conn.execute(&request).map(drop).map_err(|error| Failure {
+        // ASKING changes nothing but a flag for the next command on this connection.
+        may_have_run: false,
+        safe_to_repeat: true,
+        error,
+    })
+}
+
 impl Execute for &Client {
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
         self.execute_within(request, None)
@@ -765,6 +859,59 @@ impl ClientBuilder {
     pub fn push_interval(mut self, interval: Duration) -> ClientBuilder {
         self.pool.push_interval = Some(interval);
         self
+    }
+
+    /// Refuses what a cluster's node settings cannot have: an address (the seeds and the slot
+    /// map give those), Sentinel, the multiplexed mode and (for now) the client-side cache.
+    pub(crate) fn check_cluster_settings(&self) -> Result<()> {
+        let refuse = |what: &str| {
+            Err(Error::invalid(
+                "node_settings",
+                format!("a cluster client's node settings cannot have {what}"),
+            ))
+        };
+        if self.url.is_some()
+            || self
+                .edits
+                .iter()
+                .any(|e| matches!(e, Edit::Host(..) | Edit::Unix(_) | Edit::Config(_)))
+        {
+            return refuse("an address (give the seeds to ClusterBuilder::seeds)");
+        }
+        if self
+            .edits
+            .iter()
+            .any(|e| matches!(e, Edit::Db(d) if *d != 0))
+        {
+            return refuse("a database other than 0");
+        }
+        if self.sentinel.is_some() {
+            return refuse("Sentinel");
+        }
+        if self.multiplex.is_some() {
+            return refuse("the multiplexed mode");
+        }
+        if self.cache.is_some() {
+            return refuse("the client-side cache (not yet supported on a cluster)");
+        }
+        Ok(())
+    }
+
+    /// The retry policy a cluster's calls run under: the one set here, plus the errors that
+    /// mean "not here, not now" in a cluster (`TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`,
+    /// `LOADING`, and `READONLY` from a primary that was demoted: none of them ran the command).
+    pub(crate) fn retry_policy_for_cluster(&self) -> Result<Retry> {
+        self.retry
+            .clone()
+            .unwrap_or_default()
+            .retry_on_error(self.retry_on.iter().copied())?
+            .retry_on_error([
+                ErrorKind::TryAgain,
+                ErrorKind::ClusterDown,
+                ErrorKind::MasterDown,
+                ErrorKind::BusyLoading,
+                ErrorKind::ReadOnly,
+            ])
     }
 
     /// Checks every setting and makes the client. No connection is opened here (unless

@@ -230,6 +230,10 @@ pub enum Error {
     /// address they named is not (or no longer) the primary. Its kind says which.
     #[error("{0}")]
     Sentinel(Box<crate::sentinel::SentinelError>),
+    /// A cluster client's own finding: keys in different slots, a slot no node serves, no
+    /// node reachable for the slot map. Its kind says which.
+    #[error("{0}")]
+    Cluster(Box<crate::cluster::ClusterError>),
 }
 
 impl fmt::Debug for Error {
@@ -262,6 +266,7 @@ impl Error {
             Error::Watch | Error::WatchLost(_) => ErrorKind::Watch,
             Error::PoolTimeout(_) => ErrorKind::PoolTimeout,
             Error::Sentinel(e) => e.kind(),
+            Error::Cluster(e) => e.kind(),
         }
     }
 

@@ -474,6 +474,7 @@
 
 mod cache;
 mod client;
+pub mod cluster;
 pub mod commands;
 mod connection;
 mod deadline;

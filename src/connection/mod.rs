@@ -791,6 +791,17 @@ impl Connection {
         Ok(replies)
     }
 
+    /// Sends an encoded frame of several commands whose replies later
+    /// [`Connection::read_queued`] calls read, one each.
+    pub(crate) fn send_batch(&mut self, metas: &[Meta], encoded: &[u8]) -> Result<()> {
+        let sent = self.write_frame(Mode::Queue, Metas::Many(metas), |out: &mut Vec<u8>| {
+            out.extend_from_slice(encoded);
+            Ok(())
+        })?;
+        self.last_used = sent.at;
+        Ok(())
+    }
+
     /// Sends a command whose reply a later [`Connection::read_queued`] reads.
     pub(crate) fn queue(
         &mut self,

@@ -18,4 +18,4 @@ mod run;
 
 pub use backoff::*;
 pub use policy::{DEFAULT_RETRIES, Retry, last_attempts};
-pub(crate) use run::{Counters, Failure, run};
+pub(crate) use run::{Counters, Failure, Try, run};

@@ -1,0 +1,890 @@
+//! Redis Cluster: [`ClusterClient`] routes each command to the node serving its keys' hash
+//! slot, over a pool per node, and follows the cluster as slots move and primaries fail.
+//!
+//! ```no_run
+//! use redisync::cluster::ClusterClient;
+//! use redisync::prelude::*;
+//! let cluster = ClusterClient::open(&["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"])?;
+//! cluster.set("user:1", "ada")?;
+//! let name: Option<String> = cluster.get("user:1")?;
+//! // Keys in different slots: split per slot, reassembled in order (not atomic).
+//! let both: Vec<Option<String>> = cluster.mget(&["user:1", "user:2"])?;
+//! # Ok::<(), redisync::Error>(())
+//! ```
+//!
+//! See the crate documentation's "Redis Cluster" section for how commands are routed, what is
+//! not atomic across slots, and what a failover costs.
+
+mod error;
+mod refresh;
+mod route;
+pub(crate) mod slot;
+mod topology;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::RwLock;
+
+pub use self::error::ClusterError;
+use self::error::cluster_error;
+use self::refresh::Refresh;
+use self::route::Route;
+pub use self::slot::{SLOTS, hash_tag, slot};
+pub use self::topology::NodeAddr;
+use self::topology::{Layout, Node, Topology};
+use crate::client::{Client, ClientBuilder};
+use crate::commands::{Batch, Commands, Execute, FromValue, Request};
+use crate::connection::Connection;
+use crate::connection::config::{Address, ConnectionConfig, Secret};
+use crate::deadline::Budget;
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::resp::Value;
+use crate::retry::{Counters, Failure, Retry, Try, run};
+
+/// How long one node may take to give its slot map, by default.
+pub const DEFAULT_REFRESH_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often the slot map is refreshed when nothing asks for it, by default.
+pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A client for a Redis Cluster (or Valkey cluster): `Send + Sync`, cheap to clone (clones
+/// share the pools and the slot map), with the same typed commands, pipelines and scripts as
+/// [`Client`].
+///
+/// Each command goes to the primary serving its keys' slot; keyless commands go to a random
+/// primary, and those the command table marks for every shard (`FLUSHALL`, `DBSIZE`, `KEYS`,
+/// `SCRIPT LOAD`, ...) to all primaries, their replies combined as the table says.
+#[derive(Clone)]
+pub struct ClusterClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The seeds, with their pools: tried for the slot map after the nodes it names.
+    seeds: Vec<Node>,
+    /// Every node's settings: the builder with the first seed's URL, each node's address
+    /// replacing its host.
+    settings: ClientBuilder,
+    seed_url: Secret,
+    tls: bool,
+    topology: RwLock<Arc<Topology>>,
+    refresh: Arc<Refresh>,
+    refresh_timeout: Duration,
+    retry: Retry,
+    counters: Counters,
+    stats: Stats,
+}
+
+#[derive(Default)]
+struct Stats {
+    moved: AtomicU64,
+    ask: AtomicU64,
+    refreshes: AtomicU64,
+}
+
+/// Counters of a cluster client (all its clones), from [`ClusterClient::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ClusterStats {
+    /// `MOVED` redirects followed.
+    pub moved: u64,
+    /// `ASK` redirects followed.
+    pub ask: u64,
+    /// Slot map refreshes that succeeded.
+    pub refreshes: u64,
+    /// Attempts made after a failed one (redirects not counted).
+    pub retries: u64,
+    /// Calls that failed after at least one retry.
+    pub gave_up: u64,
+}
+
+impl ClusterClient {
+    /// A client for the cluster one of `seeds` belongs to (`redis://` or `rediss://` URLs;
+    /// credentials and TLS from the first), every other setting at its default. Nothing is
+    /// opened until the first command.
+    pub fn open<S: AsRef<str>>(seeds: &[S]) -> Result<ClusterClient> {
+        ClusterClient::builder().seeds(seeds).build()
+    }
+
+    /// A builder: seeds, every [`ClientBuilder`] setting (applied to each node's pool), and
+    /// the cluster's own settings.
+    pub fn builder() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// The client (pool) of the primary serving `key`'s slot now, for commands that must go
+    /// to one node (a `SCAN` of that node, say).
+    ///
+    /// # Errors
+    /// As any call: no slot map could be fetched, or no node serves the slot.
+    pub fn client_for_key(&self, key: impl AsRef<[u8]>) -> Result<Client> {
+        let call = self.budget(None);
+        let node = self
+            .inner
+            .primary_for(Some(slot(key.as_ref())), call, &mut None)?;
+        Ok(node.client)
+    }
+
+    /// The primaries of the current slot map, each with its pool: to run a command on each
+    /// node (a `SCAN` of the whole cluster is one `SCAN` per primary).
+    ///
+    /// # Errors
+    /// No slot map could be fetched.
+    pub fn primaries(&self) -> Result<Vec<(NodeAddr, Client)>> {
+        let topology = self.inner.current(self.budget(None))?;
+        Ok(topology
+            .shards
+            .iter()
+            .map(|s| (s.primary.addr.clone(), s.primary.client.clone()))
+            .collect())
+    }
+
+    /// The slot map as this client knows it: `(first, last, primary)` per range.
+    pub fn slot_map(&self) -> Vec<(u16, u16, NodeAddr)> {
+        let topology = Arc::clone(&self.inner.topology.read());
+        let mut out: Vec<(u16, u16, NodeAddr)> = Vec::new();
+        for s in 0..SLOTS {
+            let Some(shard) = topology.shard(s) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some(last) if last.1 + 1 == s && last.2 == shard.primary.addr => last.1 = s,
+                _ => out.push((s, s, shard.primary.addr.clone())),
+            }
+        }
+        out
+    }
+
+    /// Fetches the slot map now, waiting up to `wait` for it.
+    ///
+    /// # Errors
+    /// The error of the refresh, when every node failed to answer.
+    pub fn refresh_slots(&self, wait: Duration) -> Result<()> {
+        let ticket = self.inner.refresh.request();
+        match self.inner.refresh.wait(ticket, Instant::now() + wait) {
+            Some(e) => Err(e),
+            None if self.inner.refresh.done() > ticket => Ok(()),
+            None => Err(Error::timeout(TimeoutPhase::Call, wait)),
+        }
+    }
+
+    /// Redirects, refreshes and retries so far.
+    pub fn stats(&self) -> ClusterStats {
+        let s = &self.inner.stats;
+        ClusterStats {
+            moved: s.moved.load(Ordering::Relaxed),
+            ask: s.ask.load(Ordering::Relaxed),
+            refreshes: s.refreshes.load(Ordering::Relaxed),
+            retries: self.inner.counters.retries.load(Ordering::Relaxed),
+            gave_up: self.inner.counters.gave_up.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The retry policy every call runs under (the one given, plus the cluster's own kinds:
+    /// `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING` and `READONLY`).
+    pub fn retry_policy(&self) -> &Retry {
+        &self.inner.retry
+    }
+
+    /// A pub/sub subscriber for classic `SUBSCRIBE`/`PSUBSCRIBE` (which a cluster delivers on
+    /// every node), on a connection of its own to a random primary.
+    ///
+    /// # Errors
+    /// No slot map could be fetched, or the error of opening the connection.
+    pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
+        let node = self.inner.primary_for(None, self.budget(None), &mut None)?;
+        node.client.subscriber()
+    }
+
+    /// Runs an optimistic transaction (see [`transaction`](crate::transaction)) on the primary
+    /// serving `keys`, which must all hash to one slot (use a hash tag: `{user:1}:a`,
+    /// `{user:1}:b`); the commands the closure queues must stay in that slot too, or the
+    /// server refuses them with `CROSSSLOT`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::CrossSlot`] before anything is sent when `keys` span slots; otherwise as
+    /// [`Client::transaction`].
+    pub fn transaction<T, F>(&self, keys: impl crate::commands::ToArgs, mut f: F) -> Result<T>
+    where
+        T: FromValue,
+        F: FnMut(&mut Connection, &mut crate::commands::Pipeline) -> Result<()>,
+    {
+        let watch = crate::commands::cmd("WATCH").arg(&keys);
+        let slot = route::one_slot(watch.keys().into_iter(), "transaction")?;
+        let call = self.budget(None);
+        let inner = &self.inner;
+        let mut refresh_ticket = None;
+        run(&inner.retry, call, &inner.counters, true, |t| {
+            let node = match &t.target {
+                // The slot is moving: its keys may be on either node until it has moved, and a
+                // WATCH cannot follow them. Wait a moment and ask the owner again.
+                Some(r) if r.kind() == crate::error::RedirectKind::Ask => {
+                    call.deadline.sleep(Duration::from_millis(10));
+                    inner.primary_for(slot, call, &mut refresh_ticket)?
+                }
+                Some(r) => inner.moved_to(r, None)?,
+                None => inner.primary_for(slot, call, &mut refresh_ticket)?,
+            };
+            node.client.transaction(&keys, &mut f).map_err(|error| {
+                inner.after_failure(&error, &mut refresh_ticket);
+                Failure {
+                    may_have_run: matches!(error, Error::WatchLost(_)),
+                    safe_to_repeat: true,
+                    error,
+                }
+            })
+        })
+    }
+
+    fn budget(&self, limit: Option<Duration>) -> Budget {
+        let policy = match self.inner.retry.deadline_value() {
+            Some(d) => Budget::after(d, TimeoutPhase::Call),
+            None => Budget::NONE,
+        };
+        match limit {
+            Some(d) => Budget::after(d, TimeoutPhase::Call).min(policy),
+            None => policy,
+        }
+    }
+
+    fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {
+        let mut frame = Vec::with_capacity(64);
+        request.encode(&mut frame)?;
+        let call = self.budget(limit);
+        match Route::of(request.spec(), &frame)? {
+            Route::Slot(s) => self.inner.call(request, Some(s), call, limit),
+            Route::Any => self.inner.call(request, None, call, limit),
+            Route::All(combine) => self.inner.fan_out(request, combine, call, limit),
+            Route::Split(split) => {
+                let (encoded, metas) = split.batch(&frame)?;
+                let batch = Batch {
+                    encoded: &encoded,
+                    metas: &metas,
+                    atomic: false,
+                    repeatable: request.is_repeatable(),
+                };
+                let replies = self.inner.batch(&batch, call, limit)?;
+                split.combine(replies)
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// The slot map, fetched first if there is none yet (within `call`).
+    fn current(&self, call: Budget) -> Result<Arc<Topology>> {
+        let topology = Arc::clone(&self.topology.read());
+        if topology.epoch > 0 {
+            return Ok(topology);
+        }
+        let ticket = self.refresh.request();
+        let error = self.refresh.wait(ticket, self.wait_until(call));
+        let topology = Arc::clone(&self.topology.read());
+        if topology.epoch > 0 {
+            return Ok(topology);
+        }
+        Err(error.unwrap_or_else(|| call.timeout()))
+    }
+
+    /// How long a call waits for a refresh: the refresh timeout per seed (so every seed can be
+    /// tried), within the call's budget.
+    fn wait_until(&self, call: Budget) -> Instant {
+        let tries = u32::try_from(self.seeds.len().max(1) + 1).unwrap_or(u32::MAX);
+        let own = Instant::now() + self.refresh_timeout.saturating_mul(tries);
+        match call.deadline.instant() {
+            Some(d) if d < own => d,
+            _ => own,
+        }
+    }
+
+    /// The primary for `slot` (a random primary for `None`), waiting first for a refresh an
+    /// earlier attempt asked for; an unassigned slot waits for one refresh before it fails.
+    fn primary_for(
+        &self,
+        slot: Option<u16>,
+        call: Budget,
+        refresh_ticket: &mut Option<u64>,
+    ) -> Result<Node> {
+        if let Some(ticket) = refresh_ticket.take() {
+            let until = Instant::now() + self.refresh_timeout;
+            let until = call.deadline.instant().map_or(until, |d| d.min(until));
+            let _ = self.refresh.wait(ticket, until);
+        }
+        let topology = self.current(call)?;
+        let Some(slot) = slot else {
+            let n = topology.shards.len();
+            if n == 0 {
+                return Err(cluster_error(
+                    ErrorKind::ClusterDown,
+                    "the slot map has no primaries",
+                ));
+            }
+            return Ok(topology.shards[rand::random_range(0..n)].primary.clone());
+        };
+        if let Some(shard) = topology.shard(slot) {
+            return Ok(shard.primary.clone());
+        }
+        // Refresh once before failing: the slot may have been assigned since.
+        let ticket = self.refresh.request();
+        let _ = self.refresh.wait(ticket, self.wait_until(call));
+        let topology = Arc::clone(&self.topology.read());
+        match topology.shard(slot) {
+            Some(shard) => Ok(shard.primary.clone()),
+            None => Err(cluster_error(
+                ErrorKind::ClusterDown,
+                format!("no node serves slot {slot}"),
+            )),
+        }
+    }
+
+    /// The node a redirect names (an empty host: the host of `asked`), with a pool; a `MOVED`
+    /// also updates the slot map and asks for a full refresh.
+    fn moved_to(&self, r: &crate::error::Redirect, asked: Option<&NodeAddr>) -> Result<Node> {
+        let host = match (r.host(), asked) {
+            ("", Some(a)) => a.host.clone(),
+            ("", None) => {
+                return Err(cluster_error(
+                    ErrorKind::Protocol,
+                    "a redirect with no host, and no node it came from",
+                ));
+            }
+            (h, _) => h.to_string(),
+        };
+        let addr = NodeAddr {
+            host,
+            port: r.port(),
+        };
+        let topology = Arc::clone(&self.topology.read());
+        let node = match topology.node(&addr) {
+            Some(n) => n.clone(),
+            None => Node {
+                client: self.node_client(&addr)?,
+                addr: addr.clone(),
+            },
+        };
+        if r.kind() == crate::error::RedirectKind::Moved {
+            self.stats.moved.fetch_add(1, Ordering::Relaxed);
+            if asked == Some(&addr) {
+                // Told to go where it already went: the name may mean another machine now.
+                node.client.retire_connections();
+            }
+            {
+                let mut current = self.topology.write();
+                if current
+                    .shard(r.slot())
+                    .is_none_or(|s| s.primary.addr != addr)
+                {
+                    let next = current.moved(r.slot(), node.clone());
+                    *current = Arc::new(next);
+                }
+            }
+            self.refresh.request();
+        } else {
+            self.stats.ask.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(node)
+    }
+
+    /// After a failed attempt: errors that say the map may be stale ask for a refresh, which
+    /// the next attempt waits for.
+    fn after_failure(&self, error: &Error, refresh_ticket: &mut Option<u64>) {
+        let stale = error.breaks_connection()
+            || matches!(
+                error.kind(),
+                ErrorKind::Connection
+                    | ErrorKind::ClusterDown
+                    | ErrorKind::MasterDown
+                    | ErrorKind::ReadOnly
+                    | ErrorKind::BusyLoading
+            );
+        if stale {
+            *refresh_ticket = Some(self.refresh.request());
+        }
+    }
+
+    /// Where an attempt goes: a redirect's target, or the primary of the slot.
+    fn pick(
+        &self,
+        slot: Option<u16>,
+        t: &Try,
+        last: Option<&NodeAddr>,
+        call: Budget,
+        refresh_ticket: &mut Option<u64>,
+    ) -> Result<(Node, bool)> {
+        match &t.target {
+            Some(r) => Ok((
+                self.moved_to(r, last)?,
+                r.kind() == crate::error::RedirectKind::Ask,
+            )),
+            None => Ok((self.primary_for(slot, call, refresh_ticket)?, false)),
+        }
+    }
+
+    /// One request to the node serving `slot`, under the retry policy, following redirects.
+    fn call(
+        &self,
+        request: &Request<'_>,
+        slot: Option<u16>,
+        call: Budget,
+        limit: Option<Duration>,
+    ) -> Result<Value> {
+        let mut last: Option<NodeAddr> = None;
+        let mut refresh_ticket = None;
+        run(&self.retry, call, &self.counters, true, |t| {
+            let (node, asking) = self.pick(slot, t, last.as_ref(), call, &mut refresh_ticket)?;
+            last = Some(node.addr.clone());
+            node.client
+                .attempt_one(request, call, limit, asking)
+                .inspect_err(|f| {
+                    self.after_failure(&f.error, &mut refresh_ticket);
+                })
+        })
+    }
+
+    /// A request for every primary, the replies combined as its table entry says.
+    fn fan_out(
+        &self,
+        request: &Request<'_>,
+        combine: route::Combine,
+        call: Budget,
+        limit: Option<Duration>,
+    ) -> Result<Value> {
+        let topology = self.current(call)?;
+        let mut replies = Vec::with_capacity(topology.shards.len());
+        for shard in &topology.shards {
+            let node = &shard.primary;
+            let reply = run(&self.retry, call, &self.counters, false, |_| {
+                node.client.attempt_one(request, call, limit, false)
+            });
+            replies.push(reply);
+        }
+        combine.apply(replies)
+    }
+
+    /// A batch: an atomic one to the node of its one slot; a pipeline grouped per node,
+    /// written to every node before any is read, replies put back in order.
+    fn batch(
+        &self,
+        batch: &Batch<'_>,
+        call: Budget,
+        limit: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slots = route::batch_slots(batch)?;
+        if batch.atomic {
+            let slot = route::one_slot_of(&slots, "transaction")?;
+            return self.atomic(batch, slot, call, limit);
+        }
+        pipeline::run(self, batch, &slots, call, limit)
+    }
+
+    /// A `MULTI` ... `EXEC` batch on the node of `slot`. A redirect of a queued command
+    /// aborts the transaction (`EXECABORT`: nothing ran), and the whole batch follows it; an
+    /// `ASK` sends `ASKING` before `MULTI`, which keeps it for the whole transaction.
+    fn atomic(
+        &self,
+        batch: &Batch<'_>,
+        slot: Option<u16>,
+        call: Budget,
+        limit: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        let mut last: Option<NodeAddr> = None;
+        let mut refresh_ticket = None;
+        run(&self.retry, call, &self.counters, true, |t| {
+            let (node, asking) = self.pick(slot, t, last.as_ref(), call, &mut refresh_ticket)?;
+            last = Some(node.addr.clone());
+            let conn = node
+                .client
+                .start_batch(batch, call, limit, asking)
+                .inspect_err(|f| {
+                    self.after_failure(&f.error, &mut refresh_ticket);
+                })?;
+            let replies = node.client.finish_batch(conn, batch).inspect_err(|f| {
+                self.after_failure(&f.error, &mut refresh_ticket);
+            })?;
+            match pipeline::redirect_in_transaction(&replies) {
+                Some(error) => Err(Failure {
+                    error,
+                    may_have_run: false,
+                    safe_to_repeat: true,
+                }),
+                None => Ok(replies),
+            }
+        })
+    }
+
+    /// A pool for a node at `addr`, with every setting of the builder.
+    fn node_client(&self, addr: &NodeAddr) -> Result<Client> {
+        self.settings
+            .clone()
+            .url(self.seed_url.expose())
+            .host(&addr.host, addr.port)
+            // The cluster's loop retries; the node's own would retry at a node that may no
+            // longer serve the slot.
+            .retry(Retry::none())
+            .build()
+    }
+
+    /// Fetches the slot map from the nodes the current map names (primaries first, in random
+    /// order), then from the seeds; the first map that covers every slot wins, else the one
+    /// that covers most.
+    fn refresh_now(&self) -> Result<()> {
+        let current = Arc::clone(&self.topology.read());
+        let mut candidates: Vec<Node> = Vec::new();
+        let mut primaries: Vec<Node> = current.shards.iter().map(|s| s.primary.clone()).collect();
+        shuffle(&mut primaries);
+        candidates.extend(primaries);
+        let mut replicas: Vec<Node> = current
+            .shards
+            .iter()
+            .flat_map(|s| s.replicas.iter().cloned())
+            .collect();
+        shuffle(&mut replicas);
+        candidates.extend(replicas);
+        for seed in &self.seeds {
+            if !candidates.iter().any(|c| c.addr == seed.addr) {
+                candidates.push(seed.clone());
+            }
+        }
+        let mut best: Option<Layout> = None;
+        let mut errors: Vec<String> = Vec::new();
+        for node in &candidates {
+            match self.fetch_layout(node) {
+                Ok(layout) => {
+                    let covered = layout.coverage();
+                    if covered == usize::from(SLOTS) {
+                        best = Some(layout);
+                        break;
+                    }
+                    if best.as_ref().is_none_or(|b| b.coverage() < covered) {
+                        best = Some(layout);
+                    }
+                }
+                Err(e) => errors.push(format!("{}: {e}", node.addr)),
+            }
+        }
+        let Some(layout) = best else {
+            return Err(cluster_error(
+                ErrorKind::Connection,
+                format!("no node gave a slot map ({})", errors.join("; ")),
+            ));
+        };
+        let epoch = current.epoch + 1;
+        let next = Topology::build(&layout, &current, epoch, &|a| self.node_client(a))?;
+        if next.assigned() < usize::from(SLOTS) {
+            log::debug!(
+                "cluster slot map covers {} of {SLOTS} slots",
+                next.assigned()
+            );
+        }
+        *self.topology.write() = Arc::new(next);
+        self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// One node's slot map, on a connection of its own under the refresh timeout:
+    /// `CLUSTER SHARDS` where it is reliable (Valkey 8+, Redis 8+), `CLUSTER SLOTS` elsewhere.
+    fn fetch_layout(&self, node: &Node) -> Result<Layout> {
+        use crate::commands::ClusterCommands;
+        let t = self.refresh_timeout;
+        let base = node.client.connection_config();
+        let cfg = ConnectionConfig {
+            connect_timeout: base.connect_timeout.min(t),
+            read_timeout: base.read_timeout.min(t),
+            write_timeout: base.write_timeout.min(t),
+            ..base.clone()
+        };
+        let mut conn = Connection::with_config(&cfg)?;
+        let info: String = crate::commands::cmd("INFO")
+            .arg("server")
+            .query(&mut conn)?;
+        let host = node.addr.host.as_str();
+        if shards_are_reliable(&info) {
+            Layout::from_shards((&mut conn).cluster_shards()?, host, self.tls)
+        } else {
+            Layout::from_slots((&mut conn).cluster_slots()?, host)
+        }
+    }
+}
+
+/// Whether `CLUSTER SHARDS` lists a failed primary's slots (Redis 7.x does not), from the
+/// server's `INFO server` text.
+fn shards_are_reliable(info: &str) -> bool {
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':')))
+            .map(str::trim)
+    };
+    let major = |v: &str| v.split('.').next().and_then(|m| m.parse::<u32>().ok());
+    match field("valkey_version") {
+        Some(v) => major(v).is_some_and(|m| m >= 8),
+        None => field("redis_version")
+            .and_then(major)
+            .is_some_and(|m| m >= 8),
+    }
+}
+
+fn shuffle<T>(v: &mut [T]) {
+    for i in (1..v.len()).rev() {
+        v.swap(i, rand::random_range(0..=i));
+    }
+}
+
+mod pipeline;
+
+impl Execute for &ClusterClient {
+    fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+        self.execute_within(request, None)
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        let call = self.budget(None);
+        self.inner.batch(batch, call, None)
+    }
+}
+
+impl Commands for &ClusterClient {
+    type Output<T: FromValue> = Result<T>;
+
+    #[inline]
+    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
+        T::from_value(request.shape_reply(self.execute(request)?)?)
+    }
+
+    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
+        Err(error)
+    }
+}
+
+impl fmt::Debug for ClusterClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let topology = Arc::clone(&self.inner.topology.read());
+        f.debug_struct("ClusterClient")
+            .field(
+                "seeds",
+                &self
+                    .inner
+                    .seeds
+                    .iter()
+                    .map(|s| s.addr.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field("primaries", &topology.shards.len())
+            .field("slots_assigned", &topology.assigned())
+            .field("epoch", &topology.epoch)
+            .finish()
+    }
+}
+
+/// Settings of a [`ClusterClient`]: seeds, the settings of every node's pool (a
+/// [`ClientBuilder`]: timeouts, retry, health checks, pool limits, credentials, TLS), and the
+/// slot map's refresh.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use redisync::{Client, cluster::ClusterClient};
+/// let cluster = ClusterClient::builder()
+///     .seeds(&["rediss://:secret@10.0.0.1:7000", "rediss://:secret@10.0.0.2:7000"])
+///     .node_settings(
+///         Client::builder()
+///             .connect_timeout(Duration::from_secs(2))
+///             .max_connections(8),
+///     )
+///     .build()?;
+/// # Ok::<(), redisync::Error>(())
+/// ```
+#[derive(Clone, Default)]
+#[must_use = "call .build() to make the client"]
+pub struct ClusterBuilder {
+    seeds: Vec<Secret>,
+    settings: Option<ClientBuilder>,
+    refresh_timeout: Option<Duration>,
+    refresh_interval: Option<Option<Duration>>,
+}
+
+impl fmt::Debug for ClusterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusterBuilder")
+            .field(
+                "seeds",
+                &self
+                    .seeds
+                    .iter()
+                    .map(|s| crate::connection::redacted_url(s.expose()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("node_settings", &self.settings)
+            .field("refresh_timeout", &self.refresh_timeout)
+            .field("refresh_interval", &self.refresh_interval)
+            .finish()
+    }
+}
+
+impl ClusterBuilder {
+    /// Adds seed URLs: any nodes of the cluster (one is enough; more survive one being down).
+    /// Credentials, TLS and the protocol come from the first.
+    pub fn seeds<S: AsRef<str>>(mut self, seeds: &[S]) -> ClusterBuilder {
+        self.seeds
+            .extend(seeds.iter().map(|s| Secret::new(s.as_ref())));
+        self
+    }
+
+    /// Adds one seed URL.
+    pub fn seed(mut self, url: &str) -> ClusterBuilder {
+        self.seeds.push(Secret::new(url));
+        self
+    }
+
+    /// The settings of every node's pool and every call: a [`ClientBuilder`] without an
+    /// address (the seeds and the slot map give those). Its retry policy is the cluster's.
+    pub fn node_settings(mut self, settings: ClientBuilder) -> ClusterBuilder {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// How long one node may take to give its slot map, connecting included (default
+    /// [`DEFAULT_REFRESH_TIMEOUT`]); a dead or silent node costs a refresh no more.
+    pub fn refresh_timeout(mut self, timeout: Duration) -> ClusterBuilder {
+        self.refresh_timeout = Some(timeout);
+        self
+    }
+
+    /// How often the slot map is refreshed when nothing asks for it (default
+    /// [`DEFAULT_REFRESH_INTERVAL`]; `None`: only when something asks).
+    pub fn refresh_interval(mut self, every: Option<Duration>) -> ClusterBuilder {
+        self.refresh_interval = Some(every);
+        self
+    }
+
+    /// Checks every setting and makes the client; no connection is opened until the first
+    /// command (which fetches the slot map).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for no seeds, a bad seed URL, a Unix socket or non-zero
+    /// database (a cluster has only database 0), or a setting a cluster cannot have.
+    pub fn build(self) -> Result<ClusterClient> {
+        let Some(first) = self.seeds.first().cloned() else {
+            return Err(Error::invalid(
+                "seeds",
+                "a cluster client needs at least one seed",
+            ));
+        };
+        let settings = self.settings.unwrap_or_default();
+        settings.check_cluster_settings()?;
+        let refresh_timeout = self.refresh_timeout.unwrap_or(DEFAULT_REFRESH_TIMEOUT);
+        if refresh_timeout.is_zero() {
+            return Err(Error::invalid(
+                "refresh_timeout",
+                "must be greater than zero",
+            ));
+        }
+        let refresh_interval = self
+            .refresh_interval
+            .unwrap_or(Some(DEFAULT_REFRESH_INTERVAL));
+        if refresh_interval == Some(Duration::ZERO) {
+            return Err(Error::invalid(
+                "refresh_interval",
+                "must be greater than zero (None turns the periodic refresh off)",
+            ));
+        }
+        let mut seeds = Vec::with_capacity(self.seeds.len());
+        let mut tls = false;
+        for (i, url) in self.seeds.iter().enumerate() {
+            let cfg = ConnectionConfig::from_url(url.expose())?;
+            let Address::Tcp { host, port } = &cfg.address else {
+                return Err(Error::invalid(
+                    "seeds",
+                    "a cluster's nodes are TCP addresses",
+                ));
+            };
+            if cfg.db != 0 {
+                return Err(Error::invalid("seeds", "a cluster has only database 0"));
+            }
+            if i == 0 {
+                tls = cfg.tls.is_some();
+            }
+            let addr = NodeAddr {
+                host: host.clone(),
+                port: *port,
+            };
+            // Every node speaks with the first seed's credentials and TLS.
+            let client = settings
+                .clone()
+                .url(first.expose())
+                .host(host, *port)
+                .retry(Retry::none())
+                .build()?;
+            seeds.push(Node { addr, client });
+        }
+        let retry = settings.retry_policy_for_cluster()?;
+        let inner = Arc::new(Inner {
+            seeds,
+            settings,
+            seed_url: first,
+            tls,
+            topology: RwLock::new(Arc::new(Topology::empty())),
+            refresh: Arc::new(Refresh::default()),
+            refresh_timeout,
+            retry,
+            counters: Counters::default(),
+            stats: Stats::default(),
+        });
+        let weak: Weak<Inner> = Arc::downgrade(&inner);
+        refresh::start(
+            Arc::clone(&inner.refresh),
+            weak,
+            refresh_interval,
+            Inner::refresh_now,
+        )
+        .map_err(|e| Error::invalid("cluster", format!("cannot start its refresh thread: {e}")))?;
+        Ok(ClusterClient { inner })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_used_where_they_list_failed_primaries() {
+        assert!(!shards_are_reliable("redis_version:7.0.15\r\n"));
+        assert!(!shards_are_reliable("redis_version:7.2.4\r\n"));
+        assert!(shards_are_reliable("redis_version:8.0.1\r\n"));
+        assert!(shards_are_reliable(
+            "redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:9.1.2\r\n"
+        ));
+        assert!(!shards_are_reliable(
+            "redis_version:7.2.4\r\nvalkey_version:7.2.5\r\n"
+        ));
+        assert!(!shards_are_reliable(""));
+    }
+
+    #[test]
+    fn builds_refuse_what_a_cluster_cannot_have() {
+        let none: &[&str] = &[];
+        assert_eq!(
+            ClusterClient::open(none).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            ClusterClient::open(&["redis://127.0.0.1:7000/2"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            ClusterClient::open(&["unix:///tmp/x.sock"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+        let c = ClusterClient::open(&["redis://:hunter2@127.0.0.1:7000"]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let b = ClusterClient::builder().seed("redis://:hunter2@127.0.0.1:7000");
+        assert!(!format!("{b:?}").contains("hunter2"));
+    }
+}

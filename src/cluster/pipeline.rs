@@ -1,0 +1,203 @@
+//! A pipeline across a cluster: its commands grouped per node, every group written before any
+//! is read (so one slow node does not hold up the rest), the replies put back in order.
+//! A command the cluster redirected (`MOVED`, `ASK`) or refused for now (`TRYAGAIN`,
+//! `CLUSTERDOWN`: it did not run) is sent again alone, through the loop that follows
+//! redirects; a group whose connection failed is sent again command by command only when
+//! nothing in it can have run, or what may have run is safe to repeat.
+
+use super::Inner;
+use super::topology::Node;
+use crate::commands::{Batch, Cmd, Request};
+use crate::connection::Meta;
+use crate::deadline::Budget;
+use crate::error::{Error, ErrorKind, Result};
+use crate::resp::{Value, split_command};
+use std::time::Duration;
+
+/// One node's share of a pipeline.
+struct Group {
+    node: Node,
+    /// The pipeline's indexes of its commands, in order.
+    members: Vec<usize>,
+    encoded: Vec<u8>,
+    metas: Vec<Meta>,
+}
+
+pub(super) fn run(
+    inner: &Inner,
+    batch: &Batch<'_>,
+    slots: &[Option<u16>],
+    call: Budget,
+    limit: Option<Duration>,
+) -> Result<Vec<Value>> {
+    let topology = inner.current(call)?;
+    let frames = frames(batch);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut alone: Vec<usize> = Vec::new();
+    // Keyless commands of one pipeline all go to one primary, chosen at random.
+    let any = match topology.shards.len() {
+        0 => None,
+        n => topology
+            .shards
+            .get(rand::random_range(0..n))
+            .map(|s| s.primary.clone()),
+    };
+    for (i, (slot, (frame, meta))) in slots.iter().zip(&frames).enumerate() {
+        let node = match slot {
+            Some(s) => topology.shard(*s).map(|sh| sh.primary.clone()),
+            None => any.clone(),
+        };
+        let Some(node) = node else {
+            alone.push(i); // unassigned: the single-command path refreshes first
+            continue;
+        };
+        let g = match groups.iter_mut().position(|g| g.node.addr == node.addr) {
+            Some(g) => g,
+            None => {
+                groups.push(Group {
+                    node,
+                    members: Vec::new(),
+                    encoded: Vec::new(),
+                    metas: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[g];
+        group.members.push(i);
+        group.encoded.extend_from_slice(frame);
+        group.metas.push(Meta {
+            spec: meta.spec,
+            end: group.encoded.len(),
+        });
+    }
+    drop(topology);
+
+    let repeatable = batch.repeatable;
+    fn sub(g: &Group, repeatable: bool) -> Batch<'_> {
+        Batch {
+            encoded: &g.encoded,
+            metas: &g.metas,
+            atomic: false,
+            repeatable,
+        }
+    }
+    // Write every group, then read every group.
+    let started: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            g.node
+                .client
+                .start_batch(&sub(g, repeatable), call, limit, false)
+        })
+        .collect();
+    let mut out: Vec<Option<Value>> = vec![None; batch.len()];
+    let mut first_error: Option<Error> = None;
+    for (g, started) in groups.iter().zip(started) {
+        let result = started.and_then(|conn| g.node.client.finish_batch(conn, &sub(g, repeatable)));
+        match result {
+            Ok(replies) => {
+                for (&i, reply) in g.members.iter().zip(replies) {
+                    if did_not_run_here(&reply) {
+                        alone.push(i);
+                    } else if let Some(slot) = out.get_mut(i) {
+                        *slot = Some(reply);
+                    }
+                }
+            }
+            Err(f) => {
+                inner.after_failure(&f.error, &mut None);
+                let repeat = |i: &usize| {
+                    batch.repeatable
+                        || frames.get(*i).is_some_and(|(_, m)| {
+                            m.spec.repeat() == crate::commands::table::Repeat::Safe
+                        })
+                };
+                if !f.may_have_run || g.members.iter().all(repeat) {
+                    alone.extend(g.members.iter().copied());
+                } else if first_error.is_none() {
+                    first_error = Some(f.error);
+                }
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        // Some commands of a group may have run and are not safe to send again: the caller
+        // must know, as with a pipeline on one server whose connection failed.
+        return Err(e);
+    }
+    alone.sort_unstable();
+    for i in alone {
+        let Some((frame, _)) = frames.get(i) else {
+            continue;
+        };
+        let cmd = command_of(frame, batch.repeatable)?;
+        let request = Request::from(&cmd);
+        let reply = match inner.call(&request, slots.get(i).copied().flatten(), call, limit) {
+            Ok(v) => v,
+            // An error reply stays a value, as in any pipeline.
+            Err(Error::Server(e)) => Value::Error(e),
+            Err(e) => return Err(e),
+        };
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(reply);
+        }
+    }
+    out.into_iter()
+        .map(|v| v.ok_or_else(|| Error::invalid("pipeline", "a reply is missing")))
+        .collect()
+}
+
+/// Each command's bytes and entry.
+fn frames<'a>(batch: &Batch<'a>) -> Vec<(&'a [u8], Meta)> {
+    let mut out = Vec::with_capacity(batch.len());
+    let mut begin = 0;
+    for m in batch.metas {
+        out.push((batch.encoded.get(begin..m.end).unwrap_or_default(), *m));
+        begin = m.end;
+    }
+    out
+}
+
+/// A reply that says the command did not run on this node and may succeed elsewhere or later.
+fn did_not_run_here(reply: &Value) -> bool {
+    match reply {
+        Value::Error(e) | Value::BulkError(e) => matches!(
+            e.kind(),
+            ErrorKind::Moved | ErrorKind::Ask | ErrorKind::TryAgain | ErrorKind::ClusterDown
+        ),
+        _ => false,
+    }
+}
+
+/// A command rebuilt from its encoded bytes, to send alone.
+fn command_of(frame: &[u8], repeatable: bool) -> Result<Cmd> {
+    let args = split_command(frame)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| Error::invalid("pipeline", "a command could not be re-read"))?;
+    let mut cmd = Cmd::new(&String::from_utf8_lossy(args[0]));
+    for a in &args[1..] {
+        cmd.push(*a);
+    }
+    Ok(if repeatable { cmd.idempotent() } else { cmd })
+}
+
+/// In a transaction's replies: a queued command redirected, which aborted it (`EXECABORT`,
+/// so nothing ran): the redirect, for the whole transaction to follow.
+pub(super) fn redirect_in_transaction(replies: &[Value]) -> Option<Error> {
+    let aborted = matches!(
+        replies.last(),
+        Some(Value::Error(e) | Value::BulkError(e)) if e.kind() == ErrorKind::ExecAbort
+    );
+    if !aborted {
+        return None;
+    }
+    replies.iter().find_map(|v| match v {
+        Value::Error(e) | Value::BulkError(e)
+            if matches!(e.kind(), ErrorKind::Moved | ErrorKind::Ask) =>
+        {
+            Some(Error::Server(e.clone()))
+        }
+        _ => None,
+    })
+}

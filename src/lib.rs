@@ -409,6 +409,77 @@
 //! - [`Client::sentinel_stats`] counts lookups, switches, events, `ROLE` refusals, stale
 //!   answers and listeners; WARN log lines mark each switch.
 //!
+//! ## Redis Cluster
+//!
+//! [`cluster::ClusterClient`] talks to a Redis Cluster (or Valkey cluster): `Send + Sync`,
+//! cheap to clone, with every typed command, pipelines, transactions and scripts. Each node
+//! gets a pool of its own, made from one [`ClientBuilder`] of settings
+//! ([`cluster::ClusterBuilder::node_settings`]: timeouts, health checks, pool limits,
+//! credentials, TLS); credentials and TLS also come from the first seed URL.
+//!
+//! ```no_run
+//! use redisync::cluster::ClusterClient;
+//! use redisync::prelude::*;
+//! let cluster = ClusterClient::open(&["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"])?;
+//! cluster.set("{user:1}:name", "ada")?;
+//! let (name, mail): (Option<String>, Option<String>) =
+//!     redisync::pipe().get("{user:1}:name").get("{user:1}:mail").query(&cluster)?;
+//! # Ok::<(), redisync::Error>(())
+//! ```
+//!
+//! - **Routing**: a command goes to the primary of its keys' hash slot
+//!   ([`cluster::slot`], CRC16 with `{hash tags}`), the keys found by the command table's key
+//!   specifications, so `EVALSHA`, `XREAD` and the rest route by their real keys. Keyless
+//!   commands go to a random primary, except those the table marks for every shard
+//!   (`FLUSHALL`, `DBSIZE`, `KEYS`, `SCRIPT LOAD`, `PING`, ...), which go to all primaries, their
+//!   replies combined as the table says (summed, concatenated, or all must succeed).
+//!   `SPUBLISH` routes by its channel's slot. [`cluster::ClusterClient::client_for_key`] and
+//!   [`cluster::ClusterClient::primaries`] give a node's own [`Client`] for per-node work
+//!   (`SCAN` the whole cluster as one `SCAN` per primary).
+//! - **Multi-key commands**: `MGET`, `MSET`, `DEL`, `EXISTS`, `UNLINK` and `TOUCH` whose
+//!   keys span slots are split into one command per slot, sent as one pipeline per node, and
+//!   reassembled in order. They are then **not atomic**: another client may see some keys of
+//!   an `MSET` set and others not yet. Any other command whose keys span slots is refused
+//!   with [`ErrorKind::CrossSlot`] before anything is sent, as are transactions (atomic
+//!   pipelines and [`cluster::ClusterClient::transaction`]) whose keys span slots: give such
+//!   keys a common hash tag.
+//! - **Pipelines** are grouped per node and written to every node before any reply is read;
+//!   replies come back in the order the commands were queued. A command the cluster
+//!   redirects (`MOVED`, `ASK`) or refuses for now (`TRYAGAIN`, `CLUSTERDOWN`) did not run
+//!   and is sent again on its own, after the rest (so commands on the same key may then run
+//!   out of their queued order). A node whose connection fails mid-pipeline is an error for
+//!   the whole call unless nothing of its part can have run, or every command of it is safe
+//!   to repeat.
+//! - **Redirects**: `MOVED` updates the slot map at once and asks for a full refresh; a
+//!   `MOVED` naming the node just asked closes that node's pooled connections (its name may
+//!   mean another machine now). `ASK` sends `ASKING` then the command (before `MULTI` for a
+//!   transaction) to the named node, once, without touching the map. A call follows at most
+//!   16 redirects, within its deadline.
+//! - **Retries** run through the client's [`Retry`] policy, which a cluster extends with
+//!   `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING` and `READONLY` (none of them ran the
+//!   command). Never re-sent: a command that may have run and is not safe to repeat.
+//! - **The slot map** comes from `CLUSTER SHARDS` (online nodes only) on servers where it
+//!   lists a failed primary's slots (Valkey 8+, Redis 8+) and from `CLUSTER SLOTS` elsewhere,
+//!   asked of the known nodes (primaries first, in random order) and then the seeds, each on
+//!   a connection of its own within [`cluster::ClusterBuilder::refresh_timeout`] (2 s): a
+//!   dead or silent node costs one timeout, and a reply that makes no sense (a bad range, a
+//!   truncated entry) is a failed answer from that node; the next is asked. The first map
+//!   that covers every slot wins. One background thread (`redisync-cluster-refresh`) refreshes
+//!   it, coalescing requests (one refresh at a time, at least 50 ms apart, after a random
+//!   pause of up to 20 ms), when a call sees a redirect, a connection failure, `CLUSTERDOWN`,
+//!   `READONLY`, `LOADING` or an unassigned slot, and every
+//!   [`cluster::ClusterBuilder::refresh_interval`] (30 s) as a backstop. The attempt after
+//!   such a failure waits for that refresh (within the call's deadline). A slot no node
+//!   serves after a refresh is [`ErrorKind::ClusterDown`]. Nodes that left the map keep their
+//!   pool until the calls using it end.
+//! - **Failover**: while a primary is down, calls for its slots fail (connection errors,
+//!   then `CLUSTERDOWN` from the other nodes) as the retry policy allows; once a replica is
+//!   promoted, the next refresh finds it. A write the old primary acknowledged but had not
+//!   replicated is lost, as with any asynchronous replication; `WAIT` narrows the window.
+//! - **Not yet**: reads from replicas, sharded pub/sub subscribers and the client-side cache
+//!   on a cluster (refused at build); classic `SUBSCRIBE` works through
+//!   [`cluster::ClusterClient::subscriber`].
+//!
 //! ## Errors
 //!
 //! [`Error::kind`] says what happened; [`Error::is_timeout`], [`Error::is_connection_error`]

@@ -16,6 +16,7 @@
 //! not atomic across slots, and what a failover costs.
 
 mod error;
+mod pubsub;
 mod refresh;
 mod route;
 pub(crate) mod slot;
@@ -30,6 +31,7 @@ use parking_lot::RwLock;
 
 pub use self::error::ClusterError;
 use self::error::cluster_error;
+pub use self::pubsub::ShardedSubscriber;
 use self::refresh::Refresh;
 use self::route::Route;
 pub use self::slot::{SLOTS, hash_tag, slot};
@@ -196,6 +198,13 @@ impl ClusterClient {
     pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
         let node = self.inner.primary_for(None, self.budget(None), &mut None)?;
         node.client.subscriber()
+    }
+
+    /// A subscriber for shard channels (`SSUBSCRIBE`, Redis 7.0+), each on the primary of its
+    /// slot, following the slot when it moves or its primary fails over. Nothing is opened
+    /// until the first [`ShardedSubscriber::ssubscribe`].
+    pub fn sharded_subscriber(&self) -> ShardedSubscriber {
+        ShardedSubscriber::new(self.clone())
     }
 
     /// Runs an optimistic transaction (see [`transaction`](crate::transaction)) on the primary

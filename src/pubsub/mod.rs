@@ -392,6 +392,12 @@ impl Subscriber {
         self.wanted.of(Family::Shard).iter().map(Vec::as_slice)
     }
 
+    /// Whether the server has confirmed `shard_channel` on the current connection (a cluster
+    /// node drops a shard channel by itself when its slot moves away).
+    pub(crate) fn is_active_shard_channel(&self, shard_channel: &[u8]) -> bool {
+        self.active.of(Family::Shard).contains(shard_channel)
+    }
+
     /// How many times the subscriber has reopened its connection after it broke.
     pub fn reconnects(&self) -> u64 {
         self.reconnects

@@ -1,0 +1,273 @@
+//! Sharded pub/sub across a cluster: [`ShardedSubscriber`] keeps one [`Subscriber`] per node
+//! that serves a slot of its shard channels, and moves a channel to its slot's new primary
+//! when the slot moves (the node then drops the channel by itself) or the node fails.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::{ClusterClient, NodeAddr, slot};
+use crate::commands::{ToArgs, cmd};
+use crate::error::{Error, Result};
+use crate::pubsub::{Message, Subscriber};
+
+/// How long each node's connection is read before the next one's turn, when several have
+/// channels.
+const SLICE: Duration = Duration::from_millis(5);
+/// How often the channels' owners are checked against the slot map.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// Shard-channel subscriptions (`SSUBSCRIBE`) across a cluster, from
+/// [`ClusterClient::sharded_subscriber`]. Each channel is subscribed on the primary serving
+/// its slot; when the slot moves or that primary fails, the channel is subscribed again on
+/// the new owner (messages published in between are lost, as with any pub/sub reconnect).
+pub struct ShardedSubscriber {
+    cluster: ClusterClient,
+    /// One subscriber per node that has channels.
+    nodes: Vec<(NodeAddr, Subscriber)>,
+    /// Every channel asked for, with the node it is subscribed on (`None`: waiting for one).
+    channels: BTreeMap<Vec<u8>, Option<NodeAddr>>,
+    next: usize,
+    checked: Option<Instant>,
+    moves: u64,
+}
+
+impl ShardedSubscriber {
+    pub(super) fn new(cluster: ClusterClient) -> ShardedSubscriber {
+        ShardedSubscriber {
+            cluster,
+            nodes: Vec::new(),
+            channels: BTreeMap::new(),
+            next: 0,
+            checked: None,
+            moves: 0,
+        }
+    }
+
+    /// Subscribes to shard channels: one name, or a slice, array, vector or tuple of names.
+    /// Each goes to the primary of its slot.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for no names; no slot map;
+    /// the error of connecting to a node or of its confirmation. A channel that failed stays
+    /// on record and is tried again by [`ShardedSubscriber::next_message`].
+    pub fn ssubscribe(&mut self, shard_channels: impl ToArgs) -> Result<()> {
+        let names = names(&shard_channels)?;
+        for name in &names {
+            self.channels.entry(name.clone()).or_insert(None);
+        }
+        self.place()
+    }
+
+    /// Unsubscribes from shard channels.
+    ///
+    /// # Errors
+    /// The error of a node's confirmation (the channel is off the record all the same).
+    pub fn sunsubscribe(&mut self, shard_channels: impl ToArgs) -> Result<()> {
+        let names = names(&shard_channels)?;
+        let mut result = Ok(());
+        for name in names {
+            if let Some(Some(addr)) = self.channels.remove(&name) {
+                if let Some((_, sub)) = self.nodes.iter_mut().find(|(a, _)| *a == addr) {
+                    if let Err(e) = sub.sunsubscribe(&name[..]) {
+                        result = Err(e);
+                    }
+                }
+            }
+        }
+        self.drop_idle_nodes();
+        result
+    }
+
+    /// The shard channels on record.
+    pub fn shard_channels(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.channels.keys().map(Vec::as_slice)
+    }
+
+    /// How many times a channel was subscribed again on another node (its slot moved, or its
+    /// node failed).
+    pub fn moves(&self) -> u64 {
+        self.moves
+    }
+
+    /// Waits up to `timeout` for the next message from any node. Before reading, channels
+    /// whose slot moved, whose node dropped them or whose node failed are subscribed again on
+    /// their slot's primary.
+    ///
+    /// # Errors
+    /// The server's error reply or a malformed frame from a node (the next call goes on).
+    /// Connection failures are not errors here: the channel moves to the slot's owner of the
+    /// moment, tried again at the next call when none answers yet.
+    pub fn next_message(&mut self, timeout: Duration) -> Result<Option<Message>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.checked.is_none_or(|c| c.elapsed() >= CHECK_EVERY) {
+                self.checked = Some(Instant::now());
+                self.check_owners();
+                // A node that cannot be reached yet is tried again at the next check.
+                let _ = self.place();
+            }
+            if self.nodes.is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(None);
+                }
+                std::thread::sleep(left.min(CHECK_EVERY));
+                continue;
+            }
+            let several = self.nodes.len() > 1;
+            self.next = (self.next + 1) % self.nodes.len();
+            let left = deadline.saturating_duration_since(Instant::now());
+            let wait = if several {
+                left.min(SLICE)
+            } else {
+                left.min(CHECK_EVERY)
+            };
+            let (addr, sub) = &mut self.nodes[self.next];
+            if !sub.is_connected() {
+                let addr = addr.clone();
+                self.lost(&addr);
+                continue;
+            }
+            match sub.next_message(wait) {
+                Ok(Some(m)) => return Ok(Some(m)),
+                Ok(None) => {}
+                Err(e) if e.is_connection_error() || e.is_timeout() => {
+                    let addr = addr.clone();
+                    self.lost(&addr);
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// A node's connection failed: its channels wait for the slot map's next owner.
+    fn lost(&mut self, addr: &NodeAddr) {
+        self.nodes.retain(|(a, _)| a != addr);
+        for node in self.channels.values_mut() {
+            if node.as_ref() == Some(addr) {
+                *node = None;
+            }
+        }
+        let _ = self.cluster.inner.refresh.request();
+        self.checked = None;
+    }
+
+    /// Channels whose node no longer serves their slot, or dropped them, wait for a new one.
+    fn check_owners(&mut self) {
+        let topology = std::sync::Arc::clone(&self.cluster.inner.topology.read());
+        let mut stale = false;
+        for (name, node) in self.channels.iter_mut() {
+            let Some(addr) = node.clone() else {
+                continue;
+            };
+            let owner = topology.shard(slot(name)).map(|s| &s.primary.addr);
+            let dropped = self
+                .nodes
+                .iter()
+                .find(|(a, _)| *a == addr)
+                .is_none_or(|(_, sub)| !sub.is_active_shard_channel(name));
+            if owner != Some(&addr) || dropped {
+                if dropped {
+                    stale = true; // the node let it go: its slot moved
+                }
+                // Not unsubscribed there: the node may be gone (an unsubscribe would wait for
+                // it to answer), and a node that does not serve the slot delivers nothing
+                // for it. A node left without channels is closed below.
+                *node = None;
+                self.moves += 1;
+            }
+        }
+        if stale {
+            let _ = self.cluster.inner.refresh.request();
+        }
+        self.drop_idle_nodes();
+    }
+
+    /// Subscribes every channel waiting for a node on its slot's primary.
+    fn place(&mut self) -> Result<()> {
+        let waiting: Vec<Vec<u8>> = self
+            .channels
+            .iter()
+            .filter(|(_, n)| n.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut result = Ok(());
+        for name in waiting {
+            let client = match self.cluster.client_for_key(&name) {
+                Ok(c) => c,
+                Err(e) => {
+                    result = Err(e);
+                    continue;
+                }
+            };
+            let addr = match client.connection_config().address.clone() {
+                crate::Address::Tcp { host, port } => NodeAddr { host, port },
+                _ => continue,
+            };
+            let index = match self.nodes.iter().position(|(a, _)| *a == addr) {
+                Some(i) => i,
+                None => match subscriber(&client, self.cluster.inner.refresh_timeout) {
+                    Ok(sub) => {
+                        self.nodes.push((addr.clone(), sub));
+                        self.nodes.len() - 1
+                    }
+                    Err(e) => {
+                        result = Err(e);
+                        continue;
+                    }
+                },
+            };
+            match self.nodes[index].1.ssubscribe(&name[..]) {
+                Ok(()) => {
+                    self.channels.insert(name, Some(addr));
+                }
+                Err(e) => result = Err(e),
+            }
+        }
+        result
+    }
+
+    fn drop_idle_nodes(&mut self) {
+        let channels = &self.channels;
+        self.nodes
+            .retain(|(a, _)| channels.values().any(|n| n.as_ref() == Some(a)));
+    }
+}
+
+/// A subscriber on `client`'s node whose (re)connects wait no longer than `cap`: a node that
+/// died must not hold up the channels of the others.
+fn subscriber(client: &crate::Client, cap: Duration) -> Result<Subscriber> {
+    let base = client.connection_config();
+    let cfg = crate::ConnectionConfig {
+        connect_timeout: base.connect_timeout.min(cap),
+        ..base.clone()
+    };
+    Subscriber::with_config(&cfg)
+}
+
+/// The names `args` encodes, each a shard channel.
+fn names(args: &impl ToArgs) -> Result<Vec<Vec<u8>>> {
+    let c = cmd("SSUBSCRIBE").arg(args);
+    let request = crate::commands::Request::from(&c);
+    let mut frame = Vec::new();
+    request.encode(&mut frame)?;
+    let parts = crate::resp::split_command(&frame).unwrap_or_default();
+    let names: Vec<Vec<u8>> = parts.iter().skip(1).map(|p| p.to_vec()).collect();
+    if names.is_empty() {
+        return Err(Error::invalid("ssubscribe", "at least one shard channel"));
+    }
+    Ok(names)
+}
+
+impl std::fmt::Debug for ShardedSubscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardedSubscriber")
+            .field("channels", &self.channels.len())
+            .field("nodes", &self.nodes.len())
+            .field("moves", &self.moves)
+            .finish()
+    }
+}

@@ -18,6 +18,7 @@
 mod error;
 mod pubsub;
 mod refresh;
+mod replicas;
 mod route;
 pub(crate) mod slot;
 mod topology;
@@ -33,6 +34,7 @@ pub use self::error::ClusterError;
 use self::error::cluster_error;
 pub use self::pubsub::ShardedSubscriber;
 use self::refresh::Refresh;
+pub use self::replicas::ReadFrom;
 use self::route::Route;
 pub use self::slot::{SLOTS, hash_tag, slot};
 pub use self::topology::NodeAddr;
@@ -77,6 +79,9 @@ struct Inner {
     retry: Retry,
     counters: Counters,
     stats: Stats,
+    read_from: ReadFrom,
+    /// Nodes skipped for reads for a while after they failed one.
+    skips: replicas::Skips,
 }
 
 #[derive(Default)]
@@ -348,6 +353,17 @@ impl Inner {
         }
     }
 
+    /// The node of `slot`'s shard a read goes to (`primary` when the map has no shard for it).
+    fn read_node(&self, slot: Option<u16>, primary: Node) -> Node {
+        let topology = Arc::clone(&self.topology.read());
+        match slot.and_then(|s| topology.shard(s)) {
+            Some(shard) if shard.primary.addr == primary.addr => {
+                self.skips.pick(shard, self.read_from)
+            }
+            _ => primary,
+        }
+    }
+
     /// The node a redirect names (an empty host: the host of `asked`), with a pool; a `MOVED`
     /// also updates the slot map and asks for a full refresh.
     fn moved_to(&self, r: &crate::error::Redirect, asked: Option<&NodeAddr>) -> Result<Node> {
@@ -441,11 +457,28 @@ impl Inner {
     ) -> Result<Value> {
         let mut last: Option<NodeAddr> = None;
         let mut refresh_ticket = None;
+        let read = self.read_from != ReadFrom::Primary && request.spec().reads_only();
         run(&self.retry, call, &self.counters, true, |t| {
-            let (node, asking) = self.pick(slot, t, last.as_ref(), call, &mut refresh_ticket)?;
+            let (mut node, asking) =
+                self.pick(slot, t, last.as_ref(), call, &mut refresh_ticket)?;
+            if read && t.target.is_none() {
+                node = self.read_node(slot, node);
+            }
             last = Some(node.addr.clone());
+            let skips = &self.skips;
             node.client
                 .attempt_one(request, call, limit, asking)
+                .inspect_err(|f| {
+                    if read
+                        && (f.error.breaks_connection()
+                            || matches!(
+                                f.error.kind(),
+                                ErrorKind::Connection | ErrorKind::BusyLoading
+                            ))
+                    {
+                        skips.failed(&node.addr);
+                    }
+                })
                 .inspect_err(|f| {
                     self.after_failure(&f.error, &mut refresh_ticket);
                 })
@@ -528,8 +561,13 @@ impl Inner {
 
     /// A pool for a node at `addr`, with every setting of the builder.
     fn node_client(&self, addr: &NodeAddr) -> Result<Client> {
-        self.settings
-            .clone()
+        let mut settings = self.settings.clone();
+        if self.read_from != ReadFrom::Primary {
+            // A replica serves reads only to connections that asked; a primary ignores it, so
+            // every node's connections ask (a node's role can change under them).
+            settings = settings.on_connect(|conn| crate::commands::cmd("READONLY").exec(conn));
+        }
+        settings
             .url(self.seed_url.expose())
             .host(&addr.host, addr.port)
             // The cluster's loop retries; the node's own would retry at a node that may no
@@ -713,6 +751,7 @@ pub struct ClusterBuilder {
     settings: Option<ClientBuilder>,
     refresh_timeout: Option<Duration>,
     refresh_interval: Option<Option<Duration>>,
+    read_from: ReadFrom,
 }
 
 impl fmt::Debug for ClusterBuilder {
@@ -729,6 +768,7 @@ impl fmt::Debug for ClusterBuilder {
             .field("node_settings", &self.settings)
             .field("refresh_timeout", &self.refresh_timeout)
             .field("refresh_interval", &self.refresh_interval)
+            .field("read_from", &self.read_from)
             .finish()
     }
 }
@@ -766,6 +806,15 @@ impl ClusterBuilder {
     /// [`DEFAULT_REFRESH_INTERVAL`]; `None`: only when something asks).
     pub fn refresh_interval(mut self, every: Option<Duration>) -> ClusterBuilder {
         self.refresh_interval = Some(every);
+        self
+    }
+
+    /// Where read-only commands go (default [`ReadFrom::Primary`]). With replicas, every
+    /// node's connections send `READONLY` when they open; a replica that fails a read (a
+    /// connection error, `LOADING`) is skipped for two seconds, and the read is retried on
+    /// another node under the retry policy.
+    pub fn read_from(mut self, read_from: ReadFrom) -> ClusterBuilder {
+        self.read_from = read_from;
         self
     }
 
@@ -841,6 +890,8 @@ impl ClusterBuilder {
             retry,
             counters: Counters::default(),
             stats: Stats::default(),
+            read_from: self.read_from,
+            skips: replicas::Skips::default(),
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         refresh::start(

@@ -518,6 +518,11 @@ impl CommandSpec {
     pub(crate) fn is_plain(&self) -> bool {
         matches!(self.session, SessionEffect::None) && self.blocking.is_none()
     }
+    /// Whether it only reads (the `readonly` flag) and never blocks: what a replica may serve.
+    #[inline]
+    pub(crate) fn reads_only(&self) -> bool {
+        self.flags.0 & data::flag::READONLY != 0 && self.blocking.is_none()
+    }
     /// Whether it runs a script or a function (an error reply may then come from code that
     /// already did some of its work).
     pub fn runs_user_code(&self) -> bool {

@@ -891,9 +891,6 @@ impl ClientBuilder {
         if self.multiplex.is_some() {
             return refuse("the multiplexed mode");
         }
-        if self.cache.is_some() {
-            return refuse("the client-side cache (not yet supported on a cluster)");
-        }
         Ok(())
     }
 

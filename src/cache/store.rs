@@ -171,6 +171,25 @@ pub struct CacheStats {
     pub fills_cancelled: u64,
 }
 
+impl CacheStats {
+    /// Both counts added: a cluster's caches, one per node, as one.
+    pub(crate) fn add(&self, o: &CacheStats) -> CacheStats {
+        CacheStats {
+            hits: self.hits + o.hits,
+            misses: self.misses + o.misses,
+            evicted_full: self.evicted_full + o.evicted_full,
+            evicted_invalidation: self.evicted_invalidation + o.evicted_invalidation,
+            evicted_connection_closed: self.evicted_connection_closed + o.evicted_connection_closed,
+            evicted_ttl: self.evicted_ttl + o.evicted_ttl,
+            invalidations: self.invalidations + o.invalidations,
+            flushes: self.flushes + o.flushes,
+            entries: self.entries + o.entries,
+            bytes: self.bytes + o.bytes,
+            fills_cancelled: self.fills_cancelled + o.fills_cancelled,
+        }
+    }
+}
+
 /// The client-side cache's store: see the module docs. `Send + Sync`, shared by reference.
 pub(crate) struct Store {
     /// The shards and global state, shared with every [`Pending`].

@@ -79,3 +79,49 @@ impl Commands for Uncached<'_> {
         Err(error)
     }
 }
+
+/// A cluster's calls on a caching node: the node's own cache, filled only from that node's
+/// connections (whose tracking redirects to that node's listener), so a reply is never
+/// cached where no invalidation for it can arrive.
+impl Client {
+    /// One cached attempt of `request` on this node, when this client caches it: a hit, or a
+    /// fetch on one of this pool's connections. `None` when the request is not cached here.
+    /// A redirect or failure fills nothing; the cluster's loop goes on elsewhere.
+    pub(crate) fn cached_attempt(
+        &self,
+        request: &Request<'_>,
+        call: crate::deadline::Budget,
+        limit: Option<std::time::Duration>,
+    ) -> Option<Result<Value, crate::retry::Failure>> {
+        let cache = self.inner.cache.as_ref()?;
+        if !cache.allows(request.spec()) {
+            return None;
+        }
+        let result = cache.call(request, |fetch| {
+            let mut conn = self.checkout(call)?;
+            if let Some(d) = limit {
+                conn.set_read_timeout(d)?;
+            }
+            fetch.run(&mut conn, request)
+        });
+        Some(result.map_err(|error| crate::retry::Failure {
+            // Cacheable commands only read: sending one again is harmless.
+            may_have_run: true,
+            safe_to_repeat: true,
+            error,
+        }))
+    }
+}
+
+impl ClientBuilder {
+    /// These settings without the cache (a cluster's seed pools, which only fetch slot maps).
+    pub(crate) fn without_cache(mut self) -> ClientBuilder {
+        self.cache = None;
+        self
+    }
+
+    /// Whether these settings turn the cache on.
+    pub(crate) fn caches(&self) -> bool {
+        self.cache.is_some()
+    }
+}

@@ -177,6 +177,31 @@ impl ClusterClient {
         }
     }
 
+    /// The client-side caches' counters and sizes added over the nodes of the current slot
+    /// map (each node has its own cache, filled only from its own connections, within the
+    /// configured bounds), if the node settings turn caching on.
+    pub fn cache_stats(&self) -> Option<crate::CacheStats> {
+        let topology = Arc::clone(&self.inner.topology.read());
+        let mut total: Option<crate::CacheStats> = None;
+        for node in topology.nodes() {
+            if let Some(s) = node.client.cache_stats() {
+                total = Some(match total {
+                    None => s,
+                    Some(t) => t.add(&s),
+                });
+            }
+        }
+        total
+    }
+
+    /// Drops every cached reply on every node.
+    pub fn flush_cache(&self) {
+        let topology = Arc::clone(&self.inner.topology.read());
+        for node in topology.nodes() {
+            node.client.flush_cache();
+        }
+    }
+
     /// Redirects, refreshes and retries so far.
     pub fn stats(&self) -> ClusterStats {
         let s = &self.inner.stats;
@@ -466,8 +491,13 @@ impl Inner {
             }
             last = Some(node.addr.clone());
             let skips = &self.skips;
-            node.client
-                .attempt_one(request, call, limit, asking)
+            let cached = if asking {
+                None // a migrating slot's key is read once from where ASK says, not cached
+            } else {
+                node.client.cached_attempt(request, call, limit)
+            };
+            cached
+                .unwrap_or_else(|| node.client.attempt_one(request, call, limit, asking))
                 .inspect_err(|f| {
                     if read
                         && (f.error.breaks_connection()
@@ -869,14 +899,22 @@ impl ClusterBuilder {
                 host: host.clone(),
                 port: *port,
             };
-            // Every node speaks with the first seed's credentials and TLS.
+            // Every node speaks with the first seed's credentials and TLS. A seed's pool only
+            // fetches slot maps: no cache (and no listener) of its own.
             let client = settings
                 .clone()
+                .without_cache()
                 .url(first.expose())
                 .host(host, *port)
                 .retry(Retry::none())
                 .build()?;
             seeds.push(Node { addr, client });
+        }
+        if settings.caches() && self.read_from != ReadFrom::Primary {
+            return Err(Error::invalid(
+                "read_from",
+                "the client-side cache reads from primaries only (their tracking sees every write)",
+            ));
         }
         let retry = settings.retry_policy_for_cluster()?;
         let inner = Arc::new(Inner {

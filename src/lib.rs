@@ -476,9 +476,28 @@
 //!   then `CLUSTERDOWN` from the other nodes) as the retry policy allows; once a replica is
 //!   promoted, the next refresh finds it. A write the old primary acknowledged but had not
 //!   replicated is lost, as with any asynchronous replication; `WAIT` narrows the window.
-//! - **Not yet**: reads from replicas, sharded pub/sub subscribers and the client-side cache
-//!   on a cluster (refused at build); classic `SUBSCRIBE` works through
-//!   [`cluster::ClusterClient::subscriber`].
+//! - **Reads from replicas** (opt-in, [`cluster::ClusterBuilder::read_from`]):
+//!   [`cluster::ReadFrom::ReplicaPreferred`] sends read-only commands (the table's `readonly`
+//!   flag, never a blocking one) to a replica of the slot's shard picked at random, the
+//!   primary when none is healthy; [`cluster::ReadFrom::PrimaryPreferred`] reads from the
+//!   primary and from a replica while the primary is failing. Every node's connections send
+//!   `READONLY` when they open. A node that fails a read (a connection error, `LOADING`) is
+//!   skipped for two seconds, and the read is retried elsewhere. A replica may lag: a read
+//!   may miss a write just acknowledged. Redis lists a replica in `CLUSTER SLOTS` only once
+//!   its replication offset is known, so a fresh replica is used from a later refresh.
+//! - **Pub/sub**: classic `SUBSCRIBE` through [`cluster::ClusterClient::subscriber`] (a
+//!   cluster delivers `PUBLISH` on every node). Shard channels through
+//!   [`cluster::ClusterClient::sharded_subscriber`]: each channel on the primary of its
+//!   slot, one connection per node that has channels; when the slot moves (the node drops the
+//!   channel), the node fails or the map names another owner, the channel is subscribed again
+//!   on the new owner. Messages published meanwhile are lost, as with any pub/sub reconnect.
+//! - **Client-side caching** ([`ClientBuilder::cache`] in the node settings): one cache per
+//!   node, each with its own listener, filled only from that node's connections, so every
+//!   entry is tracked by the node that will invalidate it. A redirected read fills nothing
+//!   and is cached on the node it lands on. A slot that moves takes its keys' entries with
+//!   it (the old owner deletes the keys when they migrate, which invalidates them), and a
+//!   failed node's listener loss flushes its cache. The configured bounds apply per node.
+//!   Not with replica reads (refused at build).
 //!
 //! ## Errors
 //!

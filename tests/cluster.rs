@@ -186,3 +186,34 @@ fn a_dead_first_seed_is_skipped() {
         started.elapsed()
     );
 }
+
+#[test]
+fn with_timeout_bounds_a_call_and_zero_is_refused() {
+    let cluster = Cluster::start();
+    let c = client(&cluster);
+    c.set("wt:warm", "1").unwrap();
+    let started = std::time::Instant::now();
+    let r: redisync::Result<Option<Vec<String>>> = cmd("BLPOP")
+        .arg("wt:empty")
+        .arg(5)
+        .query(c.with_timeout(Duration::from_millis(300)));
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let e = c
+        .with_timeout(Duration::ZERO)
+        .get::<String>("wt:warm")
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        c.with_timeout(Duration::from_secs(2))
+            .get::<String>("wt:warm")
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
+}

@@ -724,6 +724,72 @@ impl Execute for &ClusterClient {
     }
 }
 
+/// A view of a [`ClusterClient`] whose calls each finish within a timeout:
+/// `cluster.with_timeout(d)`, as [`Client::with_timeout`] (redirects, refreshes waited for,
+/// retries and pauses all inside it).
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterWithTimeout<'a> {
+    cluster: &'a ClusterClient,
+    timeout: Duration,
+    started: Option<Instant>,
+}
+
+impl ClusterClient {
+    /// Calls on the returned view each finish within `timeout`, whatever happens (see
+    /// [`Client::with_timeout`]); a zero `timeout` is refused when the call is made.
+    pub fn with_timeout(&self, timeout: Duration) -> ClusterWithTimeout<'_> {
+        ClusterWithTimeout {
+            cluster: self,
+            timeout,
+            started: None,
+        }
+    }
+}
+
+impl ClusterWithTimeout<'_> {
+    fn left(&mut self) -> Result<Duration> {
+        if self.timeout.is_zero() {
+            return Err(Error::invalid("with_timeout", "must be greater than zero"));
+        }
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let left = self.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(Error::timeout(TimeoutPhase::Call, self.timeout));
+        }
+        Ok(if self.timeout == Duration::MAX {
+            Duration::MAX
+        } else {
+            left
+        })
+    }
+}
+
+impl Execute for ClusterWithTimeout<'_> {
+    fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
+        let left = self.left()?;
+        self.cluster.execute_within(request, Some(left))
+    }
+
+    fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
+        let left = self.left()?;
+        let call = self.cluster.budget(Some(left));
+        self.cluster.inner.batch(batch, call, Some(left))
+    }
+}
+
+impl Commands for ClusterWithTimeout<'_> {
+    type Output<T: FromValue> = Result<T>;
+
+    #[inline]
+    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
+        T::from_value(request.shape_reply(self.execute(request)?)?)
+    }
+
+    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
+        Err(error)
+    }
+}
+
 impl Commands for &ClusterClient {
     type Output<T: FromValue> = Result<T>;
 

@@ -217,3 +217,26 @@ fn with_timeout_bounds_a_call_and_zero_is_refused() {
         Some("1")
     );
 }
+
+#[test]
+fn a_blocking_commands_wait_extends_the_retry_deadline() {
+    let cluster = Cluster::start();
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(
+            redisync::Client::builder()
+                .retry(redisync::Retry::default().deadline(Duration::from_millis(300))),
+        )
+        .build()
+        .unwrap();
+    let pusher = client(&cluster);
+    c.set("blk:warm", 1).unwrap();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        pusher.rpush("blk:list", "item").unwrap();
+    });
+    // BLPOP waits up to 3 s: the 300 ms deadline is extended by that wait.
+    let got: Option<(String, String)> = cmd("BLPOP").arg("blk:list").arg(3).query(&c).unwrap();
+    assert_eq!(got, Some(("blk:list".into(), "item".into())));
+    t.join().unwrap();
+}

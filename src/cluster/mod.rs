@@ -278,8 +278,21 @@ impl ClusterClient {
     }
 
     fn budget(&self, limit: Option<Duration>) -> Budget {
+        self.budget_waiting(limit, crate::commands::table::Wait::None)
+    }
+
+    /// The budget of a call: the retry policy's deadline, extended by a blocking command's
+    /// own `wait` (as on [`Client`]), and `limit`, whichever ends first.
+    fn budget_waiting(
+        &self,
+        limit: Option<Duration>,
+        wait: crate::commands::table::Wait,
+    ) -> Budget {
         let policy = match self.inner.retry.deadline_value() {
-            Some(d) => Budget::after(d, TimeoutPhase::Call),
+            Some(d) => match wait.extend(d) {
+                Some(total) => Budget::after(total, TimeoutPhase::Call),
+                None => Budget::NONE,
+            },
             None => Budget::NONE,
         };
         match limit {
@@ -291,7 +304,14 @@ impl ClusterClient {
     fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {
         let mut frame = Vec::with_capacity(64);
         request.encode(&mut frame)?;
-        let call = self.budget(limit);
+        let wait = match request.spec().blocking() {
+            None => crate::commands::table::Wait::None,
+            Some(_) => crate::resp::split_command(&frame)
+                .map_or(crate::commands::table::Wait::Forever, |a| {
+                    request.spec().wait_in(&a)
+                }),
+        };
+        let call = self.budget_waiting(limit, wait);
         match Route::of(request.spec(), &frame)? {
             Route::Slot(s) => self.inner.call(request, Some(s), call, limit),
             Route::Any => self.inner.call(request, None, call, limit),
@@ -719,7 +739,7 @@ impl Execute for &ClusterClient {
     }
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
-        let call = self.budget(None);
+        let call = self.budget_waiting(None, batch.wait());
         self.inner.batch(batch, call, None)
     }
 }

@@ -545,21 +545,27 @@ impl Client {
 impl WithTimeout<'_> {
     /// What is left of this call's timeout (its clock starts at the first request).
     fn left(&mut self) -> Result<Duration> {
-        if self.timeout.is_zero() {
-            return Err(Error::invalid("with_timeout", "must be greater than zero"));
-        }
-        let started = *self.started.get_or_insert_with(Instant::now);
-        let left = self.timeout.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            return Err(Error::timeout(TimeoutPhase::Call, self.timeout));
-        }
-        // Duration::MAX stays "no limit" however long the call has run.
-        Ok(if self.timeout == Duration::MAX {
-            Duration::MAX
-        } else {
-            left
-        })
+        timeout_left(self.timeout, &mut self.started)
     }
+}
+
+/// What is left of a `with_timeout` view's `timeout`, its clock started at the first request
+/// (`started`, set here); a client's and a cluster's views share it.
+pub(crate) fn timeout_left(timeout: Duration, started: &mut Option<Instant>) -> Result<Duration> {
+    if timeout.is_zero() {
+        return Err(Error::invalid("with_timeout", "must be greater than zero"));
+    }
+    let started = *started.get_or_insert_with(Instant::now);
+    let left = timeout.saturating_sub(started.elapsed());
+    if left.is_zero() {
+        return Err(Error::timeout(TimeoutPhase::Call, timeout));
+    }
+    // Duration::MAX stays "no limit" however long the call has run.
+    Ok(if timeout == Duration::MAX {
+        Duration::MAX
+    } else {
+        left
+    })
 }
 
 impl Execute for WithTimeout<'_> {

@@ -768,19 +768,7 @@ impl ClusterClient {
 
 impl ClusterWithTimeout<'_> {
     fn left(&mut self) -> Result<Duration> {
-        if self.timeout.is_zero() {
-            return Err(Error::invalid("with_timeout", "must be greater than zero"));
-        }
-        let started = *self.started.get_or_insert_with(Instant::now);
-        let left = self.timeout.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            return Err(Error::timeout(TimeoutPhase::Call, self.timeout));
-        }
-        Ok(if self.timeout == Duration::MAX {
-            Duration::MAX
-        } else {
-            left
-        })
+        crate::client::timeout_left(self.timeout, &mut self.started)
     }
 }
 

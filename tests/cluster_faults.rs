@@ -517,3 +517,38 @@ fn an_unassigned_slot_is_cluster_down_until_assigned_again() {
     );
     assert_eq!(c.get::<String>(&key).unwrap().as_deref(), Some("after"));
 }
+
+#[test]
+fn a_slow_seed_costs_one_refresh_timeout_in_all() {
+    let cluster = Cluster::start();
+    // Each step answers within the refresh timeout, the three together do not.
+    let slow = Duration::from_millis(350);
+    let fake = FakeServer::repeating(vec![
+        Step::expect_prefix(&["CLIENT", "SETINFO"]),
+        Step::reply("+OK\r\n"),
+        Step::expect_prefix(&["CLIENT", "SETINFO"]),
+        Step::Sleep(slow),
+        Step::reply("+OK\r\n"),
+        Step::expect("INFO"),
+        Step::Sleep(slow),
+        Step::reply("$22\r\nredis_version:7.0.15\r\n\r\n"),
+        Step::expect("CLUSTER"),
+        Step::Sleep(slow),
+        Step::reply("*0\r\n"),
+    ]);
+    let mut seeds = vec![fake.url()];
+    seeds.extend(cluster.seeds());
+    let c = ClusterClient::builder()
+        .seeds(&seeds)
+        .node_settings(Client::builder().protocol(Protocol::Resp2))
+        .refresh_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let key = unique("slow");
+    let started = Instant::now();
+    c.set(&key, "v").unwrap();
+    let took = started.elapsed();
+    println!("slow first seed: first SET in {took:?}");
+    assert!(took < Duration::from_millis(800), "{took:?}");
+    assert_eq!(c.get::<String>(&key).unwrap().as_deref(), Some("v"));
+}

@@ -586,7 +586,7 @@ impl Inner {
         Ok(())
     }
 
-    /// One node's slot map, on a connection of its own under the refresh timeout:
+    /// One node's slot map, on a connection of its own, all within the refresh timeout:
     /// `CLUSTER SHARDS` where it is reliable (Valkey 8+, Redis 8+), `CLUSTER SLOTS` elsewhere.
     fn fetch_layout(&self, node: &Node) -> Result<Layout> {
         use crate::commands::ClusterCommands;
@@ -598,7 +598,12 @@ impl Inner {
             write_timeout: base.write_timeout.min(t),
             ..base.clone()
         };
-        let mut conn = Connection::with_config(&cfg)?;
+        // One deadline for the whole exchange, not one per step or per read: a node that
+        // drips its replies a byte at a time must not hold the refresh (and every call
+        // waiting on it) longer than the refresh timeout.
+        let whole = Budget::after(t, TimeoutPhase::Call);
+        let mut conn = Connection::connect(&cfg, &[], whole, None)?;
+        conn.set_cap(whole);
         let info: String = crate::commands::cmd("INFO")
             .arg("server")
             .query(&mut conn)?;

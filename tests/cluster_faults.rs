@@ -586,3 +586,45 @@ fn a_slow_seed_costs_one_refresh_timeout_in_all() {
     assert!(took < Duration::from_millis(800), "{took:?}");
     assert_eq!(c.get::<String>(&key).unwrap().as_deref(), Some("v"));
 }
+
+#[test]
+fn commands_for_every_primary_follow_a_failover() {
+    let mut cluster = Cluster::start();
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .refresh_timeout(Duration::from_millis(500))
+        // Only what the calls see may refresh the map.
+        .refresh_interval(None)
+        .build()
+        .unwrap();
+    let run = unique("fanout");
+    for i in 0..60 {
+        let ((), acked): ((), i64) = pipe()
+            .set(format!("{run}:{i}"), i)
+            .cmd::<i64>(&cmd("WAIT").arg(1).arg(2000))
+            .query(&c)
+            .unwrap();
+        assert_eq!(acked, 1);
+    }
+    assert_eq!(c.dbsize().unwrap(), 60);
+    let victim = cluster.primaries()[0];
+    cluster.kill9(victim);
+    cluster.wait_for_failover(victim);
+    // DBSIZE goes to every primary: the first attempt finds the dead one, the retry must go
+    // to its successor, not to the dead node again and again.
+    let started = Instant::now();
+    let mut tries = 0;
+    let n = loop {
+        tries += 1;
+        match c.dbsize() {
+            Ok(n) => break n,
+            Err(e) if tries < 3 => println!("DBSIZE after failover: {e}"),
+            Err(e) => panic!("DBSIZE still fails after {tries} calls: {e}"),
+        }
+    };
+    println!(
+        "DBSIZE after failover: {n} in {:?}, {tries} calls",
+        started.elapsed()
+    );
+    assert_eq!(n, 60);
+}

@@ -453,10 +453,20 @@ impl Inner {
     ) -> Result<Value> {
         let topology = self.current(call)?;
         let mut replies = Vec::with_capacity(topology.shards.len());
-        for shard in &topology.shards {
-            let node = &shard.primary;
-            let reply = run(&self.retry, call, &self.counters, false, |_| {
-                node.client.attempt_one(request, call, limit, false)
+        for (i, shard) in topology.shards.iter().enumerate() {
+            // A slot of the shard: after a failure that says the map is stale, the retry
+            // goes to whichever primary serves it after the refresh (a failover's new one),
+            // not to the dead node again.
+            let slot = topology.first_slot_of(i);
+            let mut refresh_ticket = None;
+            let reply = run(&self.retry, call, &self.counters, false, |t| {
+                let node = match (t.number, slot) {
+                    (1, _) | (_, None) => shard.primary.clone(),
+                    (_, Some(s)) => self.primary_for(Some(s), call, &mut refresh_ticket)?,
+                };
+                node.client
+                    .attempt_one(request, call, limit, false)
+                    .inspect_err(|f| self.after_failure(&f.error, &mut refresh_ticket))
             });
             replies.push(reply);
         }

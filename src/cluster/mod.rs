@@ -564,6 +564,11 @@ impl Inner {
         let mut errors: Vec<String> = Vec::new();
         for node in &candidates {
             match self.fetch_layout(node) {
+                // A node that knows no slot (reset, or not yet joined) has no map to give:
+                // taking its word would forget every node the client knew.
+                Ok(layout) if layout.coverage() == 0 => {
+                    errors.push(format!("{}: it serves no slots", node.addr));
+                }
                 Ok(layout) => {
                     let covered = layout.coverage();
                     if covered == usize::from(SLOTS) {

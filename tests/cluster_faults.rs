@@ -157,22 +157,39 @@ fn resharding_under_load_loses_nothing() {
     }
 }
 
+/// How many `WAIT`s the node on `port` has run (`INFO commandstats`).
+fn waits_run(cluster: &Cluster, port: u16) -> u64 {
+    let info = cluster.raw(port, &["INFO", "commandstats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_wait:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
 #[test]
 fn a_pipelined_wait_goes_with_the_write_before_it() {
     let cluster = Cluster::start();
     let c = ClusterClient::open(&cluster.seeds()).unwrap();
     let run = unique("wait");
-    for i in 0..30 {
+    let primaries = cluster.primaries();
+    for i in 0..12 {
         let key = format!("{run}:{i}");
+        let owner = cluster.primary_of_slot(slot(key.as_bytes()));
+        let before: Vec<u64> = primaries.iter().map(|&p| waits_run(&cluster, p)).collect();
         let ((), acked): ((), i64) = pipe()
             .set(&key, i)
             .cmd::<i64>(&cmd("WAIT").arg(1).arg(2000))
             .query(&c)
             .unwrap();
-        // On another node's connection, WAIT would count nothing written there: 1 at once
-        // even before this write reached the replica. Here it is the key's own replica.
         assert_eq!(acked, 1, "key {key}");
-        let replica = cluster.replicas_of(cluster.primary_of_slot(slot(key.as_bytes())))[0];
+        // The WAIT ran on the key's primary (on another node's connection it would count
+        // replicas of nothing written there).
+        let after: Vec<u64> = primaries.iter().map(|&p| waits_run(&cluster, p)).collect();
+        for ((&p, b), a) in primaries.iter().zip(&before).zip(&after) {
+            let want = u64::from(p == owner);
+            assert_eq!(a - b, want, "WAITs on {p} for {key} (owner {owner})");
+        }
+        let replica = cluster.replicas_of(owner)[0];
         let got = cluster.raw_session(replica, &[&["READONLY"], &["GET", &key]]);
         assert_eq!(
             got[1],

@@ -736,3 +736,24 @@ fn a_transaction_follows_a_moved_with_no_host() {
     assert_eq!(n, 2);
     assert!(c.stats().moved > moved_before, "{:?}", c.stats());
 }
+
+#[test]
+fn a_call_deadline_bounds_the_wait_for_a_slot_map() {
+    let holes = [BlackholeListener::start(), BlackholeListener::start()];
+    let seeds: Vec<String> = holes.iter().map(BlackholeListener::url).collect();
+    let c = ClusterClient::builder()
+        .seeds(&seeds)
+        // Each seed may take 2 s; the call may not.
+        .refresh_timeout(Duration::from_secs(2))
+        .node_settings(
+            Client::builder().retry(Retry::default().deadline(Duration::from_millis(400))),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = c.set(unique("deadline"), "v").unwrap_err();
+    let took = started.elapsed();
+    println!("deadline 400 ms, blackholed seeds: {e} after {took:?}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(took < Duration::from_millis(800), "{took:?}");
+}

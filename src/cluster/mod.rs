@@ -255,6 +255,7 @@ impl ClusterClient {
         let call = self.budget(None);
         let inner = &self.inner;
         let mut refresh_ticket = None;
+        let mut last: Option<NodeAddr> = None;
         run(&inner.retry, call, &inner.counters, true, |t| {
             let node = match &t.target {
                 // The slot is moving: its keys may be on either node until it has moved, and a
@@ -263,9 +264,11 @@ impl ClusterClient {
                     call.deadline.sleep(Duration::from_millis(10));
                     inner.primary_for(slot, call, &mut refresh_ticket)?
                 }
-                Some(r) => inner.moved_to(r, None)?,
+                // A redirect with no host means the host of the node that sent it.
+                Some(r) => inner.moved_to(r, last.as_ref())?,
                 None => inner.primary_for(slot, call, &mut refresh_ticket)?,
             };
+            last = Some(node.addr.clone());
             node.client.transaction(&keys, &mut f).map_err(|error| {
                 inner.after_failure(&error, &mut refresh_ticket);
                 Failure {
@@ -545,10 +548,20 @@ impl Inner {
     ) -> Result<Value> {
         let topology = self.current(call)?;
         let mut replies = Vec::with_capacity(topology.shards.len());
-        for shard in &topology.shards {
-            let node = &shard.primary;
-            let reply = run(&self.retry, call, &self.counters, false, |_| {
-                node.client.attempt_one(request, call, limit, false)
+        for (i, shard) in topology.shards.iter().enumerate() {
+            // A slot of the shard: after a failure that says the map is stale, the retry
+            // goes to whichever primary serves it after the refresh (a failover's new one),
+            // not to the dead node again.
+            let slot = topology.first_slot_of(i);
+            let mut refresh_ticket = None;
+            let reply = run(&self.retry, call, &self.counters, false, |t| {
+                let node = match (t.number, slot) {
+                    (1, _) | (_, None) => shard.primary.clone(),
+                    (_, Some(s)) => self.primary_for(Some(s), call, &mut refresh_ticket)?,
+                };
+                node.client
+                    .attempt_one(request, call, limit, false)
+                    .inspect_err(|f| self.after_failure(&f.error, &mut refresh_ticket))
             });
             replies.push(reply);
         }
@@ -651,6 +664,11 @@ impl Inner {
         let mut errors: Vec<String> = Vec::new();
         for node in &candidates {
             match self.fetch_layout(node) {
+                // A node that knows no slot (reset, or not yet joined) has no map to give:
+                // taking its word would forget every node the client knew.
+                Ok(layout) if layout.coverage() == 0 => {
+                    errors.push(format!("{}: it serves no slots", node.addr));
+                }
                 Ok(layout) => {
                     let covered = layout.coverage();
                     if covered == usize::from(SLOTS) {
@@ -683,10 +701,9 @@ impl Inner {
         Ok(())
     }
 
-    /// One node's slot map, on a connection of its own under the refresh timeout:
+    /// One node's slot map, on a connection of its own, all within the refresh timeout:
     /// `CLUSTER SHARDS` where it is reliable (Valkey 8+, Redis 8+), `CLUSTER SLOTS` elsewhere.
     fn fetch_layout(&self, node: &Node) -> Result<Layout> {
-        use crate::commands::ClusterCommands;
         let t = self.refresh_timeout;
         let base = node.client.connection_config();
         let cfg = ConnectionConfig {
@@ -695,16 +712,120 @@ impl Inner {
             write_timeout: base.write_timeout.min(t),
             ..base.clone()
         };
-        let mut conn = Connection::with_config(&cfg)?;
+        // One deadline for the whole exchange, not one per step or per read: a node that
+        // drips its replies a byte at a time must not hold the refresh (and every call
+        // waiting on it) longer than the refresh timeout.
+        let whole = Budget::after(t, TimeoutPhase::Call);
+        let mut conn = Connection::connect(&cfg, &[], whole, None)?;
+        conn.set_cap(whole);
         let info: String = crate::commands::cmd("INFO")
             .arg("server")
             .query(&mut conn)?;
         let host = node.addr.host.as_str();
         if shards_are_reliable(&info) {
-            Layout::from_shards((&mut conn).cluster_shards()?, host, self.tls)
+            let raw: Value = crate::commands::cmd("CLUSTER")
+                .arg("SHARDS")
+                .query(&mut conn)?;
+            let shards = Vec::<crate::commands::Shard>::from_value(unknown_endpoints(raw))?;
+            Layout::from_shards(shards, host, self.tls)
         } else {
-            Layout::from_slots((&mut conn).cluster_slots()?, host)
+            let raw: Value = crate::commands::cmd("CLUSTER")
+                .arg("SLOTS")
+                .query(&mut conn)?;
+            let ranges = Vec::<crate::commands::SlotRange>::from_value(unknown_endpoints(raw))?;
+            Layout::from_slots(ranges, host)
         }
+    }
+}
+
+/// A slot map with every unknown endpoint (`nil`, which a cluster with
+/// `cluster-preferred-endpoint-type unknown-endpoint` sends) made the empty string, which
+/// means the same to the parsers: the host of the node that answered.
+fn unknown_endpoints(reply: Value) -> Value {
+    fn node(v: Value) -> Value {
+        match v {
+            // CLUSTER SLOTS: [host, port, id, ...]
+            Value::Array(mut items) => {
+                if let Some(first @ Value::Nil) = items.first_mut() {
+                    *first = Value::BulkString(Vec::new());
+                }
+                Value::Array(items)
+            }
+            other => other,
+        }
+    }
+    fn shard_node(v: Value) -> Value {
+        let empty_if_nil = |k: &Value, v: Value| match (k, v) {
+            (Value::BulkString(k) | Value::SimpleString(k), Value::Nil)
+                if k.as_slice() == b"endpoint" =>
+            {
+                Value::BulkString(Vec::new())
+            }
+            (_, v) => v,
+        };
+        match v {
+            Value::Map(pairs) => Value::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = empty_if_nil(&k, v);
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                let mut out: Vec<Value> = Vec::with_capacity(items.len());
+                for v in items {
+                    let v = match out.last() {
+                        Some(k) if out.len() % 2 == 1 => empty_if_nil(k, v),
+                        _ => v,
+                    };
+                    out.push(v);
+                }
+                Value::Array(out)
+            }
+            other => other,
+        }
+    }
+    fn shard(v: Value) -> Value {
+        let nodes = |k: &Value, v: Value| match (k, v) {
+            (Value::BulkString(k) | Value::SimpleString(k), Value::Array(ns))
+                if k.as_slice() == b"nodes" =>
+            {
+                Value::Array(ns.into_iter().map(shard_node).collect())
+            }
+            (_, v) => v,
+        };
+        match v {
+            Value::Map(pairs) => Value::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = nodes(&k, v);
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            // CLUSTER SLOTS ranges are arrays too: [start, end, node...]; CLUSTER SHARDS
+            // entries in RESP2 are flat [key, value, ...] arrays.
+            Value::Array(items) => {
+                let mut out: Vec<Value> = Vec::with_capacity(items.len());
+                for v in items {
+                    let v = match out.last() {
+                        Some(k @ Value::BulkString(_)) if out.len() % 2 == 1 => nodes(k, v),
+                        _ if out.len() >= 2 => node(v),
+                        _ => v,
+                    };
+                    out.push(v);
+                }
+                Value::Array(out)
+            }
+            other => other,
+        }
+    }
+    match reply {
+        Value::Array(entries) => Value::Array(entries.into_iter().map(shard).collect()),
+        other => other,
     }
 }
 
@@ -1033,6 +1154,57 @@ mod tests {
             "redis_version:7.2.4\r\nvalkey_version:7.2.5\r\n"
         ));
         assert!(!shards_are_reliable(""));
+    }
+
+    #[test]
+    fn unknown_endpoints_mean_the_node_that_answered() {
+        let b = |s: &str| Value::BulkString(s.as_bytes().to_vec());
+        let slots = Value::Array(vec![Value::Array(vec![
+            Value::Int(0),
+            Value::Int(16383),
+            Value::Array(vec![Value::Nil, Value::Int(7000), b("id1")]),
+            Value::Array(vec![Value::Nil, Value::Int(7001), b("id2")]),
+        ])]);
+        let ranges =
+            Vec::<crate::commands::SlotRange>::from_value(unknown_endpoints(slots)).unwrap();
+        let layout = Layout::from_slots(ranges, "10.0.0.9").unwrap();
+        assert_eq!(layout.coverage(), usize::from(SLOTS));
+        assert_eq!(layout.ranges[0].2.host, "10.0.0.9");
+        assert_eq!(layout.ranges[0].3[0].host, "10.0.0.9");
+
+        let node = |flat: bool| {
+            let fields = vec![
+                (b("id"), b("id1")),
+                (b("port"), Value::Int(7000)),
+                (b("ip"), b("")),
+                (b("endpoint"), Value::Nil),
+                (b("role"), b("master")),
+                (b("replication-offset"), Value::Int(0)),
+                (b("health"), b("online")),
+            ];
+            if flat {
+                Value::Array(fields.into_iter().flat_map(|(k, v)| [k, v]).collect())
+            } else {
+                Value::Map(fields)
+            }
+        };
+        for flat in [true, false] {
+            let slots = Value::Array(vec![Value::Int(0), Value::Int(16383)]);
+            let nodes = Value::Array(vec![node(flat)]);
+            let shard = if flat {
+                Value::Array(vec![b("slots"), slots, b("nodes"), nodes])
+            } else {
+                Value::Map(vec![(b("slots"), slots), (b("nodes"), nodes)])
+            };
+            let shards =
+                Vec::<crate::commands::Shard>::from_value(unknown_endpoints(Value::Array(vec![
+                    shard,
+                ])))
+                .unwrap();
+            let layout = Layout::from_shards(shards, "10.0.0.9", false).unwrap();
+            assert_eq!(layout.coverage(), usize::from(SLOTS), "flat {flat}");
+            assert_eq!(layout.ranges[0].2.host, "10.0.0.9", "flat {flat}");
+        }
     }
 
     #[test]

@@ -42,11 +42,19 @@ pub(super) fn run(
             .get(rand::random_range(0..n))
             .map(|s| s.primary.clone()),
     };
+    // The node of the last command with keys: a `WAIT` (or `WAITAOF`) counts the replicas
+    // that have this connection's writes, so it must go on the connection of the writes
+    // before it, not to a random primary.
+    let mut previous: Option<Node> = None;
     for (i, (slot, (frame, meta))) in slots.iter().zip(&frames).enumerate() {
         let node = match slot {
             Some(s) => topology.shard(*s).map(|sh| sh.primary.clone()),
+            None if waits_for_writes(meta) => previous.clone().or_else(|| any.clone()),
             None => any.clone(),
         };
+        if slot.is_some() {
+            previous.clone_from(&node);
+        }
         let Some(node) = node else {
             alone.push(i); // unassigned: the single-command path refreshes first
             continue;
@@ -146,6 +154,11 @@ pub(super) fn run(
     out.into_iter()
         .map(|v| v.ok_or_else(|| Error::invalid("pipeline", "a reply is missing")))
         .collect()
+}
+
+/// `WAIT` and `WAITAOF`: keyless, but about the writes made before them on one connection.
+fn waits_for_writes(meta: &Meta) -> bool {
+    matches!(meta.spec.name(), "WAIT" | "WAITAOF")
 }
 
 /// Each command's bytes and entry.

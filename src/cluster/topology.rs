@@ -247,6 +247,13 @@ impl Topology {
         }
     }
 
+    /// The first slot the shard at `index` of `shards` serves, if any.
+    pub(crate) fn first_slot_of(&self, index: usize) -> Option<u16> {
+        let index = u16::try_from(index).ok()?;
+        let at = self.slots.iter().position(|&i| i == index)?;
+        u16::try_from(at).ok()
+    }
+
     /// Every node, primaries first.
     pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {
         self.shards

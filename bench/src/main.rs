@@ -6,6 +6,7 @@
 
 mod alloc;
 mod cache;
+mod cluster;
 mod measure;
 mod mux;
 mod pool;
@@ -102,6 +103,11 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "cache_memory",
         "client-side cache: 1,000,000 distinct keys through 10,000 entries: RSS and the byte budget",
+    ),
+    (
+        "cluster",
+        "Redis Cluster (3 primaries it starts): 8 threads of GET/SET 16B, ClusterClient vs a \
+         Client per node vs redis-rs cluster, ops/s",
     ),
 ];
 
@@ -208,8 +214,14 @@ fn run(opts: &Options) -> Result<(), String> {
     if wanted("decode") {
         scenarios::decode_mixed(plan);
     }
-    let needs_server = SCENARIOS.iter().any(|(n, _)| *n != "decode" && wanted(n));
+    let needs_server = SCENARIOS
+        .iter()
+        .any(|(n, _)| !["decode", "cluster"].contains(n) && wanted(n));
     if !needs_server {
+        if wanted("cluster") {
+            cluster::run(plan, opts.pin)?;
+        }
+        println!("total {:.1} s", started.elapsed().as_secs_f64());
         return Ok(());
     }
     // Declared before the clients so it outlives them (dropped last: killed at the end).
@@ -291,6 +303,9 @@ fn run(opts: &Options) -> Result<(), String> {
     }
     if wanted("mux") {
         mux::run(plan, &url)?;
+    }
+    if wanted("cluster") {
+        cluster::run(plan, opts.pin)?;
     }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

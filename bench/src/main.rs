@@ -117,7 +117,8 @@ usage: redisync-bench [--quick] [--scenario NAME] [--url redis://HOST:PORT] [--p
   --quick          few short rounds (CI smoke test, well under 30 s)
   --scenario NAME  run one scenario (repeatable); NAME is one of the list below
   --url URL        use this server instead of starting a redis-server
-                   (it writes the keys redisync-bench:* and k; raw needs no password)
+                   (it writes the keys redisync-bench:* and k; raw needs no password);
+                   the cluster scenario always starts its own 3-node cluster (redis-cli)
   --pin            pin this process to core 0 and start redis-server under taskset -c 0
 ";
 

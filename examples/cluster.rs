@@ -79,7 +79,7 @@ fn run(seeds: &[String]) -> Result<(), Failure> {
     })?;
     cluster.set(from, 100)?;
     cluster.set(to, 0)?;
-    let (left, right): (i64, i64) = cluster.transaction(&[from, to], |conn, pipe| {
+    let (left, right): (i64, i64) = cluster.transaction([from, to], |conn, pipe| {
         let balance: i64 = conn.get(from)?.unwrap_or(0);
         let amount = balance.min(30);
         pipe.decrby(from, amount).incr_by(to, amount);

@@ -11,9 +11,9 @@ BENCH_ARGS ?= --pin
 
 # A throwaway redis-server, then the examples against it: quickstart, threaded_server's
 # self-test (200 requests), the CLI reading commands from stdin, the production checklist,
-# session_store, job_queue, leaderboard, stream_worker, cache, maintenance and sentinel (with a
-# replica and a sentinel the script starts). Each exit status
-# is checked.
+# session_store, job_queue, leaderboard, stream_worker, cache, maintenance, sentinel (with a
+# replica and a sentinel the script starts) and cluster (with 3 primaries and 3 replicas the
+# script starts and forms with redis-cli). Each exit status is checked.
 demo: deps
 	./scripts/demo.sh
 

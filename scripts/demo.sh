@@ -2,8 +2,9 @@
 # Starts a throwaway redis-server on a free loopback port, runs the examples against it (the
 # quick start, the threaded server's self-test, the CLI reading commands from stdin, the
 # production checklist and the typed-command examples), checks each one's exit status, and
-# stops the server whatever happens. Last, a replica of it and a sentinel watching both, for
-# the Sentinel example's failover.
+# stops the server whatever happens. Then a replica of it and a sentinel watching both, for
+# the Sentinel example's failover. Last, a Redis Cluster of 3 primaries and 3 replicas for the
+# cluster example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
@@ -27,6 +28,21 @@ free_port() {
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   echo "no free port found" >&2
+  return 1
+}
+# The same for a cluster node, whose bus listens on port+10000 (fixed in Redis 6.2): both
+# free, both below the ephemeral range.
+cluster_port() {
+  for _ in $(seq 1 50); do
+    local p=$(( (RANDOM % 2700) + 20000 ))
+    case " $taken " in *" $p "*|*" $((p + 10000)) "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null \
+      && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 10000))") 2>/dev/null; then
+      echo "$p"
+      return
+    fi
+  done
+  echo "no free cluster port pair found" >&2
   return 1
 }
 port=$(free_port)
@@ -130,5 +146,47 @@ done
 step "sentinel: discovery, replica reads, and a SENTINEL FAILOVER under writes" \
   cargo run --quiet --example sentinel -- demo "redis://127.0.0.1:$sentinel_port"
 
+# Redis Cluster: 3 primaries and 3 replicas (node timeout 1 s), formed by redis-cli.
+cluster_ports=()
+cluster_seeds=()
+for i in 1 2 3 4 5 6; do
+  p=$(cluster_port)
+  taken="$taken $p $((p + 10000))"
+  cluster_ports+=("$p")
+  cluster_seeds+=("redis://127.0.0.1:$p")
+  mkdir -p "$dir/cluster-$p"
+  redis-server --port "$p" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$dir/cluster-$p" --logfile "$dir/cluster-$p/redis.log" --daemonize no \
+    --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 1000 \
+    --repl-diskless-sync yes --repl-diskless-sync-delay 0 &
+  extra_pids+=($!)
+done
+for p in "${cluster_ports[@]}"; do
+  for _ in $(seq 1 100); do
+    if [ "$(redis-cli -p "$p" ping 2>/dev/null)" = "PONG" ]; then break; fi
+    sleep 0.05
+  done
+done
+cluster_nodes=()
+for p in "${cluster_ports[@]}"; do cluster_nodes+=("127.0.0.1:$p"); done
 echo
-echo "demo: all examples ran against $url"
+echo "== forming a cluster on ${cluster_nodes[*]}"
+redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 1 --cluster-yes \
+  > "$dir/cluster-create.log" 2>&1 || { cat "$dir/cluster-create.log"; exit 1; }
+# Every node agrees the cluster is up before the example asks any of them for the slot map.
+cluster_ok() {
+  for p in "${cluster_ports[@]}"; do
+    redis-cli -p "$p" cluster info 2>/dev/null | grep -q "cluster_state:ok" || return 1
+  done
+}
+for _ in $(seq 1 200); do
+  if cluster_ok; then break; fi
+  sleep 0.05
+done
+cluster_ok || { echo "demo: the cluster did not reach cluster_state:ok" >&2; exit 1; }
+step "cluster: SET/GET over every primary, a split MGET, a hash-tagged transaction, a pipeline" \
+  env REDIS_CLUSTER_SEEDS="$(IFS=,; echo "${cluster_seeds[*]}")" \
+  cargo run --quiet --example cluster
+
+echo
+echo "demo: all examples ran against $url (and a cluster on ports ${cluster_ports[*]})"

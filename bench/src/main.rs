@@ -6,6 +6,7 @@
 
 mod alloc;
 mod cache;
+mod cluster;
 mod measure;
 mod mux;
 mod pool;
@@ -103,6 +104,11 @@ const SCENARIOS: &[(&str, &str)] = &[
         "cache_memory",
         "client-side cache: 1,000,000 distinct keys through 10,000 entries: RSS and the byte budget",
     ),
+    (
+        "cluster",
+        "Redis Cluster (3 primaries it starts): 8 threads of GET/SET 16B, ClusterClient vs a \
+         Client per node vs redis-rs cluster, ops/s",
+    ),
 ];
 
 const USAGE: &str = "\
@@ -111,7 +117,8 @@ usage: redisync-bench [--quick] [--scenario NAME] [--url redis://HOST:PORT] [--p
   --quick          few short rounds (CI smoke test, well under 30 s)
   --scenario NAME  run one scenario (repeatable); NAME is one of the list below
   --url URL        use this server instead of starting a redis-server
-                   (it writes the keys redisync-bench:* and k; raw needs no password)
+                   (it writes the keys redisync-bench:* and k; raw needs no password);
+                   the cluster scenario always starts its own 3-node cluster (redis-cli)
   --pin            pin this process to core 0 and start redis-server under taskset -c 0
 ";
 
@@ -208,8 +215,14 @@ fn run(opts: &Options) -> Result<(), String> {
     if wanted("decode") {
         scenarios::decode_mixed(plan);
     }
-    let needs_server = SCENARIOS.iter().any(|(n, _)| *n != "decode" && wanted(n));
+    let needs_server = SCENARIOS
+        .iter()
+        .any(|(n, _)| !["decode", "cluster"].contains(n) && wanted(n));
     if !needs_server {
+        if wanted("cluster") {
+            cluster::run(plan, opts.pin)?;
+        }
+        println!("total {:.1} s", started.elapsed().as_secs_f64());
         return Ok(());
     }
     // Declared before the clients so it outlives them (dropped last: killed at the end).
@@ -291,6 +304,9 @@ fn run(opts: &Options) -> Result<(), String> {
     }
     if wanted("mux") {
         mux::run(plan, &url)?;
+    }
+    if wanted("cluster") {
+        cluster::run(plan, opts.pin)?;
     }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

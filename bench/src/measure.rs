@@ -47,7 +47,7 @@ fn rate(round: Duration, op: &mut dyn FnMut()) -> f64 {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
@@ -77,7 +77,11 @@ pub fn compare(plan: Plan, a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64, f6
 /// The threads start together (a barrier) and stop together (a flag checked between
 /// iterations, so each finishes the iteration it is in); the time counted runs from the start
 /// until the last thread has stopped.
-fn rate_threads<S: Send>(round: Duration, states: &mut [S], op: &(dyn Fn(&mut S) + Sync)) -> f64 {
+pub fn rate_threads<S: Send>(
+    round: Duration,
+    states: &mut [S],
+    op: &(dyn Fn(&mut S) + Sync),
+) -> f64 {
     let stop = AtomicBool::new(false);
     let barrier = Barrier::new(states.len() + 1);
     let (stop, barrier) = (&stop, &barrier);

@@ -32,7 +32,7 @@ struct Round {
 
 /// This process's CPU time (user + system, all threads) in seconds, from `/proc/self/stat`
 /// (clock ticks of 10 ms); 0 where there is no such file.
-fn process_cpu() -> f64 {
+pub fn process_cpu() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return 0.0;
     };

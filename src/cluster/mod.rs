@@ -305,7 +305,8 @@ impl ClusterClient {
     }
 
     fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {
-        let mut frame = Vec::with_capacity(64);
+        // Room for a typical command, so the encoder does not grow it.
+        let mut frame = Vec::with_capacity(256);
         request.encode(&mut frame)?;
         let wait = match request.spec().blocking() {
             None => crate::commands::table::Wait::None,
@@ -512,7 +513,6 @@ impl Inner {
             if read && t.target.is_none() {
                 node = self.read_node(slot, node);
             }
-            last = Some(node.addr.clone());
             let skips = &self.skips;
             let cached = if asking {
                 None // a migrating slot's key is read once from where ASK says, not cached
@@ -533,6 +533,8 @@ impl Inner {
                     }
                 })
                 .inspect_err(|f| {
+                    // Only a failed attempt is followed by a redirect that may need it.
+                    last = Some(node.addr.clone());
                     self.after_failure(&f.error, &mut refresh_ticket);
                 })
         })
@@ -726,106 +728,15 @@ impl Inner {
             let raw: Value = crate::commands::cmd("CLUSTER")
                 .arg("SHARDS")
                 .query(&mut conn)?;
-            let shards = Vec::<crate::commands::Shard>::from_value(unknown_endpoints(raw))?;
+            let shards = Vec::<crate::commands::Shard>::from_value(raw)?;
             Layout::from_shards(shards, host, self.tls)
         } else {
             let raw: Value = crate::commands::cmd("CLUSTER")
                 .arg("SLOTS")
                 .query(&mut conn)?;
-            let ranges = Vec::<crate::commands::SlotRange>::from_value(unknown_endpoints(raw))?;
+            let ranges = Vec::<crate::commands::SlotRange>::from_value(raw)?;
             Layout::from_slots(ranges, host)
         }
-    }
-}
-
-/// A slot map with every unknown endpoint (`nil`, which a cluster with
-/// `cluster-preferred-endpoint-type unknown-endpoint` sends) made the empty string, which
-/// means the same to the parsers: the host of the node that answered.
-fn unknown_endpoints(reply: Value) -> Value {
-    fn node(v: Value) -> Value {
-        match v {
-            // CLUSTER SLOTS: [host, port, id, ...]
-            Value::Array(mut items) => {
-                if let Some(first @ Value::Nil) = items.first_mut() {
-                    *first = Value::BulkString(Vec::new());
-                }
-                Value::Array(items)
-            }
-            other => other,
-        }
-    }
-    fn shard_node(v: Value) -> Value {
-        let empty_if_nil = |k: &Value, v: Value| match (k, v) {
-            (Value::BulkString(k) | Value::SimpleString(k), Value::Nil)
-                if k.as_slice() == b"endpoint" =>
-            {
-                Value::BulkString(Vec::new())
-            }
-            (_, v) => v,
-        };
-        match v {
-            Value::Map(pairs) => Value::Map(
-                pairs
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let v = empty_if_nil(&k, v);
-                        (k, v)
-                    })
-                    .collect(),
-            ),
-            Value::Array(items) => {
-                let mut out: Vec<Value> = Vec::with_capacity(items.len());
-                for v in items {
-                    let v = match out.last() {
-                        Some(k) if out.len() % 2 == 1 => empty_if_nil(k, v),
-                        _ => v,
-                    };
-                    out.push(v);
-                }
-                Value::Array(out)
-            }
-            other => other,
-        }
-    }
-    fn shard(v: Value) -> Value {
-        let nodes = |k: &Value, v: Value| match (k, v) {
-            (Value::BulkString(k) | Value::SimpleString(k), Value::Array(ns))
-                if k.as_slice() == b"nodes" =>
-            {
-                Value::Array(ns.into_iter().map(shard_node).collect())
-            }
-            (_, v) => v,
-        };
-        match v {
-            Value::Map(pairs) => Value::Map(
-                pairs
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let v = nodes(&k, v);
-                        (k, v)
-                    })
-                    .collect(),
-            ),
-            // CLUSTER SLOTS ranges are arrays too: [start, end, node...]; CLUSTER SHARDS
-            // entries in RESP2 are flat [key, value, ...] arrays.
-            Value::Array(items) => {
-                let mut out: Vec<Value> = Vec::with_capacity(items.len());
-                for v in items {
-                    let v = match out.last() {
-                        Some(k @ Value::BulkString(_)) if out.len() % 2 == 1 => nodes(k, v),
-                        _ if out.len() >= 2 => node(v),
-                        _ => v,
-                    };
-                    out.push(v);
-                }
-                Value::Array(out)
-            }
-            other => other,
-        }
-    }
-    match reply {
-        Value::Array(entries) => Value::Array(entries.into_iter().map(shard).collect()),
-        other => other,
     }
 }
 
@@ -1165,8 +1076,7 @@ mod tests {
             Value::Array(vec![Value::Nil, Value::Int(7000), b("id1")]),
             Value::Array(vec![Value::Nil, Value::Int(7001), b("id2")]),
         ])]);
-        let ranges =
-            Vec::<crate::commands::SlotRange>::from_value(unknown_endpoints(slots)).unwrap();
+        let ranges = Vec::<crate::commands::SlotRange>::from_value(slots).unwrap();
         let layout = Layout::from_slots(ranges, "10.0.0.9").unwrap();
         assert_eq!(layout.coverage(), usize::from(SLOTS));
         assert_eq!(layout.ranges[0].2.host, "10.0.0.9");
@@ -1197,10 +1107,7 @@ mod tests {
                 Value::Map(vec![(b("slots"), slots), (b("nodes"), nodes)])
             };
             let shards =
-                Vec::<crate::commands::Shard>::from_value(unknown_endpoints(Value::Array(vec![
-                    shard,
-                ])))
-                .unwrap();
+                Vec::<crate::commands::Shard>::from_value(Value::Array(vec![shard])).unwrap();
             let layout = Layout::from_shards(shards, "10.0.0.9", false).unwrap();
             assert_eq!(layout.coverage(), usize::from(SLOTS), "flat {flat}");
             assert_eq!(layout.ranges[0].2.host, "10.0.0.9", "flat {flat}");

@@ -227,6 +227,14 @@ impl FromValue for ClusterNode {
     }
 }
 
+/// Text, or the empty string for nil (an endpoint the node does not know).
+fn text_or_empty(v: Value) -> Result<String> {
+    match v {
+        Value::Nil => Ok(String::new()),
+        v => text(v),
+    }
+}
+
 /// A range of slots as `CLUSTER SLOTS` lists it, with the nodes serving it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -287,7 +295,9 @@ impl FromValue for SlotNode {
     fn from_value(value: Value) -> Result<SlotNode> {
         const WHAT: &str = "SlotNode";
         let mut it = items(value)?.into_iter();
-        let host = text(next(&mut it, WHAT, "host")?)?;
+        // Nil: the node does not know its endpoint (`cluster-preferred-endpoint-type
+        // unknown-endpoint`), which means the node that answered, as an empty host does.
+        let host = text_or_empty(next(&mut it, WHAT, "host")?)?;
         let port = u16::from_value(next(&mut it, WHAT, "port")?)?;
         let id = it.next().map(text).transpose()?.unwrap_or_default();
         let metadata = match it.next() {
@@ -412,9 +422,9 @@ impl FromValue for ShardNode {
                 }
                 "port" => n.port = Some(u16::from_value(value)?),
                 "tls-port" => n.tls_port = Some(u16::from_value(value)?),
-                "ip" => n.ip = text(value)?,
-                "endpoint" => n.endpoint = text(value)?,
-                "hostname" => n.hostname = Some(text(value)?).filter(|h| !h.is_empty()),
+                "ip" => n.ip = text_or_empty(value)?,
+                "endpoint" => n.endpoint = text_or_empty(value)?,
+                "hostname" => n.hostname = Some(text_or_empty(value)?).filter(|h| !h.is_empty()),
                 "role" => n.role = text(value)?,
                 "replication-offset" => n.replication_offset = u64::from_value(value)?,
                 "health" => {

@@ -450,6 +450,10 @@
 //!   out of their queued order). A node whose connection fails mid-pipeline is an error for
 //!   the whole call unless nothing of its part can have run, or every command of it is safe
 //!   to repeat.
+//! - **`WAIT`** counts the replicas that acknowledged the writes of the connection it runs
+//!   on. In a pipeline it goes with the command before it (so `pipe().set(k, v).wait(1, Some(t))`
+//!   waits for that write); sent alone it goes to every primary on pooled connections that
+//!   wrote nothing, and says nothing about earlier calls' writes.
 //! - **Redirects**: `MOVED` updates the slot map at once and asks for a full refresh; a
 //!   `MOVED` naming the node just asked closes that node's pooled connections (its name may
 //!   mean another machine now). `ASK` sends `ASKING` then the command (before `MULTI` for a
@@ -473,8 +477,13 @@
 //!   serves after a refresh is [`ErrorKind::ClusterDown`]. Nodes that left the map keep their
 //!   pool until the calls using it end.
 //! - **Failover**: while a primary is down, calls for its slots fail (connection errors,
-//!   then `CLUSTERDOWN` from the other nodes) as the retry policy allows; once a replica is
-//!   promoted, the next refresh finds it. A write the old primary acknowledged but had not
+//!   then `CLUSTERDOWN` from the other nodes) once the retry policy gives up; once a replica
+//!   is promoted, the next refresh finds it. Measured after `kill -9` under 8 threads
+//!   (node timeout 1 s): writes to its slots succeed again within 0.05 s of the server's own
+//!   failover (2.1–2.7 s on Redis 7.0 and 6.2, 1.3–1.8 s on Valkey 9). The default policy
+//!   (3 retries, about 70 ms) fails the calls made meanwhile; a patient one
+//!   (`Retry::new(backoff, 100).deadline(10 s)`, say) rides the failover out, and then only
+//!   the commands in flight on the dead node fail. A write the old primary acknowledged but had not
 //!   replicated is lost, as with any asynchronous replication; `WAIT` narrows the window.
 //! - **Reads from replicas** (opt-in, [`cluster::ClusterBuilder::read_from`]):
 //!   [`cluster::ReadFrom::ReplicaPreferred`] sends read-only commands (the table's `readonly`

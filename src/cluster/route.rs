@@ -48,6 +48,11 @@ fn shard_channels(spec: &CommandSpec) -> bool {
 impl Route {
     /// The route of `frame`, a whole encoded command whose table entry is `spec`.
     pub(crate) fn of(spec: &'static CommandSpec, frame: &[u8]) -> Result<Route> {
+        if spec.key_is_first_arg() {
+            if let Some(key) = first_arg(frame) {
+                return Ok(Route::Slot(slot(key)));
+            }
+        }
         let args = split_command(frame).unwrap_or_default();
         let keys = spec.keys_in(&args);
         let mut positions = keys.positions().iter();
@@ -96,6 +101,37 @@ impl Route {
         };
         Route::All(combine)
     }
+}
+
+/// The argument after the name in an encoded command (`*N\r\n$L\r\nNAME\r\n$L\r\nKEY\r\n`),
+/// read without splitting the rest; `None` when it has none or the bytes do not fit.
+fn first_arg(frame: &[u8]) -> Option<&[u8]> {
+    fn line(b: &[u8], ty: u8) -> Option<(usize, &[u8])> {
+        let (&t, rest) = b.split_first()?;
+        if t != ty {
+            return None;
+        }
+        let end = rest.iter().position(|&c| c == b'\r')?;
+        let mut n = 0usize;
+        if end == 0 || end > 19 {
+            return None;
+        }
+        for &d in &rest[..end] {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + usize::from(d - b'0');
+        }
+        Some((n, rest.get(end + 2..)?))
+    }
+    let (argc, rest) = line(frame, b'*')?;
+    if argc < 2 {
+        return None;
+    }
+    let (len, rest) = line(rest, b'$')?;
+    let rest = rest.get(len.checked_add(2)?..)?;
+    let (len, rest) = line(rest, b'$')?;
+    rest.get(..len)
 }
 
 fn cross_slot(what: &str) -> Error {
@@ -380,6 +416,30 @@ mod tests {
 
     fn route(args: &[&str]) -> Result<Route> {
         Route::of(lookup(args[0].as_bytes()), &frame(args))
+    }
+
+    #[test]
+    fn the_first_argument_is_read_without_splitting() {
+        assert_eq!(first_arg(&frame(&["GET", "foo"])), Some(&b"foo"[..]));
+        assert_eq!(first_arg(&frame(&["HSET", "h", "f", "v"])), Some(&b"h"[..]));
+        assert_eq!(first_arg(&frame(&["GET", ""])), Some(&b""[..]));
+        assert_eq!(first_arg(&frame(&["PING"])), None);
+        for bad in [
+            &b""[..],
+            b"*2\r\n",
+            b"*2\r\n$3\r\nGET\r\n$9\r\nfoo\r\n",
+            b"+OK\r\n",
+        ] {
+            assert_eq!(first_arg(bad), None);
+        }
+        // Same answer as the general path for every first-key command.
+        for name in ["GET", "SET", "HGET", "LPUSH", "INCR", "EXPIRE"] {
+            let spec = lookup(name.as_bytes());
+            assert!(spec.key_is_first_arg(), "{name}");
+        }
+        for name in ["MGET", "SORT", "EVAL", "OBJECT", "SPUBLISH", "XREAD"] {
+            assert!(!lookup(name.as_bytes()).key_is_first_arg(), "{name}");
+        }
     }
 
     #[test]

@@ -106,6 +106,20 @@ impl CommandSpec {
         keys
     }
 
+    /// Whether its one key is always the first argument (`GET k`, `HSET k f v`, ...) and
+    /// nothing else is a key: routing can then read that argument alone.
+    pub(crate) fn key_is_first_arg(&self) -> bool {
+        matches!(
+            self.key_specs,
+            [KeySpec {
+                begin: BeginSearch::Index(1),
+                find: FindKeys::Range { last_key: 0, .. },
+                flags,
+            }] if flags.0 & key_flag::NOT_KEY == 0
+        ) && self.subcommands.is_empty()
+            && !PROCEDURES.iter().any(|(s, _)| std::ptr::eq(*s, self))
+    }
+
     fn arity_allows(&self, argc: usize) -> bool {
         let Ok(argc) = i64::try_from(argc) else {
             return false;

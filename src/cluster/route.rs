@@ -442,6 +442,54 @@ mod tests {
         }
     }
 
+    /// The general path's slot (the key specifications over the split frame), without the
+    /// fast path.
+    fn general_slot(spec: &'static CommandSpec, f: &[u8]) -> Option<u16> {
+        let args = split_command(f).unwrap_or_default();
+        let keys = spec.keys_in(&args);
+        keys.positions()
+            .first()
+            .and_then(|&i| args.get(i))
+            .map(|k| slot(k))
+    }
+
+    #[test]
+    fn the_fast_path_routes_as_the_key_specifications_for_every_command() {
+        let mut checked = 0;
+        for spec in crate::commands::table::commands() {
+            if !spec.key_is_first_arg() {
+                continue;
+            }
+            let arity = spec.arity();
+            let min = usize::try_from(arity.unsigned_abs()).unwrap_or(2).max(2);
+            // The minimal argument count, and (variadic) a few more.
+            let mut counts = vec![min];
+            if arity < 0 {
+                counts.extend([min + 1, min + 2, min + 5]);
+            }
+            for argc in counts {
+                let mut args: Vec<String> = vec![spec.name().to_string(), "{k1}x".into()];
+                for i in 2..argc {
+                    args.push(format!("{{other{i}}}"));
+                }
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                let f = frame(&refs);
+                let fast = match Route::of(spec, &f) {
+                    Ok(Route::Slot(s)) => Some(s),
+                    _ => None,
+                };
+                assert_eq!(
+                    fast,
+                    general_slot(spec, &f),
+                    "{} with {argc} arguments",
+                    spec.name()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
+
     #[test]
     fn commands_route_by_their_keys_slot() {
         assert!(matches!(route(&["GET", "foo"]), Ok(Route::Slot(12182))));

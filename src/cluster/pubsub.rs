@@ -126,6 +126,11 @@ impl ShardedSubscriber {
             if !sub.is_connected() {
                 let addr = addr.clone();
                 self.lost(&addr);
+                // Placing its channels again waits for the next call once this one's time is
+                // up (the node may be hung).
+                if Instant::now() >= deadline {
+                    return Ok(None);
+                }
                 continue;
             }
             match sub.next_message(wait) {
@@ -195,6 +200,9 @@ impl ShardedSubscriber {
             .map(|(k, _)| k.clone())
             .collect();
         let mut result = Ok(());
+        // A node that failed once in this pass is not tried again for its other channels: a
+        // hung node costs one timeout per pass, not one per channel.
+        let mut failed: Vec<NodeAddr> = Vec::new();
         for name in waiting {
             let client = match self.cluster.client_for_key(&name) {
                 Ok(c) => c,
@@ -207,6 +215,9 @@ impl ShardedSubscriber {
                 crate::Address::Tcp { host, port } => NodeAddr { host, port },
                 _ => continue,
             };
+            if failed.contains(&addr) {
+                continue;
+            }
             let index = match self.nodes.iter().position(|(a, _)| *a == addr) {
                 Some(i) => i,
                 None => match subscriber(&client, self.cluster.inner.refresh_timeout) {
@@ -215,6 +226,7 @@ impl ShardedSubscriber {
                         self.nodes.len() - 1
                     }
                     Err(e) => {
+                        failed.push(addr);
                         result = Err(e);
                         continue;
                     }
@@ -224,7 +236,14 @@ impl ShardedSubscriber {
                 Ok(()) => {
                     self.channels.insert(name, Some(addr));
                 }
-                Err(e) => result = Err(e),
+                Err(e) => {
+                    // A refusal (MOVED: the map is behind) is the channel's own; a timeout or
+                    // a broken connection is the node's.
+                    if !matches!(e, Error::Server(_)) {
+                        failed.push(addr);
+                    }
+                    result = Err(e);
+                }
             }
         }
         result

@@ -1,0 +1,155 @@
+//! A hostile review's cases: calls that must stay bounded, reads that must find a node,
+//! each against a real cluster.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use redisync::cluster::{ClusterClient, ReadFrom, slot};
+use redisync::prelude::*;
+use redisync::{Client, cmd};
+use support::Cluster;
+use support::wait::wait_until;
+
+/// Stops (`SIGSTOP`) a node's process until dropped (`SIGCONT`): it accepts connections
+/// (the kernel's backlog) and answers nothing, as a hung host does.
+struct Paused(u32);
+
+impl Paused {
+    fn new(cluster: &Cluster, port: u16) -> Paused {
+        let pid = cluster.node(port).pid().unwrap();
+        let ok = std::process::Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -STOP {pid}");
+        Paused(pid)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
+}
+
+/// `n` distinct shard-channel names (unique to this run) whose slots `port` serves.
+fn names_on(cluster: &Cluster, port: u16, n: usize, tag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0u64;
+    while out.len() < n {
+        let name = format!("{tag}:{}:{i}", std::process::id());
+        if cluster.primary_of_slot(slot(name.as_bytes())) == port {
+            out.push(name);
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn sharded_next_message_is_bounded_when_a_hung_node_holds_several_channels() {
+    let cluster = Cluster::builder().replicas(0).start();
+    if cluster.node(cluster.primaries()[0]).version() < (7, 0, 0) {
+        return; // no shard channels before 7.0 (the pub/sub suite checks the refusal)
+    }
+    let timeout = Duration::from_millis(500);
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(
+            Client::builder()
+                .connect_timeout(timeout)
+                .read_timeout(timeout),
+        )
+        .refresh_timeout(timeout)
+        .build()
+        .unwrap();
+    let primaries = cluster.primaries();
+    let (hung, live) = (primaries[0], primaries[1]);
+    let mut sub = c.sharded_subscriber();
+    let live_name = names_on(&cluster, live, 1, "rv-live").remove(0);
+    sub.ssubscribe(live_name.as_str()).unwrap();
+
+    let names = names_on(&cluster, hung, 6, "rv-hung");
+    let paused = Paused::new(&cluster, hung);
+    // The hung node cannot confirm: the call fails, the channels stay on record.
+    let _ = sub.ssubscribe(&names[..]);
+    assert_eq!(sub.shard_channels().len(), 7);
+
+    // Every later call waits up to its timeout, and at most one node's timeout more for the
+    // hung node: not one per channel waiting for it.
+    for _ in 0..3 {
+        let started = Instant::now();
+        let _ = sub.next_message(Duration::from_millis(200));
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(200) + timeout * 3,
+            "next_message(200 ms) took {took:?} with a hung node ({sub:?})"
+        );
+    }
+    drop(paused);
+    // Once the node answers again, its channels are placed and delivered.
+    let payload = format!("back-{}", std::process::id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = false;
+    while !got && Instant::now() < deadline {
+        let _ = c.spublish(names[0].as_str(), payload.as_str());
+        if let Ok(Some(m)) = sub.next_message(Duration::from_millis(100)) {
+            got = m.payload_str() == Some(payload.as_str());
+        }
+    }
+    assert!(got, "{} never delivered after the node resumed", names[0]);
+}
+
+#[test]
+fn primary_preferred_reads_a_replica_while_the_primary_is_down() {
+    // A long node timeout: no failover during the test, the primary simply dead.
+    let mut cluster = Cluster::builder()
+        .node_timeout(Duration::from_secs(30))
+        .start();
+    let key = format!("rv:pp:{}", std::process::id());
+    let value = format!("v-{}", std::process::id());
+    let writer = ClusterClient::open(&cluster.seeds()).unwrap();
+    writer.set(key.as_str(), value.as_str()).unwrap();
+    let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&writer).unwrap();
+    let port = cluster.primaries()[0];
+    wait_until(Duration::from_secs(10), "replicas in CLUSTER SLOTS", || {
+        cluster
+            .raw(port, &["CLUSTER", "SLOTS"])
+            .matches("127.0.0.1")
+            .count()
+            == 6
+    });
+    let pp = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .read_from(ReadFrom::PrimaryPreferred)
+        .build()
+        .unwrap();
+    assert_eq!(
+        pp.get::<String>(key.as_str()).unwrap().as_deref(),
+        Some(value.as_str())
+    );
+
+    let primary = cluster.primary_of_slot(slot(key.as_bytes()));
+    cluster.kill9(primary);
+    let started = Instant::now();
+    let got = pp.get::<String>(key.as_str());
+    assert_eq!(
+        got.as_ref().ok().and_then(|v| v.as_deref()),
+        Some(value.as_str()),
+        "a read with the primary down: {got:?} after {:?}",
+        started.elapsed()
+    );
+    // And the next ones too, at once (the dead primary is skipped).
+    for _ in 0..5 {
+        assert_eq!(
+            pp.get::<String>(key.as_str()).unwrap().as_deref(),
+            Some(value.as_str())
+        );
+    }
+}

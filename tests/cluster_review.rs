@@ -153,3 +153,58 @@ fn primary_preferred_reads_a_replica_while_the_primary_is_down() {
         );
     }
 }
+
+/// Reads `key` on `c` until a read is a cache hit.
+fn cached_read(c: &ClusterClient, key: &str) -> Option<String> {
+    let hits = |c: &ClusterClient| c.cache_stats().map_or(0, |s| s.hits);
+    let mut value = None;
+    wait_until(Duration::from_secs(5), &format!("a hit for {key}"), || {
+        let before = hits(c);
+        value = c.get::<String>(key).unwrap();
+        hits(c) == before + 1
+    });
+    value
+}
+
+#[test]
+fn a_cached_miss_is_not_served_after_its_slot_moved_and_the_key_was_written() {
+    let cluster = Cluster::start();
+    // Without a periodic refresh nothing would ever send such reads to the new owner.
+    let refused = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().cache(redisync::CacheConfig::new()))
+        .refresh_interval(None)
+        .build();
+    assert_eq!(
+        refused.unwrap_err().kind(),
+        redisync::ErrorKind::InvalidInput
+    );
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().cache(redisync::CacheConfig::new()))
+        .refresh_interval(Some(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    let other = ClusterClient::open(&cluster.seeds()).unwrap();
+    let key = format!("rv:miss:{}", std::process::id());
+    // The key does not exist: its nil reply is cached on the slot's owner.
+    assert_eq!(cached_read(&c, &key), None);
+    let s = slot(key.as_bytes());
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|p| **p != from).unwrap();
+    // Nothing to migrate (no key): the old owner changes no key, so it sends no invalidation.
+    cluster.migrate_slot(s, to);
+    let value = format!("v-{}", std::process::id());
+    other.set(key.as_str(), value.as_str()).unwrap();
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        last = c.get::<String>(key.as_str()).unwrap();
+        if last.as_deref() == Some(value.as_str()) {
+            return;
+        }
+        std::thread::yield_now();
+    }
+    // Within the refresh interval (1 s here), and some room.
+    panic!("still reading {last:?} for {key} 5 s after it was written on its slot's new owner");
+}

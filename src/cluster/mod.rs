@@ -939,7 +939,10 @@ impl ClusterBuilder {
     }
 
     /// How often the slot map is refreshed when nothing asks for it (default
-    /// [`DEFAULT_REFRESH_INTERVAL`]; `None`: only when something asks).
+    /// [`DEFAULT_REFRESH_INTERVAL`]; `None`: only when something asks). With a client-side
+    /// cache this also bounds how long, after a slot moves, a reply cached on its old owner
+    /// for a key that did not exist there can be served (that node never changes the key, so
+    /// sends no invalidation); `None` is then refused.
     pub fn refresh_interval(mut self, every: Option<Duration>) -> ClusterBuilder {
         self.refresh_interval = Some(every);
         self
@@ -1015,6 +1018,16 @@ impl ClusterBuilder {
                 .retry(Retry::none())
                 .build()?;
             seeds.push(Node { addr, client });
+        }
+        if settings.caches() && refresh_interval.is_none() {
+            // A key absent on a slot's old owner is never changed there, so no invalidation
+            // comes for its cached reply after the slot moves: only the slot map learning the
+            // move sends reads to the new owner. Without a periodic refresh, cache hits (which
+            // never meet a MOVED) would keep serving it.
+            return Err(Error::invalid(
+                "refresh_interval",
+                "the client-side cache needs the periodic refresh (it bounds how long a reply cached on a slot's old owner can be served after the slot moves)",
+            ));
         }
         if settings.caches() && self.read_from != ReadFrom::Primary {
             return Err(Error::invalid(

@@ -208,3 +208,46 @@ fn a_cached_miss_is_not_served_after_its_slot_moved_and_the_key_was_written() {
     // Within the refresh interval (1 s here), and some room.
     panic!("still reading {last:?} for {key} 5 s after it was written on its slot's new owner");
 }
+
+#[test]
+fn a_cached_reply_is_invalidated_through_a_manual_failover() {
+    let cluster = Cluster::start();
+    // The default refresh interval (30 s): only invalidations can make this pass in time.
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().cache(redisync::CacheConfig::new()))
+        .build()
+        .unwrap();
+    let other = ClusterClient::open(&cluster.seeds()).unwrap();
+    let key = format!("rv:fo:{}", std::process::id());
+    let old = format!("old-{}", std::process::id());
+    other.set(key.as_str(), old.as_str()).unwrap();
+    let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&other).unwrap();
+    assert_eq!(cached_read(&c, &key).as_deref(), Some(old.as_str()));
+    let primary = cluster.primary_of_slot(slot(key.as_bytes()));
+    let replica = cluster.replicas_of(primary)[0];
+    assert!(
+        cluster
+            .raw(replica, &["CLUSTER", "FAILOVER"])
+            .contains("OK")
+    );
+    wait_until(Duration::from_secs(10), "the replica promoted", || {
+        cluster.primary_of_slot(slot(key.as_bytes())) == replica
+    });
+    let new = format!("new-{}", std::process::id());
+    wait_until(
+        Duration::from_secs(10),
+        "the write on the new primary",
+        || other.set(key.as_str(), new.as_str()).is_ok(),
+    );
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        last = c.get::<String>(key.as_str()).unwrap();
+        if last.as_deref() == Some(new.as_str()) {
+            return;
+        }
+        std::thread::yield_now();
+    }
+    panic!("still reading {last:?} for {key} 5 s after a failover and a write");
+}

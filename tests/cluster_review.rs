@@ -76,7 +76,18 @@ fn sharded_next_message_is_bounded_when_a_hung_node_holds_several_channels() {
     sub.ssubscribe(live_name.as_str()).unwrap();
 
     let names = names_on(&cluster, hung, 6, "rv-hung");
+    let leaving = names_on(&cluster, hung, 4, "rv-leave");
+    sub.ssubscribe(&leaving[..]).unwrap();
     let paused = Paused::new(&cluster, hung);
+    // Leaving channels of the hung node costs one timeout for the node, not one per channel.
+    let started = Instant::now();
+    let _ = sub.sunsubscribe(&leaving[..]);
+    let took = started.elapsed();
+    assert!(
+        took < timeout * 3,
+        "sunsubscribe of 4 channels of a hung node took {took:?}"
+    );
+    assert_eq!(sub.shard_channels().len(), 1);
     // The hung node cannot confirm: the call fails, the channels stay on record.
     let _ = sub.ssubscribe(&names[..]);
     assert_eq!(sub.shard_channels().len(), 7);

@@ -64,13 +64,22 @@ impl ShardedSubscriber {
     /// The error of a node's confirmation (the channel is off the record all the same).
     pub fn sunsubscribe(&mut self, shard_channels: impl ToArgs) -> Result<()> {
         let names = names(&shard_channels)?;
-        let mut result = Ok(());
+        // One SUNSUBSCRIBE per node: a hung node costs one read timeout, not one per channel.
+        let mut per_node: Vec<(NodeAddr, Vec<Vec<u8>>)> = Vec::new();
         for name in names {
             if let Some(Some(addr)) = self.channels.remove(&name) {
-                if let Some((_, sub)) = self.nodes.iter_mut().find(|(a, _)| *a == addr) {
-                    if let Err(e) = sub.sunsubscribe(&name[..]) {
-                        result = Err(e);
-                    }
+                match per_node.iter_mut().find(|(a, _)| *a == addr) {
+                    Some((_, list)) => list.push(name),
+                    None => per_node.push((addr, vec![name])),
+                }
+            }
+        }
+        let mut result = Ok(());
+        for (addr, list) in per_node {
+            if let Some((_, sub)) = self.nodes.iter_mut().find(|(a, _)| *a == addr) {
+                let list: Vec<&[u8]> = list.iter().map(Vec::as_slice).collect();
+                if let Err(e) = sub.sunsubscribe(&list[..]) {
+                    result = Err(e);
                 }
             }
         }

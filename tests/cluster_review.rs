@@ -262,3 +262,28 @@ fn a_cached_reply_is_invalidated_through_a_manual_failover() {
     }
     panic!("still reading {last:?} for {key} 5 s after a failover and a write");
 }
+
+#[test]
+fn with_timeout_pipelines_wait_for_their_blocking_commands_as_plain_ones_do() {
+    let cluster = Cluster::start();
+    // A retry deadline shorter than the block: a blocking command's own wait extends it.
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(
+            Client::builder()
+                .retry(redisync::Retry::default().deadline(Duration::from_millis(300))),
+        )
+        .build()
+        .unwrap();
+    let key = format!("rv:block:{}", std::process::id());
+    let p = || {
+        let mut p = redisync::Pipeline::new();
+        p.add(&cmd("BLPOP").arg(key.as_str()).arg(1));
+        p
+    };
+    let plain: redisync::Result<Vec<redisync::Value>> = p().query(&c);
+    assert!(plain.is_ok(), "plain: {plain:?}");
+    let timed: redisync::Result<Vec<redisync::Value>> =
+        p().query(c.with_timeout(Duration::from_secs(5)));
+    assert!(timed.is_ok(), "with_timeout(5 s): {timed:?}");
+}

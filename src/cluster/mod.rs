@@ -812,7 +812,8 @@ impl Execute for ClusterWithTimeout<'_> {
 
     fn execute_batch(&mut self, batch: &Batch<'_>) -> Result<Vec<Value>> {
         let left = self.left()?;
-        let call = self.cluster.budget(Some(left));
+        // As without a timeout: a blocking command's own wait extends the retry deadline.
+        let call = self.cluster.budget_waiting(Some(left), batch.wait());
         self.cluster.inner.batch(batch, call, Some(left))
     }
 }

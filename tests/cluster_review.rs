@@ -287,3 +287,27 @@ fn with_timeout_pipelines_wait_for_their_blocking_commands_as_plain_ones_do() {
         p().query(c.with_timeout(Duration::from_secs(5)));
     assert!(timed.is_ok(), "with_timeout(5 s): {timed:?}");
 }
+
+#[test]
+fn waits_too_long_for_the_clock_neither_panic_nor_stop_the_refresh() {
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .refresh_interval(Some(Duration::MAX))
+        .refresh_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let key = format!("rv:max:{}", std::process::id());
+    c.set(key.as_str(), "v").unwrap();
+    // The refresh thread is still there after its first refresh.
+    c.refresh_slots(Duration::from_secs(5)).unwrap();
+    c.refresh_slots(Duration::MAX).unwrap();
+    assert_eq!(c.get::<String>(key.as_str()).unwrap().as_deref(), Some("v"));
+    let mut sub = c.sharded_subscriber();
+    if cluster.node(cluster.primaries()[0]).version() >= (7, 0, 0) {
+        sub.ssubscribe(key.as_str()).unwrap();
+        let _: u64 = c.spublish(key.as_str(), "m").unwrap();
+        let m = sub.next_message(Duration::MAX).unwrap().unwrap();
+        assert_eq!(m.payload_str(), Some("m"));
+    }
+}

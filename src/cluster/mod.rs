@@ -170,7 +170,7 @@ impl ClusterClient {
     /// The error of the refresh, when every node failed to answer.
     pub fn refresh_slots(&self, wait: Duration) -> Result<()> {
         let ticket = self.inner.refresh.request();
-        match self.inner.refresh.wait(ticket, Instant::now() + wait) {
+        match self.inner.refresh.wait(ticket, after(wait)) {
             Some(e) => Err(e),
             None if self.inner.refresh.done() > ticket => Ok(()),
             None => Err(Error::timeout(TimeoutPhase::Call, wait)),
@@ -355,7 +355,7 @@ impl Inner {
     /// tried), within the call's budget.
     fn wait_until(&self, call: Budget) -> Instant {
         let tries = u32::try_from(self.seeds.len().max(1) + 1).unwrap_or(u32::MAX);
-        let own = Instant::now() + self.refresh_timeout.saturating_mul(tries);
+        let own = after(self.refresh_timeout.saturating_mul(tries));
         match call.deadline.instant() {
             Some(d) if d < own => d,
             _ => own,
@@ -371,7 +371,7 @@ impl Inner {
         refresh_ticket: &mut Option<u64>,
     ) -> Result<Node> {
         if let Some(ticket) = refresh_ticket.take() {
-            let until = Instant::now() + self.refresh_timeout;
+            let until = after(self.refresh_timeout);
             let until = call.deadline.instant().map_or(until, |d| d.min(until));
             let _ = self.refresh.wait(ticket, until);
         }
@@ -757,6 +757,15 @@ fn shards_are_reliable(info: &str) -> bool {
     }
 }
 
+/// `wait` from now; a wait too long for the clock (`Duration::MAX`, given by the user) is a
+/// century instead of a panic.
+pub(crate) fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 fn shuffle<T>(v: &mut [T]) {
     for i in (1..v.len()).rev() {
         v.swap(i, rand::random_range(0..=i));
@@ -1126,6 +1135,23 @@ mod tests {
             assert_eq!(layout.coverage(), usize::from(SLOTS), "flat {flat}");
             assert_eq!(layout.ranges[0].2.host, "10.0.0.9", "flat {flat}");
         }
+    }
+
+    #[test]
+    fn user_waits_too_long_for_the_clock_do_not_panic() {
+        assert!(after(Duration::MAX) > Instant::now() + Duration::from_secs(3600));
+        let c = ClusterClient::builder()
+            .seed("redis://127.0.0.1:1")
+            .refresh_timeout(Duration::MAX)
+            .refresh_interval(None)
+            .build()
+            .unwrap();
+        // Nothing listens there: the wait ends when every node has failed, without a panic.
+        let until = c
+            .inner
+            .wait_until(Budget::after(Duration::from_millis(1), TimeoutPhase::Call));
+        assert!(until <= Instant::now() + Duration::from_secs(1));
+        let _ = c.inner.wait_until(Budget::NONE);
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl ShardedSubscriber {
     /// Connection failures are not errors here: the channel moves to the slot's owner of the
     /// moment, tried again at the next call when none answers yet.
     pub fn next_message(&mut self, timeout: Duration) -> Result<Option<Message>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = super::after(timeout);
         loop {
             if self.checked.is_none_or(|c| c.elapsed() >= CHECK_EVERY) {
                 self.checked = Some(Instant::now());

@@ -96,7 +96,8 @@ pub(crate) fn start<T: Send + Sync + 'static>(
             loop {
                 {
                     let mut s = shared.state.lock();
-                    let periodic = every.zip(last).map(|(e, l)| l + e);
+                    // An interval too long for the clock (`Duration::MAX`) means never.
+                    let periodic = every.zip(last).and_then(|(e, l)| l.checked_add(e));
                     while !s.requested && periodic.is_none_or(|p| Instant::now() < p) {
                         let _ = shared.wake.wait_for(&mut s, TICK);
                         if owner.strong_count() == 0 {

@@ -129,7 +129,7 @@ fn primary_preferred_reads_a_replica_while_the_primary_is_down() {
     writer.set(key.as_str(), value.as_str()).unwrap();
     let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&writer).unwrap();
     let port = cluster.primaries()[0];
-    wait_until(Duration::from_secs(10), "replicas in CLUSTER SLOTS", || {
+    wait_until(Duration::from_secs(30), "replicas in CLUSTER SLOTS", || {
         cluster
             .raw(port, &["CLUSTER", "SLOTS"])
             .matches("127.0.0.1")

@@ -505,8 +505,12 @@
 //!   entry is tracked by the node that will invalidate it. A redirected read fills nothing
 //!   and is cached on the node it lands on. A slot that moves takes its keys' entries with
 //!   it (the old owner deletes the keys when they migrate, which invalidates them), and a
-//!   failed node's listener loss flushes its cache. The configured bounds apply per node.
-//!   Not with replica reads (refused at build).
+//!   failed node's listener loss flushes its cache. One window stays: a reply about a key
+//!   its node did not have (a nil `GET`) gets no invalidation when the slot moves, so it can
+//!   be served until the client notices the move (a `MOVED`, or the next refresh:
+//!   [`cluster::ClusterBuilder::refresh_interval`], 30 s by default; turning the refresh
+//!   off is refused with a cache). A node that loses a slot has its cache emptied then. The
+//!   configured bounds apply per node. Not with replica reads (refused at build).
 //!
 //! ## Errors
 //!

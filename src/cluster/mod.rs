@@ -440,6 +440,13 @@ impl Inner {
         };
         if r.kind() == crate::error::RedirectKind::Moved {
             self.stats.moved.fetch_add(1, Ordering::Relaxed);
+            if let Some(from) = asked.filter(|a| **a != addr) {
+                // The node that answered lost the slot: what it cached about keys it never
+                // held there gets no invalidation from it any more.
+                if let Some(old) = topology.node(from) {
+                    old.client.flush_cache();
+                }
+            }
             if asked == Some(&addr) {
                 // Told to go where it already went: the name may mean another machine now.
                 node.client.retire_connections();
@@ -698,6 +705,7 @@ impl Inner {
                 next.assigned()
             );
         }
+        flush_nodes_that_lost_slots(&current, &next);
         *self.topology.write() = Arc::new(next);
         self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -736,6 +744,25 @@ impl Inner {
                 .query(&mut conn)?;
             let ranges = Vec::<crate::commands::SlotRange>::from_value(raw)?;
             Layout::from_slots(ranges, host)
+        }
+    }
+}
+
+/// A node's cache holds replies about keys of its slots, some of them about keys it does not
+/// have (a nil `GET`): no invalidation for those comes once the slot is served elsewhere. So
+/// a node that no longer serves a slot it served in `old` has its cache emptied.
+fn flush_nodes_that_lost_slots(old: &Topology, new: &Topology) {
+    let mut flushed: Vec<&NodeAddr> = Vec::new();
+    for s in 0..SLOTS {
+        let Some(was) = old.shard(s).map(|sh| &sh.primary) else {
+            continue;
+        };
+        if !was.client.is_caching() || flushed.contains(&&was.addr) {
+            continue;
+        }
+        if new.shard(s).is_none_or(|sh| sh.primary.addr != was.addr) {
+            was.client.flush_cache();
+            flushed.push(&was.addr);
         }
     }
 }

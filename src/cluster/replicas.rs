@@ -10,7 +10,8 @@ use super::NodeAddr;
 use super::topology::{Node, ShardNodes};
 
 /// Where read-only commands go, from [`ClusterBuilder::read_from`](super::ClusterBuilder::read_from).
-/// Writes, blocking commands, transactions and scripts always go to the primary.
+/// Writes, blocking commands and transactions always go to the primary; read-only scripts
+/// and functions (`EVAL_RO`, `EVALSHA_RO`, `FCALL_RO`) are reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ReadFrom {

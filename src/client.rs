@@ -17,9 +17,7 @@ pub use self::mux::MultiplexStats;
 use self::sentinel::Sentinel;
 use crate::cache::{Cache, CacheConfig, Fetch};
 use crate::commands::table::Wait;
-use crate::commands::{
-    Batch, Commands, ConnectionCommands, Execute, FromValue, Pipeline, Request, ToArgs,
-};
+use crate::commands::{Batch, ConnectionCommands, Execute, FromValue, Pipeline, Request, ToArgs};
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
 use crate::connection::{ConnectHook, Connection, PushOrigin, PushSink, WriteReport};
 use crate::deadline::Budget;
@@ -580,32 +578,6 @@ impl Execute for WithTimeout<'_> {
     }
 }
 
-impl Commands for WithTimeout<'_> {
-    type Output<T: FromValue> = Result<T>;
-
-    #[inline]
-    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(request.shape_reply(self.execute(request)?)?)
-    }
-
-    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
-        Err(error)
-    }
-}
-
-impl Commands for &Client {
-    type Output<T: FromValue> = Result<T>;
-
-    #[inline]
-    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(request.shape_reply(self.execute(request)?)?)
-    }
-
-    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
-        Err(error)
-    }
-}
-
 impl Execute for PooledConnection {
     #[inline]
     fn execute(&mut self, request: &Request<'_>) -> Result<Value> {
@@ -1078,3 +1050,5 @@ impl ClientBuilder {
         Ok(client)
     }
 }
+
+crate::commands::commands_by_execute!(WithTimeout<'_>, &Client);

@@ -3,8 +3,8 @@
 
 use super::{Client, ClientBuilder};
 use crate::cache::{CacheConfig, CacheStats};
-use crate::commands::{Batch, Commands, Execute, FromValue, Request};
-use crate::error::{Error, Result};
+use crate::commands::{Batch, Execute, Request};
+use crate::error::Result;
 use crate::resp::Value;
 
 impl ClientBuilder {
@@ -67,18 +67,7 @@ impl Execute for Uncached<'_> {
     }
 }
 
-impl Commands for Uncached<'_> {
-    type Output<T: FromValue> = Result<T>;
-
-    #[inline]
-    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(request.shape_reply(self.execute(request)?)?)
-    }
-
-    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
-        Err(error)
-    }
-}
+crate::commands::commands_by_execute!(Uncached<'_>);
 
 /// A cluster's calls on a caching node: the node's own cache, filled only from that node's
 /// connections (whose tracking redirects to that node's listener), so a reply is never

@@ -40,7 +40,7 @@ pub use self::slot::{SLOTS, hash_tag, slot};
 pub use self::topology::NodeAddr;
 use self::topology::{Layout, Node, Topology};
 use crate::client::{Client, ClientBuilder};
-use crate::commands::{Batch, Commands, Execute, FromValue, Request};
+use crate::commands::{Batch, Execute, FromValue, Request};
 use crate::connection::Connection;
 use crate::connection::config::{Address, ConnectionConfig, Secret};
 use crate::deadline::Budget;
@@ -854,32 +854,6 @@ impl Execute for ClusterWithTimeout<'_> {
     }
 }
 
-impl Commands for ClusterWithTimeout<'_> {
-    type Output<T: FromValue> = Result<T>;
-
-    #[inline]
-    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(request.shape_reply(self.execute(request)?)?)
-    }
-
-    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
-        Err(error)
-    }
-}
-
-impl Commands for &ClusterClient {
-    type Output<T: FromValue> = Result<T>;
-
-    #[inline]
-    fn run<T: FromValue>(mut self, request: &Request<'_>) -> Result<T> {
-        T::from_value(request.shape_reply(self.execute(request)?)?)
-    }
-
-    fn refuse<T: FromValue>(self, error: Error) -> Result<T> {
-        Err(error)
-    }
-}
-
 impl fmt::Debug for ClusterClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let topology = Arc::clone(&self.inner.topology.read());
@@ -1098,6 +1072,8 @@ impl ClusterBuilder {
         Ok(ClusterClient { inner })
     }
 }
+
+crate::commands::commands_by_execute!(ClusterWithTimeout<'_>, &ClusterClient);
 
 #[cfg(test)]
 mod tests {

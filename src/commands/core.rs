@@ -42,3 +42,31 @@ impl<E: Execute + ?Sized> Commands for &mut E {
         Err(error)
     }
 }
+
+/// `Commands` for receivers taken by value that send through [`Execute`] (a client, a
+/// cluster client, their `with_timeout` views): each call sends now and returns `Result<T>`.
+macro_rules! commands_by_execute {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::commands::Commands for $t {
+            type Output<T: $crate::commands::FromValue> = $crate::Result<T>;
+
+            #[inline]
+            fn run<T: $crate::commands::FromValue>(
+                mut self,
+                request: &$crate::commands::Request<'_>,
+            ) -> $crate::Result<T> {
+                T::from_value(request.shape_reply(
+                    $crate::commands::Execute::execute(&mut self, request)?,
+                )?)
+            }
+
+            fn refuse<T: $crate::commands::FromValue>(
+                self,
+                error: $crate::Error,
+            ) -> $crate::Result<T> {
+                Err(error)
+            }
+        }
+    )+};
+}
+pub(crate) use commands_by_execute;

@@ -22,6 +22,7 @@ pub use args::Splices as ArgSplices;
 pub use args::{ArgWriter, ToArg, ToArgs};
 pub use cmd::{Cmd, Request, cmd};
 pub use core::Commands;
+pub(crate) use core::commands_by_execute;
 // Every group's trait, options and reply types.
 pub use groups::registry::{excluded, methods, methods_of};
 pub use groups::*;

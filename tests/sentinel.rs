@@ -493,7 +493,7 @@ fn failover_under_load(
     });
     let started = Instant::now();
     fail(&mut d, old);
-    let at = support::wait_for(Duration::from_secs(20), "the switch announced", || {
+    let at = support::wait_for(Duration::from_secs(45), "the switch announced", || {
         announced.first()
     });
     let new = support::wait_for(Duration::from_secs(10), "a new primary", || {

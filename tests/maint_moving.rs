@@ -380,13 +380,23 @@ fn after_the_notice_new_connections_use_the_configured_address() {
         c.ping().unwrap();
         old.connections() == 0 && new.connections() == 1
     });
+    // The notice's own second has to pass on the client's clock.
     std::thread::sleep(Duration::from_millis(1100));
-    // The connection on the new endpoint stays; a second one goes to the configured address.
-    let held = c.get_connection().unwrap();
-    let accepted = old.total_accepted();
-    let second = c.get_connection().unwrap();
-    assert_eq!(old.total_accepted(), accepted + 1);
-    drop((held, second));
+    // Three held at once: the pool has one idle connection (on the new endpoint), so at least
+    // two are opened now, and every one opened goes to the configured address. (Not "exactly
+    // the second one": the idle connection may be out for a moment being read for pushes, and
+    // then the first checkout opens one too; seen once on a loaded CI machine.)
+    let (old_before, new_before) = (old.total_accepted(), new.total_accepted());
+    let held: Vec<_> = (0..3).map(|_| c.get_connection().unwrap()).collect();
+    assert_eq!(new.total_accepted(), new_before, "a connection went to the moved-to endpoint");
+    assert!(
+        old.total_accepted() >= old_before + 2,
+        "{} opened on the configured address, expected at least 2",
+        old.total_accepted() - old_before
+    );
+    // The connection on the new endpoint stays.
+    assert_eq!(new.connections(), 1);
+    drop(held);
 }
 
 #[test]

@@ -490,8 +490,10 @@
 //!   flag, never a blocking one) to a replica of the slot's shard picked at random, the
 //!   primary when none is healthy; [`cluster::ReadFrom::PrimaryPreferred`] reads from the
 //!   primary and from a replica while the primary is failing. Every node's connections send
-//!   `READONLY` when they open. A node that fails a read (a connection error, `LOADING`) is
-//!   skipped for two seconds, and the read is retried elsewhere. A replica may lag: a read
+//!   `READONLY` when they open. A node that fails a read (a connection error, a timeout,
+//!   `LOADING`) is skipped for two seconds, and the read is retried elsewhere; after that one
+//!   read tries it again while the others still skip it, and each failure of that read
+//!   doubles the skip (up to 30 s). A replica may lag: a read
 //!   may miss a write just acknowledged. Redis lists a replica in `CLUSTER SLOTS` only once
 //!   its replication offset is known, so a fresh replica is used from a later refresh.
 //! - **Pub/sub**: classic `SUBSCRIBE` through [`cluster::ClusterClient::subscriber`] (a

@@ -317,3 +317,89 @@ fn waits_too_long_for_the_clock_neither_panic_nor_stop_the_refresh() {
         assert_eq!(m.payload_str(), Some("m"));
     }
 }
+
+#[test]
+fn primary_preferred_with_a_hung_primary_costs_one_caller_a_timeout_per_skip() {
+    // No failover during the test: the primary simply stops answering.
+    let cluster = Cluster::builder()
+        .node_timeout(Duration::from_secs(30))
+        .start();
+    let key = format!("rv:hung:{}", std::process::id());
+    let value = format!("v-{}", std::process::id());
+    let writer = ClusterClient::open(&cluster.seeds()).unwrap();
+    writer.set(key.as_str(), value.as_str()).unwrap();
+    let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&writer).unwrap();
+    let primary = cluster.primary_of_slot(slot(key.as_bytes()));
+    wait_until(Duration::from_secs(30), "replicas in every CLUSTER SLOTS", || {
+        cluster.nodes().iter().all(|&n| {
+            cluster
+                .raw(n, &["CLUSTER", "SLOTS"])
+                .matches("127.0.0.1")
+                .count()
+                == 6
+        })
+    });
+    let timeout = Duration::from_millis(300);
+    let pp = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(
+            Client::builder()
+                .connect_timeout(timeout)
+                .read_timeout(timeout)
+                .write_timeout(timeout),
+        )
+        .read_from(ReadFrom::PrimaryPreferred)
+        .build()
+        .unwrap();
+    const THREADS: usize = 4;
+    // Every thread has a connection to the primary in the pool.
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    assert_eq!(
+                        pp.get::<String>(key.as_str()).unwrap().as_deref(),
+                        Some(value.as_str())
+                    );
+                }
+            });
+        }
+    });
+
+    let paused = Paused::new(&cluster, primary);
+    let run_for = Duration::from_secs(6);
+    let slow = std::sync::atomic::AtomicUsize::new(0);
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                let started = Instant::now();
+                while started.elapsed() < run_for {
+                    let t = Instant::now();
+                    let got = pp.get::<String>(key.as_str());
+                    assert_eq!(
+                        got.as_ref().ok().and_then(|v| v.as_deref()),
+                        Some(value.as_str()),
+                        "a read with the primary hung: {got:?} after {:?}",
+                        t.elapsed()
+                    );
+                    reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if t.elapsed() >= timeout - Duration::from_millis(50) {
+                        slow.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            });
+        }
+    });
+    drop(paused);
+    let slow = slow.into_inner();
+    // The first read of each thread waits for its connection to the hung primary; after that
+    // one read tries the primary when its skip runs out (after 2 s, then 4 s more). Trying it
+    // from every thread every 2 s would be THREADS more slow reads at 2 s and again at 4 s.
+    assert!(
+        slow <= THREADS + 2,
+        "{slow} of {} reads waited for the hung primary",
+        reads.into_inner()
+    );
+}

@@ -528,9 +528,15 @@ impl Inner {
             };
             cached
                 .unwrap_or_else(|| node.client.attempt_one(request, call, limit, asking))
+                .inspect(|_| {
+                    if read {
+                        skips.succeeded(&node.addr);
+                    }
+                })
                 .inspect_err(|f| {
                     if read
                         && (f.error.breaks_connection()
+                            || f.error.is_timeout()
                             || matches!(
                                 f.error.kind(),
                                 ErrorKind::Connection | ErrorKind::BusyLoading
@@ -960,9 +966,11 @@ impl ClusterBuilder {
     }
 
     /// Where read-only commands go (default [`ReadFrom::Primary`]). With replicas, every
-    /// node's connections send `READONLY` when they open; a replica that fails a read (a
-    /// connection error, `LOADING`) is skipped for two seconds, and the read is retried on
-    /// another node under the retry policy.
+    /// node's connections send `READONLY` when they open; a node that fails a read (a
+    /// connection error, a timeout, `LOADING`) is skipped for two seconds, and the read is
+    /// retried on another node under the retry policy. When the skip runs out one read tries
+    /// the node again while the others still skip it; each time that read fails too the skip
+    /// doubles, up to 30 s, so a node that hangs costs one caller one timeout per skip.
     pub fn read_from(mut self, read_from: ReadFrom) -> ClusterBuilder {
         self.read_from = read_from;
         self

@@ -25,55 +25,193 @@ pub enum ReadFrom {
     ReplicaPreferred,
 }
 
-/// How long a node that failed a read (a connection error, `LOADING`) is skipped.
+/// How long a node that failed a read (a connection error, a timeout, `LOADING`) is skipped
+/// at first; each failed retry of it doubles that, up to [`SKIP_MAX`].
 const SKIP_FOR: Duration = Duration::from_secs(2);
+const SKIP_MAX: Duration = Duration::from_secs(30);
+/// How long the one read sent to a skipped node after its skip ran out (the probe) has before
+/// the others may try it too.
+const PROBE_FOR: Duration = Duration::from_secs(2);
 
-/// Nodes to skip for reads, until when.
+/// A node skipped for reads.
+struct Skip {
+    until: Instant,
+    /// Failures in a row, each after the skip before it ran out.
+    strikes: u32,
+    /// Whether one read was let through to try the node again (the others still skip it).
+    probing: bool,
+}
+
+/// What a read may do with a node now.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Free,
+    Skipped,
+    /// Its skip ran out: one read may try it.
+    ProbeDue,
+}
+
+/// Nodes to skip for reads. A node keeps failing (a blackholed primary whose connects each
+/// take the whole connect timeout): after each skip only one read tries it, and the skip
+/// grows, so that node costs one caller one timeout per skip, not every caller every 2 s.
 #[derive(Default)]
 pub(crate) struct Skips {
-    until: Mutex<HashMap<NodeAddr, Instant>>,
+    nodes: Mutex<HashMap<NodeAddr, Skip>>,
 }
 
 impl Skips {
+    /// A read on `addr` failed in a way that says the node is not serving.
     pub(crate) fn failed(&self, addr: &NodeAddr) {
-        self.until
-            .lock()
-            .insert(addr.clone(), Instant::now() + SKIP_FOR);
+        let now = Instant::now();
+        let mut nodes = self.nodes.lock();
+        // Nodes that have been fine (or gone) for a long time are forgotten.
+        nodes.retain(|_, s| s.probing || now < s.until + SKIP_MAX * 2);
+        let s = nodes.entry(addr.clone()).or_insert(Skip {
+            until: now,
+            strikes: 0,
+            probing: false,
+        });
+        // Reads that failed together (before this skip) count once; a failed probe, or a
+        // failure after the skip ran out, counts again.
+        if s.probing || now >= s.until {
+            s.strikes = (s.strikes + 1).min(8);
+            s.probing = false;
+            let grown = SKIP_FOR.saturating_mul(1 << (s.strikes - 1));
+            s.until = now + grown.min(SKIP_MAX);
+        }
     }
 
-    fn skipped(&self, addr: &NodeAddr, now: Instant) -> bool {
-        let mut until = self.until.lock();
-        match until.get(addr) {
-            Some(t) if *t > now => true,
-            Some(_) => {
-                until.remove(addr);
-                false
-            }
-            None => false,
+    /// A read on `addr` succeeded: it is not skipped any more.
+    pub(crate) fn succeeded(&self, addr: &NodeAddr) {
+        let mut nodes = self.nodes.lock();
+        if !nodes.is_empty() {
+            nodes.remove(addr);
+        }
+    }
+
+    fn state(nodes: &HashMap<NodeAddr, Skip>, addr: &NodeAddr, now: Instant) -> State {
+        match nodes.get(addr) {
+            None => State::Free,
+            Some(s) if s.probing || now < s.until => State::Skipped,
+            Some(_) => State::ProbeDue,
+        }
+    }
+
+    /// Lets one read try `addr` again: the others skip it for [`PROBE_FOR`] meanwhile.
+    fn claim_probe(nodes: &mut HashMap<NodeAddr, Skip>, addr: &NodeAddr, now: Instant) {
+        if let Some(s) = nodes.get_mut(addr) {
+            s.probing = true;
+            s.until = now + PROBE_FOR;
         }
     }
 
     /// The node of `shard` a read goes to under `read_from`.
     pub(crate) fn pick(&self, shard: &ShardNodes, read_from: ReadFrom) -> Node {
-        let now = Instant::now();
-        let healthy: Vec<&Node> = shard
-            .replicas
-            .iter()
-            .filter(|r| !self.skipped(&r.addr, now))
-            .collect();
-        match read_from {
-            ReadFrom::Primary => shard.primary.clone(),
-            ReadFrom::PrimaryPreferred => {
-                if self.skipped(&shard.primary.addr, now) && !healthy.is_empty() {
-                    healthy[rand::random_range(0..healthy.len())].clone()
-                } else {
-                    shard.primary.clone()
-                }
-            }
-            ReadFrom::ReplicaPreferred => match healthy.len() {
-                0 => shard.primary.clone(),
-                n => healthy[rand::random_range(0..n)].clone(),
-            },
+        if read_from == ReadFrom::Primary {
+            return shard.primary.clone();
         }
+        let now = Instant::now();
+        let mut nodes = self.nodes.lock();
+        if nodes.is_empty() {
+            return match read_from {
+                ReadFrom::ReplicaPreferred if !shard.replicas.is_empty() => {
+                    shard.replicas[rand::random_range(0..shard.replicas.len())].clone()
+                }
+                _ => shard.primary.clone(),
+            };
+        }
+        // A probe lapsed without an answer (its caller gave up, or the read never got
+        // there): the next read may probe again.
+        for s in nodes.values_mut() {
+            if s.probing && now >= s.until {
+                s.probing = false;
+            }
+        }
+        let mut healthy: Vec<&Node> = Vec::with_capacity(shard.replicas.len());
+        let mut due: Option<&Node> = None;
+        for r in &shard.replicas {
+            match Self::state(&nodes, &r.addr, now) {
+                State::Free => healthy.push(r),
+                State::ProbeDue => due = due.or(Some(r)),
+                State::Skipped => {}
+            }
+        }
+        let primary = Self::state(&nodes, &shard.primary.addr, now);
+        let chosen = match read_from {
+            ReadFrom::PrimaryPreferred if primary == State::Free => &shard.primary,
+            ReadFrom::PrimaryPreferred if primary == State::ProbeDue || healthy.is_empty() => {
+                if primary == State::ProbeDue {
+                    Self::claim_probe(&mut nodes, &shard.primary.addr, now);
+                }
+                &shard.primary
+            }
+            ReadFrom::PrimaryPreferred => healthy[rand::random_range(0..healthy.len())],
+            _ => match (due, healthy.len()) {
+                (Some(r), _) => {
+                    Self::claim_probe(&mut nodes, &r.addr, now);
+                    r
+                }
+                (None, 0) => &shard.primary,
+                (None, n) => healthy[rand::random_range(0..n)],
+            },
+        };
+        chosen.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> NodeAddr {
+        NodeAddr {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    fn with<T>(skips: &Skips, a: &NodeAddr, f: impl FnOnce(&mut Skip) -> T) -> T {
+        let mut nodes = skips.nodes.lock();
+        let s = nodes.get_mut(a).unwrap_or_else(|| panic!("{a:?} not skipped"));
+        f(s)
+    }
+
+    #[test]
+    fn failures_together_count_once_and_a_failed_probe_doubles_the_skip() {
+        let skips = Skips::default();
+        let a = addr(1);
+        for _ in 0..8 {
+            skips.failed(&a);
+        }
+        let first = with(&skips, &a, |s| {
+            assert_eq!(s.strikes, 1);
+            s.until
+        });
+        // The skip ran out; one read probes (the others still skip it) and fails.
+        let now = Instant::now();
+        with(&skips, &a, |s| s.until = now);
+        assert!(Skips::state(&skips.nodes.lock(), &a, now) == State::ProbeDue);
+        Skips::claim_probe(&mut skips.nodes.lock(), &a, now);
+        assert!(Skips::state(&skips.nodes.lock(), &a, now) == State::Skipped);
+        skips.failed(&a);
+        with(&skips, &a, |s| {
+            assert_eq!(s.strikes, 2);
+            assert!(!s.probing);
+            assert!(s.until >= first + Duration::from_secs(1), "the skip grew");
+        });
+        skips.succeeded(&a);
+        assert!(skips.nodes.lock().is_empty());
+    }
+
+    #[test]
+    fn the_skip_stops_growing_at_its_cap() {
+        let skips = Skips::default();
+        let a = addr(1);
+        for _ in 0..20 {
+            skips.failed(&a);
+            with(&skips, &a, |s| s.probing = true);
+        }
+        let left = with(&skips, &a, |s| s.until) - Instant::now();
+        assert!(left <= SKIP_MAX && left > SKIP_MAX - Duration::from_secs(1));
     }
 }

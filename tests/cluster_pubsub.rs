@@ -74,6 +74,84 @@ fn shard_channels_follow_their_slot_through_a_migration_and_a_failover() {
 
     sub.sunsubscribe("audit").unwrap();
     assert_eq!(sub.shard_channels().len(), 4);
+    // No names is a mistake, not "all of them"; that is `sunsubscribe_all`.
+    let none: &[&str] = &[];
+    assert_eq!(
+        sub.sunsubscribe(none).unwrap_err().kind(),
+        redisync::ErrorKind::InvalidInput
+    );
+    assert_eq!(sub.shard_channels().len(), 4);
+    sub.sunsubscribe_all().unwrap();
+    assert_eq!(sub.shard_channels().len(), 0);
+    for ch in channels {
+        assert_eq!(
+            c.spublish(ch, "after-all").unwrap(),
+            0,
+            "{ch} still subscribed"
+        );
+    }
+}
+
+#[test]
+fn after_a_manual_failover_each_message_arrives_once() {
+    let cluster = Cluster::start();
+    if !version_7(&cluster) {
+        return; // no shard channels on Redis 6.2 (the test above checks the refusal)
+    }
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    // Two channels on one primary, one on another.
+    let first = "orders";
+    let from = cluster.primary_of_slot(slot(first.as_bytes()));
+    let same = (0..1000)
+        .map(|i| format!("ch-{i}"))
+        .find(|ch| {
+            slot(ch.as_bytes()) != slot(first.as_bytes())
+                && cluster.primary_of_slot(slot(ch.as_bytes())) == from
+        })
+        .unwrap();
+    let other = (0..1000)
+        .map(|i| format!("ch-{i}"))
+        .find(|ch| cluster.primary_of_slot(slot(ch.as_bytes())) != from)
+        .unwrap();
+    let names = [first, same.as_str(), other.as_str()];
+    let mut sub = c.sharded_subscriber();
+    sub.ssubscribe(&names[..]).unwrap();
+    for ch in names {
+        delivered(&c, &mut sub, ch, &format!("before-{ch}"));
+    }
+    // The old primary stays up, as a replica of the new one.
+    let replica = cluster.replicas_of(from)[0];
+    assert_eq!(cluster.raw(replica, &["CLUSTER", "FAILOVER"]), "+OK\r\n");
+    support::wait::wait_until(Duration::from_secs(30), "the replica promoted", || {
+        cluster
+            .slot_map()
+            .iter()
+            .any(|r| r.contains(slot(first.as_bytes())) && r.primary == replica)
+    });
+    for ch in names {
+        delivered(&c, &mut sub, ch, &format!("after-{ch}"));
+    }
+    // Drain what is still in flight, then count: every message exactly once.
+    while sub
+        .next_message(Duration::from_millis(300))
+        .unwrap()
+        .is_some()
+    {}
+    let mut sent = Vec::new();
+    for i in 0..20 {
+        for ch in names {
+            let payload = format!("once-{ch}-{i}-{}", std::process::id());
+            c.spublish(ch, payload.as_str()).unwrap();
+            sent.push(payload);
+        }
+    }
+    let mut got: Vec<String> = Vec::new();
+    while let Some(m) = sub.next_message(Duration::from_millis(500)).unwrap() {
+        got.extend(m.payload_str().map(str::to_owned));
+    }
+    got.sort();
+    sent.sort();
+    assert_eq!(got, sent, "{sub:?}");
 }
 
 #[test]

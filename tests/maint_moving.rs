@@ -388,7 +388,11 @@ fn after_the_notice_new_connections_use_the_configured_address() {
     // then the first checkout opens one too; seen once on a loaded CI machine.)
     let (old_before, new_before) = (old.total_accepted(), new.total_accepted());
     let held: Vec<_> = (0..3).map(|_| c.get_connection().unwrap()).collect();
-    assert_eq!(new.total_accepted(), new_before, "a connection went to the moved-to endpoint");
+    assert_eq!(
+        new.total_accepted(),
+        new_before,
+        "a connection went to the moved-to endpoint"
+    );
     assert!(
         old.total_accepted() >= old_before + 2,
         "{} opened on the configured address, expected at least 2",

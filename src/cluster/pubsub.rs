@@ -58,10 +58,13 @@ impl ShardedSubscriber {
         self.place()
     }
 
-    /// Unsubscribes from shard channels.
+    /// Unsubscribes from shard channels: one name, or a slice, array, vector or tuple of
+    /// names ([`ShardedSubscriber::sunsubscribe_all`] for every one).
     ///
     /// # Errors
-    /// The error of a node's confirmation (the channel is off the record all the same).
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for no names; the error of
+    /// a node's confirmation (the channel is off the record all the same, and no message of
+    /// it is returned after this).
     pub fn sunsubscribe(&mut self, shard_channels: impl ToArgs) -> Result<()> {
         let names = names(&shard_channels)?;
         // One SUNSUBSCRIBE per node: a hung node costs one read timeout, not one per channel.
@@ -84,6 +87,22 @@ impl ShardedSubscriber {
             }
         }
         self.drop_idle_nodes();
+        result
+    }
+
+    /// Unsubscribes from every shard channel, on every node (one `SUNSUBSCRIBE` each).
+    ///
+    /// # Errors
+    /// The error of a node's confirmation (the channels are off the record all the same, and
+    /// that node's connection is closed).
+    pub fn sunsubscribe_all(&mut self) -> Result<()> {
+        self.channels.clear();
+        let mut result = Ok(());
+        for (_, mut sub) in self.nodes.drain(..) {
+            if let Err(e) = sub.sunsubscribe_all() {
+                result = Err(e);
+            }
+        }
         result
     }
 
@@ -143,7 +162,12 @@ impl ShardedSubscriber {
                 continue;
             }
             match sub.next_message(wait) {
-                Ok(Some(m)) => return Ok(Some(m)),
+                Ok(Some(m)) => {
+                    let addr = addr.clone();
+                    if self.delivers(&addr, &m.channel) {
+                        return Ok(Some(m));
+                    }
+                }
                 Ok(None) => {}
                 Err(e) if e.is_connection_error() || e.is_timeout() => {
                     let addr = addr.clone();
@@ -153,6 +177,27 @@ impl ShardedSubscriber {
             }
             if Instant::now() >= deadline {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// Whether a message on `channel` from `addr` goes to the caller: not when the channel
+    /// is now subscribed on another node (`addr` lost the slot but not the subscription, as
+    /// a primary demoted by a failover may: it would deliver each message a second time, as
+    /// a replica) or was unsubscribed. The channel is then unsubscribed on `addr`, which just
+    /// answered, so the wait for its confirmation is short.
+    fn delivers(&mut self, addr: &NodeAddr, channel: &[u8]) -> bool {
+        match self.channels.get(channel) {
+            // Waiting for a node: nothing else delivers it yet.
+            Some(None) => true,
+            Some(Some(on)) if on == addr => true,
+            _ => {
+                if let Some((_, sub)) = self.nodes.iter_mut().find(|(a, _)| a == addr) {
+                    if sub.is_active_shard_channel(channel) {
+                        let _ = sub.sunsubscribe(channel);
+                    }
+                }
+                false
             }
         }
     }
@@ -187,9 +232,10 @@ impl ShardedSubscriber {
                 if dropped {
                     stale = true; // the node let it go: its slot moved
                 }
-                // Not unsubscribed there: the node may be gone (an unsubscribe would wait for
-                // it to answer), and a node that does not serve the slot delivers nothing
-                // for it. A node left without channels is closed below.
+                // Not unsubscribed there now: the node may be gone (an unsubscribe would wait
+                // for it to answer). A node left without channels is closed below; one that
+                // keeps others and delivers this one anyway has it unsubscribed then
+                // (`delivers`).
                 *node = None;
                 self.moves += 1;
             }

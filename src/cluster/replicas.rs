@@ -172,7 +172,9 @@ mod tests {
 
     fn with<T>(skips: &Skips, a: &NodeAddr, f: impl FnOnce(&mut Skip) -> T) -> T {
         let mut nodes = skips.nodes.lock();
-        let s = nodes.get_mut(a).unwrap_or_else(|| panic!("{a:?} not skipped"));
+        let s = nodes
+            .get_mut(a)
+            .unwrap_or_else(|| panic!("{a:?} not skipped"));
         f(s)
     }
 

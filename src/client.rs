@@ -387,6 +387,12 @@ impl Client {
 impl Client {
     /// Sends `request` once on a connection of this pool; `asking` sends `ASKING` first on the
     /// same connection (an `ASK` redirect). The failure says whether it may have run.
+    /// Whether `other` is a clone of this client (the same pool).
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     pub(crate) fn attempt_one(
         &self,
         request: &Request<'_>,

@@ -431,7 +431,7 @@ impl Inner {
             port: r.port(),
         };
         let topology = Arc::clone(&self.topology.read());
-        let node = match topology.node(&addr) {
+        let mut node = match topology.node(&addr) {
             Some(n) => n.clone(),
             None => Node {
                 client: self.node_client(&addr)?,
@@ -440,6 +440,21 @@ impl Inner {
         };
         if r.kind() == crate::error::RedirectKind::Moved {
             self.stats.moved.fetch_add(1, Ordering::Relaxed);
+            {
+                let mut current = self.topology.write();
+                // Another caller redirected there may have put its node in the map first: that
+                // one is used (one pool, one cache per node), the one built here dropped.
+                if let Some(n) = current.node(&addr) {
+                    node = n.clone();
+                }
+                if current
+                    .shard(r.slot())
+                    .is_none_or(|s| s.primary.addr != addr)
+                {
+                    let next = current.moved(r.slot(), node.clone());
+                    *current = Arc::new(next);
+                }
+            }
             if let Some(from) = asked.filter(|a| **a != addr) {
                 // The node that answered lost the slot: what it cached about keys it never
                 // held there gets no invalidation from it any more.
@@ -450,16 +465,6 @@ impl Inner {
             if asked == Some(&addr) {
                 // Told to go where it already went: the name may mean another machine now.
                 node.client.retire_connections();
-            }
-            {
-                let mut current = self.topology.write();
-                if current
-                    .shard(r.slot())
-                    .is_none_or(|s| s.primary.addr != addr)
-                {
-                    let next = current.moved(r.slot(), node.clone());
-                    *current = Arc::new(next);
-                }
             }
             self.refresh.request();
         } else {
@@ -704,15 +709,18 @@ impl Inner {
             ));
         };
         let epoch = current.epoch + 1;
-        let next = Topology::build(&layout, &current, epoch, &|a| self.node_client(a))?;
+        let mut next = Topology::build(&layout, &current, epoch, &|a| self.node_client(a))?;
         if next.assigned() < usize::from(SLOTS) {
             log::debug!(
                 "cluster slot map covers {} of {SLOTS} slots",
                 next.assigned()
             );
         }
-        flush_nodes_that_lost_slots(&current, &next);
-        *self.topology.write() = Arc::new(next);
+        let mut latest = self.topology.write();
+        next.adopt(&latest);
+        flush_nodes_that_lost_slots(&latest, &next);
+        *latest = Arc::new(next);
+        drop(latest);
         self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

@@ -239,6 +239,20 @@ impl Topology {
         })
     }
 
+    /// Takes the nodes `latest` has for this map's addresses (a `MOVED` may have put one in
+    /// while this map was being built): one pool, one cache per node, never a second.
+    pub(crate) fn adopt(&mut self, latest: &Topology) {
+        let known: HashMap<&NodeAddr, &Node> = latest.nodes().map(|n| (&n.addr, n)).collect();
+        for shard in &mut self.shards {
+            let nodes = std::iter::once(&mut shard.primary).chain(shard.replicas.iter_mut());
+            for n in nodes {
+                if let Some(l) = known.get(&n.addr) {
+                    n.client = l.client.clone();
+                }
+            }
+        }
+    }
+
     /// The shard serving `slot`, if any.
     pub(crate) fn shard(&self, slot: u16) -> Option<&ShardNodes> {
         match self.slots.get(usize::from(slot)) {
@@ -305,6 +319,50 @@ mod tests {
 
     fn node(host: &str, port: i64) -> Value {
         Value::Array(vec![bulk(host), Value::Int(port), bulk("id")])
+    }
+
+    fn addr(port: u16) -> NodeAddr {
+        NodeAddr {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    fn lazy_client(a: &NodeAddr) -> Result<Client> {
+        Client::builder().host(&a.host, a.port).build()
+    }
+
+    #[test]
+    fn a_refreshed_map_keeps_the_node_a_moved_put_in_meanwhile() {
+        let layout = |ports: &[u16]| Layout {
+            ranges: ports
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let first = u16::try_from(i).unwrap_or(0) * 100;
+                    (first, first + 99, addr(*p), vec![])
+                })
+                .collect(),
+        };
+        let before = Topology::build(&layout(&[7001]), &Topology::empty(), 1, &lazy_client)
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A MOVED to 7002 (not in the map) while a refresh that learns of 7002 is under way.
+        let moved_node = Node {
+            addr: addr(7002),
+            client: lazy_client(&addr(7002)).unwrap_or_else(|e| panic!("{e}")),
+        };
+        let latest = before.moved(150, moved_node.clone());
+        let mut refreshed = Topology::build(&layout(&[7001, 7002]), &before, 2, &lazy_client)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let own = |t: &Topology, p| t.node(&addr(p)).map(|n| n.client.clone());
+        assert!(
+            own(&refreshed, 7002).is_some_and(|c| !c.same_as(&moved_node.client)),
+            "the refresh built its own"
+        );
+        refreshed.adopt(&latest);
+        assert!(own(&refreshed, 7002).is_some_and(|c| c.same_as(&moved_node.client)));
+        let first = own(&before, 7001).unwrap_or_else(|| panic!("7001"));
+        assert!(own(&refreshed, 7001).is_some_and(|c| c.same_as(&first)));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! redirects; a group whose connection failed is sent again command by command only when
 //! nothing in it can have run, or what may have run is safe to repeat.
 
+use std::ops::Range;
+
 use super::Inner;
+use super::route::{Combine, Route};
 use super::topology::Node;
 use crate::commands::{Batch, Cmd, Request};
 use crate::connection::Meta;
@@ -30,8 +33,120 @@ pub(super) fn run(
     call: Budget,
     limit: Option<Duration>,
 ) -> Result<Vec<Value>> {
-    let topology = inner.current(call)?;
     let frames = frames(batch);
+    // A command for every primary (`DBSIZE`, `FLUSHALL`, `SCRIPT LOAD`, ...) goes to every
+    // primary, as it does alone; the pipeline is cut around it so that it runs after the
+    // commands before it and before those after it, on every node.
+    let every: Vec<Option<Combine>> = slots
+        .iter()
+        .zip(&frames)
+        .map(|(s, (_, m))| match s {
+            None if !waits_for_writes(m) && m.spec.name() != "PING" => Route::every_shard(m.spec),
+            _ => None,
+        })
+        .collect();
+    if every.iter().all(Option::is_none) {
+        return run_part(inner, batch, &frames, slots, call, limit);
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    let mut begin = 0;
+    for (i, combine) in every.iter().enumerate() {
+        let Some(combine) = combine else {
+            continue;
+        };
+        if begin < i {
+            let part = Part::of(batch, &frames, begin..i);
+            out.extend(run_part(
+                inner,
+                &part.batch(batch.repeatable),
+                &frames[begin..i],
+                &slots[begin..i],
+                call,
+                limit,
+            )?);
+        }
+        let Some((frame, _)) = frames.get(i) else {
+            continue;
+        };
+        let cmd = command_of(frame, batch.repeatable)?;
+        out.push(
+            match inner.fan_out(&Request::from(&cmd), *combine, call, limit) {
+                Ok(v) => v,
+                // An error reply stays a value, as in any pipeline.
+                Err(Error::Server(e)) => Value::Error(e),
+                Err(e) => return Err(e),
+            },
+        );
+        begin = i + 1;
+    }
+    if begin < batch.len() {
+        let part = Part::of(batch, &frames, begin..batch.len());
+        out.extend(run_part(
+            inner,
+            &part.batch(batch.repeatable),
+            &frames[begin..],
+            &slots[begin..],
+            call,
+            limit,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Some consecutive commands of a batch, as a batch of their own.
+struct Part<'a> {
+    encoded: &'a [u8],
+    metas: Vec<Meta>,
+}
+
+impl<'a> Part<'a> {
+    fn of(batch: &Batch<'a>, frames: &[(&'a [u8], Meta)], range: Range<usize>) -> Part<'a> {
+        let start = range
+            .start
+            .checked_sub(1)
+            .and_then(|i| batch.metas.get(i))
+            .map_or(0, |m| m.end);
+        let end = range
+            .end
+            .checked_sub(1)
+            .and_then(|i| batch.metas.get(i))
+            .map_or(start, |m| m.end);
+        let metas = frames
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, m)| Meta {
+                spec: m.spec,
+                end: m.end.saturating_sub(start),
+            })
+            .collect();
+        Part {
+            encoded: batch.encoded.get(start..end).unwrap_or_default(),
+            metas,
+        }
+    }
+
+    fn batch(&self, repeatable: bool) -> Batch<'_> {
+        Batch {
+            encoded: self.encoded,
+            metas: &self.metas,
+            atomic: false,
+            repeatable,
+        }
+    }
+}
+
+/// A pipeline with no command for every primary: grouped per node, every group written
+/// before any is read.
+fn run_part(
+    inner: &Inner,
+    batch: &Batch<'_>,
+    frames: &[(&[u8], Meta)],
+    slots: &[Option<u16>],
+    call: Budget,
+    limit: Option<Duration>,
+) -> Result<Vec<Value>> {
+    let topology = inner.current(call)?;
     let mut groups: Vec<Group> = Vec::new();
     let mut alone: Vec<usize> = Vec::new();
     // Keyless commands of one pipeline all go to one primary, chosen at random.
@@ -46,7 +161,7 @@ pub(super) fn run(
     // that have this connection's writes, so it must go on the connection of the writes
     // before it, not to a random primary.
     let mut previous: Option<Node> = None;
-    for (i, (slot, (frame, meta))) in slots.iter().zip(&frames).enumerate() {
+    for (i, (slot, (frame, meta))) in slots.iter().zip(frames).enumerate() {
         let node = match slot {
             Some(s) => topology.shard(*s).map(|sh| sh.primary.clone()),
             None if waits_for_writes(meta) => previous.clone().or_else(|| any.clone()),

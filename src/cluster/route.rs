@@ -81,6 +81,15 @@ impl Route {
         }
     }
 
+    /// How a keyless command's replies from every primary combine, when the table sends it
+    /// to every primary; `None` for one that goes to any primary.
+    pub(crate) fn every_shard(spec: &CommandSpec) -> Option<Combine> {
+        match Route::keyless(spec) {
+            Route::All(combine) => Some(combine),
+            _ => None,
+        }
+    }
+
     fn keyless(spec: &CommandSpec) -> Route {
         if !(spec.has_tip("request_policy:all_shards") || spec.has_tip("request_policy:all_nodes"))
         {

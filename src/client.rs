@@ -19,7 +19,7 @@ use crate::cache::{Cache, CacheConfig, Fetch};
 use crate::commands::table::Wait;
 use crate::commands::{Batch, ConnectionCommands, Execute, FromValue, Pipeline, Request, ToArgs};
 use crate::connection::config::{ConnectionConfig, Protocol, Secret, TlsConfig};
-use crate::connection::{ConnectHook, Connection, PushOrigin, PushSink, WriteReport};
+use crate::connection::{ConnectHook, Connection, Meta, PushOrigin, PushSink, WriteReport};
 use crate::deadline::Budget;
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::pool::{Pool, PoolConfig, PoolState, PooledConnection};
@@ -406,7 +406,7 @@ impl Client {
             conn.set_read_timeout(d)?;
         }
         if asking {
-            send_asking(&mut conn)?;
+            return asking_then(&mut conn, request);
         }
         conn.execute(request).map_err(|error| Failure {
             may_have_run: work.may_have_run(&error, conn.last_write()),
@@ -424,19 +424,24 @@ impl Client {
         call: Budget,
         limit: Option<Duration>,
         asking: bool,
-    ) -> Result<PooledConnection, Failure> {
+    ) -> Result<Started, Failure> {
         let work = Work::Batch(batch);
         let mut conn = self.checkout(call)?;
         if let Some(d) = limit {
             conn.set_read_timeout(d)?;
         }
-        if asking {
-            send_asking(&mut conn)?;
-        }
-        match conn.send_batch(batch.metas, batch.encoded) {
-            Ok(()) => Ok(conn),
+        let sent = if asking {
+            // In the batch's frame, right before it (before its `MULTI`): the flag lasts until
+            // `EXEC` and is spent then, so the connection goes back to the pool clean.
+            let (encoded, metas) = with_asking(batch.metas, batch.encoded)?;
+            conn.send_batch(&metas, &encoded)
+        } else {
+            conn.send_batch(batch.metas, batch.encoded)
+        };
+        match sent {
+            Ok(()) => Ok(Started { conn, asking }),
             Err(error) => Err(Failure {
-                may_have_run: work.may_have_run(&error, conn.last_write()),
+                may_have_run: work.may_have_run(&error, without_asking(conn.last_write(), asking)),
                 safe_to_repeat: work.safe_to_repeat(),
                 error,
             }),
@@ -446,17 +451,21 @@ impl Client {
     /// Reads the replies of a batch [`Client::start_batch`] wrote.
     pub(crate) fn finish_batch(
         &self,
-        mut conn: PooledConnection,
+        started: Started,
         batch: &Batch<'_>,
     ) -> Result<Vec<Value>, Failure> {
+        let Started { mut conn, asking } = started;
         let work = Work::Batch(batch);
         let mut replies = Vec::with_capacity(batch.len());
-        for _ in 0..batch.len() {
+        // `ASKING`'s own reply first, when it went ahead of the batch.
+        for n in 0..batch.len() + usize::from(asking) {
             match conn.read_queued() {
+                Ok(_) if asking && n == 0 => {}
                 Ok(v) => replies.push(v),
                 Err(error) => {
                     return Err(Failure {
-                        may_have_run: work.may_have_run(&error, conn.last_write()),
+                        may_have_run: work
+                            .may_have_run(&error, without_asking(conn.last_write(), asking)),
                         safe_to_repeat: work.safe_to_repeat(),
                         error,
                     });
@@ -471,15 +480,77 @@ impl Client {
     }
 }
 
-/// `ASKING` on `conn`, before the one command an `ASK` redirect names.
-fn send_asking(conn: &mut PooledConnection) -> Result<(), Failure> {
-    let request = Request::new(&crate::commands::table::spec::ASKING, &());
-    conn.execute(&request).map(drop).map_err(|error| Failure {
-        // ASKING changes nothing but a flag for the next command on this connection.
-        may_have_run: false,
-        safe_to_repeat: true,
+/// A batch [`Client::start_batch`] wrote, on its connection, its replies not read yet.
+pub(crate) struct Started {
+    conn: PooledConnection,
+    /// `ASKING` went ahead of the batch: its reply comes first.
+    asking: bool,
+}
+
+/// `ASKING`, then the commands of `metas` and `encoded`, as one frame.
+fn with_asking(metas: &[Meta], encoded: &[u8]) -> Result<(Vec<u8>, Vec<Meta>)> {
+    let asking = Request::new(&crate::commands::table::spec::ASKING, &());
+    let mut frame = Vec::with_capacity(encoded.len() + 32);
+    asking.encode(&mut frame)?;
+    let first = frame.len();
+    frame.extend_from_slice(encoded);
+    let mut all = Vec::with_capacity(metas.len() + 1);
+    all.push(Meta {
+        spec: asking.spec(),
+        end: first,
+    });
+    all.extend(metas.iter().map(|m| Meta {
+        spec: m.spec,
+        end: m.end + first,
+    }));
+    Ok((frame, all))
+}
+
+/// How far a write got, not counting the `ASKING` ahead of it.
+fn without_asking(report: WriteReport, asking: bool) -> WriteReport {
+    let n = usize::from(asking);
+    WriteReport {
+        commands: report.commands.saturating_sub(n),
+        complete: report.complete.saturating_sub(n),
+    }
+}
+
+/// `ASKING` and `request` in one frame, for the one command an `ASK` redirect names. The flag
+/// `ASKING` sets is spent by the command right after it, so the connection goes back to the
+/// pool as it was; sent on its own, `ASKING` would leave the connection flagged and the pool
+/// would close it (a new connection for every command a migrating slot redirects).
+fn asking_then(conn: &mut PooledConnection, request: &Request<'_>) -> Result<Value, Failure> {
+    let mut encoded = Vec::with_capacity(64);
+    request.encode(&mut encoded)?;
+    let one = [Meta {
+        spec: request.spec(),
+        end: encoded.len(),
+    }];
+    let (frame, metas) = with_asking(&one, &encoded)?;
+    let batch = Batch {
+        encoded: &frame,
+        metas: &metas,
+        atomic: false,
+        repeatable: request.is_repeatable(),
+    };
+    let fail = |conn: &PooledConnection, error: Error| Failure {
+        may_have_run: Work::One(request)
+            .may_have_run(&error, without_asking(conn.last_write(), true)),
+        safe_to_repeat: request.is_repeatable(),
         error,
-    })
+    };
+    match conn.execute_batch(&batch) {
+        Ok(replies) => match replies.into_iter().nth(1) {
+            Some(Value::Error(e) | Value::BulkError(e)) => Err(fail(conn, Error::Server(e))),
+            Some(v) => Ok(v),
+            None => Err(Failure {
+                may_have_run: true,
+                safe_to_repeat: request.is_repeatable(),
+                error: Error::invalid("ASKING", "the command's reply is missing"),
+            }),
+        },
+        Err(error) => Err(fail(conn, error)),
+    }
 }
 
 impl Execute for &Client {

@@ -182,7 +182,9 @@ SESSION = {
     "QUIT": ("Dirty",),  # the server closes the connection
     "READONLY": ("Dirty",),  # cluster replica reads
     "READWRITE": ("Dirty",),
-    "ASKING": ("Dirty",),  # a one-shot flag for the next command
+    # A one-shot flag for the next command (for a whole transaction when that is MULTI): the
+    # cluster client sends it in the frame of the command it is for.
+    "ASKING": ("NextCommand",),
     "REPLCONF": ("Dirty",),  # the connection claims to be a replica
     "CLIENT SETNAME": ("Dirty",),
     "CLIENT SETINFO": ("Dirty",),  # lib-name / lib-ver

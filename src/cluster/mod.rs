@@ -82,7 +82,15 @@ struct Inner {
     read_from: ReadFrom,
     /// Nodes skipped for reads for a while after they failed one.
     skips: replicas::Skips,
+    /// Pools of nodes a redirect named that the slot map lacks (above all the target of an
+    /// `ASK`, which never enters the map: a node just added serves no slot until its first
+    /// one has moved). One pool per node, not one per redirect; a refresh that finds a node
+    /// moves its pool into the map. At most [`MAX_STRAYS`].
+    strays: parking_lot::Mutex<Vec<Node>>,
 }
+
+/// How many pools of nodes outside the slot map are kept (the oldest goes first).
+const MAX_STRAYS: usize = 8;
 
 #[derive(Default)]
 struct Stats {
@@ -433,10 +441,7 @@ impl Inner {
         let topology = Arc::clone(&self.topology.read());
         let mut node = match topology.node(&addr) {
             Some(n) => n.clone(),
-            None => Node {
-                client: self.node_client(&addr)?,
-                addr: addr.clone(),
-            },
+            None => self.stray(&addr)?,
         };
         if r.kind() == crate::error::RedirectKind::Moved {
             self.stats.moved.fetch_add(1, Ordering::Relaxed);
@@ -642,6 +647,24 @@ impl Inner {
         })
     }
 
+    /// The pool of a node outside the slot map, made the first time a redirect names it.
+    fn stray(&self, addr: &NodeAddr) -> Result<Node> {
+        let mut strays = self.strays.lock();
+        if let Some(n) = strays.iter().find(|n| n.addr == *addr) {
+            return Ok(n.clone());
+        }
+        // Building a pool opens nothing: holding the lock meanwhile is short.
+        let node = Node {
+            client: self.node_client(addr)?,
+            addr: addr.clone(),
+        };
+        if strays.len() >= MAX_STRAYS {
+            strays.remove(0);
+        }
+        strays.push(node.clone());
+        Ok(node)
+    }
+
     /// A pool for a node at `addr`, with every setting of the builder.
     fn node_client(&self, addr: &NodeAddr) -> Result<Client> {
         let mut settings = self.settings.clone();
@@ -709,7 +732,12 @@ impl Inner {
             ));
         };
         let epoch = current.epoch + 1;
-        let mut next = Topology::build(&layout, &current, epoch, &|a| self.node_client(a))?;
+        // A node a redirect made a pool for keeps it when it enters the map.
+        let new_client = |a: &NodeAddr| {
+            let stray = self.strays.lock().iter().find(|n| n.addr == *a).cloned();
+            stray.map_or_else(|| self.node_client(a), |n| Ok(n.client))
+        };
+        let mut next = Topology::build(&layout, &current, epoch, &new_client)?;
         if next.assigned() < usize::from(SLOTS) {
             log::debug!(
                 "cluster slot map covers {} of {SLOTS} slots",
@@ -720,6 +748,9 @@ impl Inner {
         next.adopt(&latest);
         flush_nodes_that_lost_slots(&latest, &next);
         *latest = Arc::new(next);
+        self.strays
+            .lock()
+            .retain(|n| latest.node(&n.addr).is_none());
         drop(latest);
         self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -1076,6 +1107,7 @@ impl ClusterBuilder {
             stats: Stats::default(),
             read_from: self.read_from,
             skips: replicas::Skips::default(),
+            strays: parking_lot::Mutex::new(Vec::new()),
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         refresh::start(

@@ -2646,7 +2646,7 @@ pub(crate) mod spec {
         arity: 1,
         flags: Flags(flag::FAST),
         repeat: Repeat::Unsafe,
-        session: SessionEffect::Dirty,
+        session: SessionEffect::NextCommand,
         ..DEFAULT
     };
     pub(crate) static AUTH: CommandSpec = CommandSpec {

@@ -1,0 +1,188 @@
+//! A second hostile review's cases: replies that must reach the right caller, pools that
+//! must not multiply, secrets that must not show, against a real cluster or scripted nodes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redisync::cluster::{ClusterClient, slot};
+use redisync::prelude::*;
+use redisync::{Client, Protocol, cmd, pipe};
+use support::Cluster;
+use support::fake::{FakeServer, Step};
+
+/// A name no other call (or run) uses.
+fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{prefix}:{}:{nanos}:{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The handshake of a RESP2 connection with default settings.
+fn handshake() -> Vec<Step> {
+    vec![
+        Step::expect_prefix(&["CLIENT", "SETINFO"]),
+        Step::reply("+OK\r\n"),
+        Step::expect_prefix(&["CLIENT", "SETINFO"]),
+        Step::reply("+OK\r\n"),
+    ]
+}
+
+/// A scripted seed's refresh connection: a Redis 7.0 whose `CLUSTER SLOTS` gives every slot
+/// to `127.0.0.1:port`.
+fn slots_all_on(port: u16) -> Vec<Step> {
+    let info = "redis_version:7.0.15\r\n";
+    let mut s = handshake();
+    s.extend([
+        Step::expect("INFO"),
+        Step::reply(format!("${}\r\n{info}\r\n", info.len())),
+        Step::expect("CLUSTER"),
+        Step::reply(format!(
+            "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:{port}\r\n"
+        )),
+    ]);
+    s
+}
+
+#[test]
+fn a_pipelined_command_for_every_shard_reaches_every_shard() {
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let run = unique("fanpipe");
+    // Keys on every primary.
+    let mut on = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while on.len() < cluster.primaries().len() || i < 30 {
+        let key = format!("{run}:{i}");
+        on.insert(cluster.primary_of_slot(slot(key.as_bytes())));
+        c.set(&key, i).unwrap();
+        i += 1;
+    }
+    let alone: u64 = c.dbsize().unwrap();
+    assert!(alone >= i, "{alone} < {i}");
+    // The same command in a pipeline: the sum over every primary, not one primary's count.
+    let key = format!("{run}:0");
+    let (n, v): (u64, i64) = pipe()
+        .cmd(&cmd("DBSIZE"))
+        .cmd(&cmd("GET").arg(&key))
+        .query(&c)
+        .unwrap();
+    assert_eq!(n, alone, "DBSIZE in a pipeline");
+    assert_eq!(v, 0);
+    // And a write for every shard: FLUSHALL in a pipeline empties every primary.
+    let ((), ()): ((), ()) = pipe()
+        .cmd(&cmd("FLUSHALL"))
+        .cmd(&cmd("SET").arg(&key).arg(7))
+        .query(&c)
+        .unwrap();
+    let left: u64 = c.dbsize().unwrap();
+    assert_eq!(left, 1, "only the key set after FLUSHALL is left");
+}
+
+#[test]
+fn ask_redirects_to_a_node_the_map_lacks_share_one_pool() {
+    // The node a slot is migrating to is not in the map until it serves a slot (a node
+    // just added to the cluster): every ASK goes there.
+    let target = FakeServer::start({
+        let mut first = handshake();
+        for i in 0..3 {
+            first.extend([
+                Step::expect("ASKING"),
+                Step::reply("+OK\r\n"),
+                Step::expect("GET"),
+                Step::reply(format!("$1\r\n{i}\r\n")),
+            ]);
+        }
+        let mut again = handshake();
+        again.extend([
+            Step::expect("ASKING"),
+            Step::reply("+OK\r\n"),
+            Step::expect("GET"),
+            Step::reply("$1\r\nx\r\n"),
+        ]);
+        vec![first, again.clone(), again]
+    });
+    let key = unique("ask");
+    let s = slot(key.as_bytes());
+    // The slot's owner (in the map): its pool's connection answers ASK to each GET.
+    let ask = format!("-ASK {s} 127.0.0.1:{}\r\n", target.port());
+    let mut pool = handshake();
+    for _ in 0..3 {
+        pool.extend([Step::expect("GET"), Step::reply(ask.clone())]);
+    }
+    let source = FakeServer::start(vec![pool]);
+    // The seed: only gives the map.
+    let seed = FakeServer::start(vec![slots_all_on(source.port())]);
+    let c = ClusterClient::builder()
+        .seed(&seed.url())
+        .node_settings(Client::builder().protocol(Protocol::Resp2))
+        .refresh_interval(None)
+        .build()
+        .unwrap();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(c.get::<String>(&key).unwrap().unwrap());
+    }
+    assert_eq!(
+        got,
+        ["0", "1", "2"],
+        "each ASK on one connection to the target"
+    );
+    assert_eq!(target.connections(), 1, "one pool for the target");
+    assert_eq!(c.stats().ask, 3);
+}
+
+/// `total_connections_received` of the node on `port` (the connection asking counts too).
+fn connections_received(cluster: &Cluster, port: u16) -> u64 {
+    let info = cluster.raw(port, &["INFO", "stats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn commands_sent_after_asking_keep_their_connection() {
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let tag = unique("asking");
+    let key = format!("{{{tag}}}:a");
+    c.set(&key, 1).unwrap();
+    c.set(format!("{{{tag}}}:b"), 0).unwrap();
+    let s = slot(key.as_bytes());
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+    let mut migration = cluster.begin_migration(s, to);
+    while migration.move_keys(10) > 0 {}
+    // Every command for the key is now an ASK to `to`, with ASKING on the same connection.
+    let before = connections_received(&cluster, to);
+    for i in 0..20 {
+        let n: i64 = c.incr(&key).unwrap();
+        assert_eq!(n, 2 + i);
+    }
+    // A transaction follows the ASK too: ASKING, then MULTI ... EXEC.
+    for i in 0..5 {
+        let (n, m): (i64, i64) = pipe()
+            .atomic()
+            .incr(&key)
+            .incr(format!("{{{tag}}}:b"))
+            .query(&c)
+            .unwrap();
+        assert_eq!((n, m), (22 + i, 1 + i));
+    }
+    let opened = connections_received(&cluster, to) - before - 1;
+    assert!(c.stats().ask >= 25, "{:?}", c.stats());
+    assert!(
+        opened <= 2,
+        "{opened} connections opened for 25 ASKed calls"
+    );
+    migration.finish();
+}

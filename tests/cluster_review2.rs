@@ -6,6 +6,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use redisync::cluster::{ClusterClient, slot};
 use redisync::prelude::*;
@@ -24,6 +25,12 @@ fn unique(prefix: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Tests of this file one at a time: one of them counts the process's threads.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The handshake of a RESP2 connection with default settings.
@@ -54,6 +61,7 @@ fn slots_all_on(port: u16) -> Vec<Step> {
 
 #[test]
 fn a_pipelined_command_for_every_shard_reaches_every_shard() {
+    let _serial = serial();
     let cluster = Cluster::builder().replicas(0).start();
     let c = ClusterClient::open(&cluster.seeds()).unwrap();
     let run = unique("fanpipe");
@@ -89,6 +97,7 @@ fn a_pipelined_command_for_every_shard_reaches_every_shard() {
 
 #[test]
 fn ask_redirects_to_a_node_the_map_lacks_share_one_pool() {
+    let _serial = serial();
     // The node a slot is migrating to is not in the map until it serves a slot (a node
     // just added to the cluster): every ASK goes there.
     let target = FakeServer::start({
@@ -151,6 +160,7 @@ fn connections_received(cluster: &Cluster, port: u16) -> u64 {
 
 #[test]
 fn commands_sent_after_asking_keep_their_connection() {
+    let _serial = serial();
     let cluster = Cluster::builder().replicas(0).start();
     let c = ClusterClient::open(&cluster.seeds()).unwrap();
     let tag = unique("asking");
@@ -185,4 +195,101 @@ fn commands_sent_after_asking_keep_their_connection() {
         "{opened} connections opened for 25 ASKed calls"
     );
     migration.finish();
+}
+
+#[test]
+fn seed_passwords_stay_out_of_errors_and_debug_output() {
+    let _serial = serial();
+    let secret = "hunter2sekrit";
+    let bad = [
+        format!("redis://:{secret}@127.0.0.1:notaport"),
+        format!("redis://:{secret}@127.0.0.1:99999"),
+        format!("redis://user:{secret}@127.0.0.1:7000/2"),
+        format!("redis://user:{secret}@127.0.0.1:7000/x"),
+        format!("redis://user:{secret}@/tmp/x"),
+        format!("unix://user:{secret}@/tmp/x.sock"),
+        format!("rediss://user:{secret}@[::1"),
+        format!("redis://user:{secret}@127.0.0.1:7000?protocol=9"),
+        format!("redis://user:{secret}@127.0.0.1:7000?bogus=1"),
+        format!("redis://user:{secret}@127.0.0.1:7000?timeout=-1"),
+        format!("http://user:{secret}@127.0.0.1:7000"),
+        format!("redis://user%:{secret}@127.0.0.1:7000"),
+        format!("redis://user:{secret}%@127.0.0.1:7000"),
+    ];
+    for url in &bad {
+        let builder = ClusterClient::builder().seed(url);
+        assert!(!format!("{builder:?}").contains(secret), "{builder:?}");
+        match builder.build() {
+            Ok(c) => assert!(!format!("{c:?}").contains(secret)),
+            Err(e) => {
+                let shown = format!("{e} {e:?}");
+                assert!(!shown.contains(secret), "{url}: {shown}");
+            }
+        }
+    }
+    // A good URL to a node that is not there: the refresh's error names the node only.
+    let port = support::ports::unused_port();
+    let c = ClusterClient::builder()
+        .seed(&format!("redis://user:{secret}@127.0.0.1:{port}"))
+        .node_settings(Client::builder().password(secret))
+        .refresh_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let e = c.get::<String>("k").unwrap_err();
+    let shown = format!("{e} {e:?} {c:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    let b = ClusterClient::builder().node_settings(Client::builder().password(secret).url(&format!("redis://:{secret}@h:1")));
+    assert!(!format!("{b:?}").contains(secret), "{b:?}");
+}
+
+/// The threads of this process the crate started (their names begin `redisync-`).
+fn crate_threads() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .filter(|n| n.starts_with("redisync-"))
+        .collect()
+}
+
+#[test]
+fn a_dropped_cluster_client_leaves_no_thread_behind() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let baseline = crate_threads().len();
+    {
+        let c = ClusterClient::builder()
+            .seeds(&cluster.seeds())
+            .node_settings(
+                Client::builder()
+                    .cache(redisync::CacheConfig::new())
+                    .min_idle(1),
+            )
+            .build()
+            .unwrap();
+        let run = unique("threads");
+        for i in 0..30 {
+            let key = format!("{run}:{i}");
+            c.set(&key, i).unwrap();
+            assert_eq!(c.get::<i64>(&key).unwrap(), Some(i));
+        }
+        // A slot moves: a MOVED, a refresh, a node's cache flushed.
+        let key = format!("{run}:0");
+        let s = slot(key.as_bytes());
+        let from = cluster.primary_of_slot(s);
+        let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+        cluster.migrate_slot(s, to);
+        assert_eq!(c.get::<i64>(&key).unwrap(), Some(0));
+        let mut sub = c.sharded_subscriber();
+        if cluster.node(from).version() >= (7, 0, 0) {
+            sub.ssubscribe(format!("{run}:ch")).unwrap();
+            let _ = sub.next_message(Duration::from_millis(20)).unwrap();
+        }
+        assert!(crate_threads().len() > baseline, "{:?}", crate_threads());
+        drop(sub);
+        drop(c);
+    }
+    support::wait::wait_until(Duration::from_secs(10), "the crate's threads end", || {
+        crate_threads().len() <= baseline
+    });
 }

@@ -449,7 +449,10 @@
 //!   and is sent again on its own, after the rest (so commands on the same key may then run
 //!   out of their queued order). A node whose connection fails mid-pipeline is an error for
 //!   the whole call unless nothing of its part can have run, or every command of it is safe
-//!   to repeat.
+//!   to repeat. A command for every shard (`DBSIZE`, `FLUSHALL`, `SCRIPT LOAD`, ...) goes to
+//!   every primary in a pipeline too: the pipeline is cut around it, so it runs after the
+//!   commands queued before it and before those after it (a pipelined `PING` goes to one
+//!   node, with the commands around it).
 //! - **`WAIT`** counts the replicas that acknowledged the writes of the connection it runs
 //!   on. In a pipeline it goes with the command before it (so `pipe().set(k, v).wait(1, Some(t))`
 //!   waits for that write); sent alone it goes to every primary on pooled connections that
@@ -457,7 +460,9 @@
 //! - **Redirects**: `MOVED` updates the slot map at once and asks for a full refresh; a
 //!   `MOVED` naming the node just asked closes that node's pooled connections (its name may
 //!   mean another machine now). `ASK` sends `ASKING` then the command (before `MULTI` for a
-//!   transaction) to the named node, once, without touching the map. A call follows at most
+//!   transaction) to the named node, once, in one frame on a pooled connection (which stays
+//!   in the pool), without touching the map; a node the map lacks (one just added) gets one
+//!   pool for all the redirects to it. A call follows at most
 //!   16 redirects, within its deadline.
 //! - **Retries** run through the client's [`Retry`] policy, which a cluster extends with
 //!   `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING` and `READONLY` (none of them ran the

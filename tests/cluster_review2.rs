@@ -293,3 +293,48 @@ fn a_dropped_cluster_client_leaves_no_thread_behind() {
         crate_threads().len() <= baseline
     });
 }
+
+#[test]
+fn a_write_whose_connection_dropped_is_not_sent_again() {
+    let _serial = serial();
+    // A node that reads one command of each connection and hangs up without a reply.
+    let node = {
+        let mut s = handshake();
+        s.extend([Step::expect_any(), Step::Close]);
+        FakeServer::repeating(s)
+    };
+    let seed = FakeServer::repeating(slots_all_on(node.port()));
+    let c = ClusterClient::builder()
+        .seed(&seed.url())
+        .node_settings(Client::builder().protocol(Protocol::Resp2))
+        .refresh_interval(None)
+        .build()
+        .unwrap();
+    let incrs = || {
+        node.commands()
+            .iter()
+            .filter(|c| c.first().is_some_and(|n| n.eq_ignore_ascii_case(b"INCR")))
+            .count()
+    };
+    let key = unique("once");
+    let e = c.incr(&key).unwrap_err();
+    println!("INCR alone: {e}");
+    assert_eq!(incrs(), 1, "{:?}", node.command_names());
+    let e = pipe()
+        .incr(&key)
+        .get::<i64>(format!("{key}:b"))
+        .query(&c)
+        .unwrap_err();
+    println!("INCR in a pipeline: {e}");
+    assert_eq!(incrs(), 2, "{:?}", node.command_names());
+    // An atomic pipeline, too.
+    let e = pipe()
+        .atomic()
+        .incr(&key)
+        .query(&c)
+        .unwrap_err();
+    println!("INCR in a transaction: {e}");
+    let multis = node.command_names().iter().filter(|n| n.eq_ignore_ascii_case("MULTI")).count();
+    assert_eq!(multis, 1, "{:?}", node.command_names());
+    assert_eq!(c.stats().retries, 0, "{:?}", c.stats());
+}

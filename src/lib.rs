@@ -495,7 +495,9 @@
 //!   flag, never a blocking one) to a replica of the slot's shard picked at random, the
 //!   primary when none is healthy; [`cluster::ReadFrom::PrimaryPreferred`] reads from the
 //!   primary and from a replica while the primary is failing. Every node's connections send
-//!   `READONLY` when they open. A node that fails a read (a connection error, a timeout,
+//!   `READONLY` when they open, and commands the table marks for every node (`SCRIPT LOAD`,
+//!   `SCRIPT FLUSH`, `CONFIG SET`, ...) go to the replicas too, best effort (a replica does not
+//!   learn its primary's scripts, so read-only scripts read there need their own load). A node that fails a read (a connection error, a timeout,
 //!   `LOADING`) is skipped for two seconds, and the read is retried elsewhere; after that one
 //!   read tries it again while the others still skip it, and each failure of that read
 //!   doubles the skip (up to 30 s). A replica may lag: a read

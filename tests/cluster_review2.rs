@@ -30,7 +30,8 @@ fn unique(prefix: &str) -> String {
 /// Tests of this file one at a time: one of them counts the process's threads.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The handshake of a RESP2 connection with default settings.
@@ -238,7 +239,11 @@ fn seed_passwords_stay_out_of_errors_and_debug_output() {
     let e = c.get::<String>("k").unwrap_err();
     let shown = format!("{e} {e:?} {c:?}");
     assert!(!shown.contains(secret), "{shown}");
-    let b = ClusterClient::builder().node_settings(Client::builder().password(secret).url(&format!("redis://:{secret}@h:1")));
+    let b = ClusterClient::builder().node_settings(
+        Client::builder()
+            .password(secret)
+            .url(&format!("redis://:{secret}@h:1")),
+    );
     assert!(!format!("{b:?}").contains(secret), "{b:?}");
 }
 
@@ -328,13 +333,71 @@ fn a_write_whose_connection_dropped_is_not_sent_again() {
     println!("INCR in a pipeline: {e}");
     assert_eq!(incrs(), 2, "{:?}", node.command_names());
     // An atomic pipeline, too.
-    let e = pipe()
-        .atomic()
-        .incr(&key)
-        .query(&c)
-        .unwrap_err();
+    let e = pipe().atomic().incr(&key).query(&c).unwrap_err();
     println!("INCR in a transaction: {e}");
-    let multis = node.command_names().iter().filter(|n| n.eq_ignore_ascii_case("MULTI")).count();
+    let multis = node
+        .command_names()
+        .iter()
+        .filter(|n| n.eq_ignore_ascii_case("MULTI"))
+        .count();
     assert_eq!(multis, 1, "{:?}", node.command_names());
     assert_eq!(c.stats().retries, 0, "{:?}", c.stats());
+}
+
+#[test]
+fn read_only_scripts_run_on_replicas() {
+    let _serial = serial();
+    let cluster = Cluster::start();
+    // Redis lists a replica in CLUSTER SLOTS once its offset is known: wait for every one.
+    support::wait::wait_until(
+        Duration::from_secs(20),
+        "replicas in every CLUSTER SLOTS",
+        || {
+            cluster.nodes().iter().all(|&port| {
+                cluster
+                    .raw(port, &["CLUSTER", "SLOTS"])
+                    .matches("127.0.0.1")
+                    .count()
+                    == 6
+            })
+        },
+    );
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .read_from(redisync::cluster::ReadFrom::ReplicaPreferred)
+        .build()
+        .unwrap();
+    let run = unique("roscript");
+    // A script no node has seen yet: the first EVALSHA_RO meets NOSCRIPT on a replica.
+    let script = redisync::Script::new(&format!("return redis.call('GET', KEYS[1]) -- {run}"));
+    for i in 0..10 {
+        let key = format!("{run}:{i}");
+        c.set(&key, i).unwrap();
+        // The replica may lag behind the write: wait for it, through the script itself.
+        let got: Option<i64> = support::wait::wait_ok(Duration::from_secs(5), "the read", || {
+            match script.key(&key).invoke_ro::<Option<i64>>(&c) {
+                Ok(Some(v)) => Ok(Some(v)),
+                Ok(None) => Err("not replicated yet".into()),
+                Err(e) => panic!("EVALSHA_RO on a replica: {e}"),
+            }
+        });
+        assert_eq!(got, Some(i));
+    }
+    let on_replicas: u64 = cluster
+        .replicas()
+        .iter()
+        .map(|&p| {
+            let stats = cluster.raw(p, &["INFO", "commandstats"]);
+            stats
+                .lines()
+                .find_map(|l| l.strip_prefix("cmdstat_evalsha_ro:calls="))
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert!(
+        on_replicas >= 10,
+        "{on_replicas} EVALSHA_RO ran on replicas"
+    );
 }

@@ -590,7 +590,46 @@ impl Inner {
             });
             replies.push(reply);
         }
+        if self.read_from != ReadFrom::Primary && request.spec().has_tip("request_policy:all_nodes")
+        {
+            self.replicas_too(request, &topology, call, limit);
+        }
         combine.apply(replies)
+    }
+
+    /// A command for every node (`SCRIPT LOAD`, `CONFIG SET`, ...) on the replicas too, when
+    /// reads go to them: a replica never learns a script its primary loaded (Redis 7 does not
+    /// replicate `SCRIPT LOAD`), so a read-only script read there would meet `NOSCRIPT` on
+    /// every call. Best effort, its replies unused: a replica that fails it is skipped for
+    /// reads as after a failed read, and one skipped already is not asked.
+    fn replicas_too(
+        &self,
+        request: &Request<'_>,
+        topology: &Topology,
+        call: Budget,
+        limit: Option<Duration>,
+    ) {
+        for node in topology.shards.iter().flat_map(|s| s.replicas.iter()) {
+            if self.skips.skipped(&node.addr) || call.deadline.has_passed() {
+                continue;
+            }
+            if let Err(f) = node.client.attempt_one(request, call, limit, false) {
+                log::debug!(
+                    "{} on replica {}: {}",
+                    request.spec().name(),
+                    node.addr,
+                    f.error
+                );
+                if f.error.breaks_connection()
+                    || matches!(
+                        f.error.kind(),
+                        ErrorKind::Connection | ErrorKind::BusyLoading
+                    )
+                {
+                    self.skips.failed(&node.addr);
+                }
+            }
+        }
     }
 
     /// A batch: an atomic one to the node of its one slot; a pipeline grouped per node,

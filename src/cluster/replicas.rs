@@ -89,6 +89,12 @@ impl Skips {
         }
     }
 
+    /// Whether reads skip `addr` now (it failed one, and its skip has not run out).
+    pub(crate) fn skipped(&self, addr: &NodeAddr) -> bool {
+        let nodes = self.nodes.lock();
+        !nodes.is_empty() && Self::state(&nodes, addr, Instant::now()) == State::Skipped
+    }
+
     fn state(nodes: &HashMap<NodeAddr, Skip>, addr: &NodeAddr, now: Instant) -> State {
         match nodes.get(addr) {
             None => State::Free,

@@ -401,3 +401,58 @@ fn read_only_scripts_run_on_replicas() {
         "{on_replicas} EVALSHA_RO ran on replicas"
     );
 }
+
+#[test]
+fn odd_key_counts_and_empty_keys_are_errors_or_replies_never_panics() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let cases: &[&[&str]] = &[
+        &["EVAL", "return 1", "-1"],
+        &["EVAL", "return 1", "99999999999999999999"],
+        &["EVAL", "return 1", "3", "a"],
+        &["EVAL", "return 1", "x", "a"],
+        &["EVALSHA_RO", "0000", "18446744073709551615", "a"],
+        &["FCALL", "f", "-5"],
+        &["ZUNIONSTORE", "d", "5", "a"],
+        &["ZUNIONSTORE", "d", "-1", "a", "b"],
+        &["XREAD", "STREAMS", "a", "b", "c"],
+        &["XREAD", "STREAMS"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "a"],
+        &["MIGRATE", "127.0.0.1", "1", "", "0", "10", "KEYS"],
+        &["SORT", "a", "BY", "x", "GET", "#", "STORE"],
+        &["LMPOP", "9", "a", "LEFT"],
+        &["BLMPOP", "0.01", "-3", "a", "LEFT"],
+        &["SINTERCARD", "0"],
+        &["MSET", "a"],
+        &["MSET", "a", "1", "b"],
+        &["MGET"],
+        &["DEL"],
+        &["GET", ""],
+        &["MGET", "", "a", ""],
+        &["SPUBLISH"],
+        &["SPUBLISH", ""],
+        &["OBJECT", "ENCODING"],
+        &["MEMORY", "USAGE"],
+        &["GEORADIUS", "g", "0", "0", "1", "km", "STORE"],
+        &["CLUSTER", "KEYSLOT"],
+        &[""],
+        &["{"],
+    ];
+    for args in cases {
+        let mut command = cmd(args[0]);
+        for a in &args[1..] {
+            command = command.arg(*a);
+        }
+        let got: redisync::Result<redisync::Value> = command.query(&c);
+        println!("{args:?}: {got:?}");
+        let mut p = redisync::Pipeline::new();
+        p.add(&command).add(&cmd("ECHO").arg("after"));
+        let piped: redisync::Result<Vec<redisync::Value>> = p.query(&c);
+        println!("  in a pipeline: {piped:?}");
+    }
+    // Still answering.
+    let key = unique("odd");
+    c.set(&key, 1).unwrap();
+    assert_eq!(c.get::<i64>(&key).unwrap(), Some(1));
+}

@@ -456,3 +456,54 @@ fn odd_key_counts_and_empty_keys_are_errors_or_replies_never_panics() {
     c.set(&key, 1).unwrap();
     assert_eq!(c.get::<i64>(&key).unwrap(), Some(1));
 }
+
+/// Stops (`SIGSTOP`) a node's process until dropped (`SIGCONT`).
+struct Paused(u32);
+
+impl Paused {
+    fn new(cluster: &Cluster, port: u16) -> Paused {
+        let pid = cluster.node(port).pid().unwrap();
+        let ok = std::process::Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -STOP {pid}");
+        Paused(pid)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
+}
+
+#[test]
+fn a_pipelined_wait_still_counts_its_write_after_the_write_was_redirected() {
+    let _serial = serial();
+    let cluster = Cluster::start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let key = unique("waitmoved");
+    c.set(&key, 0).unwrap();
+    let s = slot(key.as_bytes());
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+    // The client's map still names `from`; the slot is on `to` now, whose replica hangs:
+    // no replica can acknowledge a write to the key.
+    cluster.migrate_slot(s, to);
+    let _hung = Paused::new(&cluster, cluster.replicas_of(to)[0]);
+    let ((), acked): ((), i64) = pipe()
+        .set(&key, 1)
+        .cmd::<i64>(&cmd("WAIT").arg(1).arg(300))
+        .query(&c)
+        .unwrap();
+    assert!(c.stats().moved >= 1, "{:?}", c.stats());
+    assert_eq!(
+        acked, 0,
+        "WAIT counted a replica that cannot have the write"
+    );
+    assert_eq!(c.get::<i64>(&key).unwrap(), Some(1));
+}

@@ -13,7 +13,7 @@ use super::topology::Node;
 use crate::commands::{Batch, Cmd, Request};
 use crate::connection::Meta;
 use crate::deadline::Budget;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, RedirectKind, Result, ServerError};
 use crate::resp::{Value, split_command};
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ pub(super) fn run(
         })
         .collect();
     if every.iter().all(Option::is_none) {
-        return run_part(inner, batch, &frames, slots, call, limit);
+        return run_part(inner, batch, &frames, slots, call, limit, false);
     }
     let mut out = Vec::with_capacity(batch.len());
     let mut begin = 0;
@@ -63,6 +63,7 @@ pub(super) fn run(
                 &slots[begin..i],
                 call,
                 limit,
+                false,
             )?);
         }
         let Some((frame, _)) = frames.get(i) else {
@@ -88,6 +89,7 @@ pub(super) fn run(
             &slots[begin..],
             call,
             limit,
+            false,
         )?);
     }
     Ok(out)
@@ -137,7 +139,8 @@ impl<'a> Part<'a> {
 }
 
 /// A pipeline with no command for every primary: grouped per node, every group written
-/// before any is read.
+/// before any is read. `again`: these are commands of a pipeline sent again together (the
+/// writes before a `WAIT`, with it), which are not regrouped a second time.
 fn run_part(
     inner: &Inner,
     batch: &Batch<'_>,
@@ -145,6 +148,7 @@ fn run_part(
     slots: &[Option<u16>],
     call: Budget,
     limit: Option<Duration>,
+    again: bool,
 ) -> Result<Vec<Value>> {
     let topology = inner.current(call)?;
     let mut groups: Vec<Group> = Vec::new();
@@ -161,6 +165,8 @@ fn run_part(
     // that have this connection's writes, so it must go on the connection of the writes
     // before it, not to a random primary.
     let mut previous: Option<Node> = None;
+    // Each command's group, for a `WAIT` to know which writes it was to count.
+    let mut group_of: Vec<Option<usize>> = vec![None; frames.len()];
     for (i, (slot, (frame, meta))) in slots.iter().zip(frames).enumerate() {
         let node = match slot {
             Some(s) => topology.shard(*s).map(|sh| sh.primary.clone()),
@@ -186,6 +192,9 @@ fn run_part(
                 groups.len() - 1
             }
         };
+        if let Some(at) = group_of.get_mut(i) {
+            *at = Some(g);
+        }
         let group = &mut groups[g];
         group.members.push(i);
         group.encoded.extend_from_slice(frame);
@@ -222,6 +231,15 @@ fn run_part(
             Ok(replies) => {
                 for (&i, reply) in g.members.iter().zip(replies) {
                     if did_not_run_here(&reply) {
+                        if let Value::Error(e) | Value::BulkError(e) = &reply {
+                            // The map learns a MOVED at once, so the command (and a WAIT
+                            // sent again with it) goes to the new owner.
+                            if let Some(r) =
+                                e.redirect().filter(|r| r.kind() == RedirectKind::Moved)
+                            {
+                                let _ = inner.moved_to(r, Some(&g.node.addr));
+                            }
+                        }
                         alone.push(i);
                     } else if let Some(slot) = out.get_mut(i) {
                         *slot = Some(reply);
@@ -250,20 +268,85 @@ fn run_part(
         return Err(e);
     }
     alone.sort_unstable();
-    for i in alone {
-        let Some((frame, _)) = frames.get(i) else {
+    // A `WAIT` that ran where the writes before it were redirected from counted replicas of
+    // nothing: it is sent again right after them, in one pipeline, on their new node.
+    let mut bundles: Vec<Vec<usize>> = Vec::new();
+    for (w, (_, meta)) in frames.iter().enumerate() {
+        let Some(g) = group_of.get(w).copied().flatten() else {
             continue;
         };
-        let cmd = command_of(frame, batch.repeatable)?;
-        let request = Request::from(&cmd);
-        let reply = match inner.call(&request, slots.get(i).copied().flatten(), call, limit) {
-            Ok(v) => v,
-            // An error reply stays a value, as in any pipeline.
-            Err(Error::Server(e)) => Value::Error(e),
-            Err(e) => return Err(e),
+        if !waits_for_writes(meta) || out.get(w).is_none_or(Option::is_none) {
+            continue;
+        }
+        let mut writes: Vec<usize> = alone
+            .iter()
+            .copied()
+            .filter(|&j| j < w && group_of.get(j).copied().flatten() == Some(g))
+            .collect();
+        if writes.is_empty() {
+            continue;
+        }
+        if again {
+            // Redirected again on the way: say so rather than answer a count of nothing.
+            if let Some(slot) = out.get_mut(w) {
+                *slot = Some(Value::Error(Box::new(ServerError::parse(
+                    b"ERR WAIT not counted: the writes before it were redirected; wait again",
+                ))));
+            }
+            continue;
+        }
+        alone.retain(|j| !writes.contains(j));
+        writes.push(w);
+        bundles.push(writes);
+    }
+    let mut jobs: Vec<Vec<usize>> = alone.into_iter().map(|i| vec![i]).collect();
+    jobs.extend(bundles);
+    jobs.sort_unstable_by_key(|job| job.first().copied());
+    for job in jobs {
+        if let [i] = job[..] {
+            let Some((frame, _)) = frames.get(i) else {
+                continue;
+            };
+            let cmd = command_of(frame, batch.repeatable)?;
+            let request = Request::from(&cmd);
+            let reply = match inner.call(&request, slots.get(i).copied().flatten(), call, limit) {
+                Ok(v) => v,
+                // An error reply stays a value, as in any pipeline.
+                Err(Error::Server(e)) => Value::Error(e),
+                Err(e) => return Err(e),
+            };
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(reply);
+            }
+            continue;
+        }
+        let mut encoded = Vec::new();
+        let mut metas = Vec::with_capacity(job.len());
+        let mut part_frames = Vec::with_capacity(job.len());
+        let mut part_slots = Vec::with_capacity(job.len());
+        for &i in &job {
+            let Some(&(frame, meta)) = frames.get(i) else {
+                continue;
+            };
+            encoded.extend_from_slice(frame);
+            metas.push(Meta {
+                spec: meta.spec,
+                end: encoded.len(),
+            });
+            part_frames.push((frame, meta));
+            part_slots.push(slots.get(i).copied().flatten());
+        }
+        let part = Batch {
+            encoded: &encoded,
+            metas: &metas,
+            atomic: false,
+            repeatable: batch.repeatable,
         };
-        if let Some(slot) = out.get_mut(i) {
-            *slot = Some(reply);
+        let replies = run_part(inner, &part, &part_frames, &part_slots, call, limit, true)?;
+        for (&i, reply) in job.iter().zip(replies) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(reply);
+            }
         }
     }
     out.into_iter()

@@ -455,7 +455,9 @@
 //!   node, with the commands around it).
 //! - **`WAIT`** counts the replicas that acknowledged the writes of the connection it runs
 //!   on. In a pipeline it goes with the command before it (so `pipe().set(k, v).wait(1, Some(t))`
-//!   waits for that write); sent alone it goes to every primary on pooled connections that
+//!   waits for that write; when that write is redirected, the `WAIT` is sent again with it on
+//!   the node it went to, and redirected twice the `WAIT` answers an error, never a count of
+//!   nothing); sent alone it goes to every primary on pooled connections that
 //!   wrote nothing, and says nothing about earlier calls' writes.
 //! - **Redirects**: `MOVED` updates the slot map at once and asks for a full refresh; a
 //!   `MOVED` naming the node just asked closes that node's pooled connections (its name may

@@ -507,3 +507,52 @@ fn a_pipelined_wait_still_counts_its_write_after_the_write_was_redirected() {
     );
     assert_eq!(c.get::<i64>(&key).unwrap(), Some(1));
 }
+
+#[test]
+fn a_classic_subscriber_moves_to_another_node_when_its_node_dies() {
+    let _serial = serial();
+    let mut cluster = Cluster::builder()
+        .node_timeout(Duration::from_millis(1000))
+        .start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let channel = unique("classic");
+    let mut sub = c.subscriber().unwrap();
+    sub.subscribe(&channel).unwrap();
+    let on = match sub.address() {
+        redisync::Address::Tcp { port, .. } => *port,
+        other => panic!("{other:?}"),
+    };
+    let _: i64 = cmd("PUBLISH")
+        .arg(&channel)
+        .arg("before")
+        .query(&c)
+        .unwrap();
+    let m = sub.next_message(Duration::from_secs(5)).unwrap().unwrap();
+    assert_eq!(m.payload_str(), Some("before"));
+    // Its node dies for good (its replica takes over): the cluster still delivers PUBLISH
+    // on every other node.
+    cluster.kill9(on);
+    cluster.wait_for_failover(on);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no message after the subscriber's node died: {last} ({sub:?})"
+        );
+        // PUBLISH may meet the dead node too until the map has moved on.
+        let _ = cmd("PUBLISH").arg(&channel).arg("after").query::<i64>(&c);
+        match sub.next_message(Duration::from_millis(300)) {
+            Ok(Some(m)) if m.payload_str() == Some("after") => break,
+            Ok(other) => last = format!("{other:?}"),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    assert_ne!(
+        sub.address(),
+        &redisync::Address::Tcp {
+            host: "127.0.0.1".into(),
+            port: on
+        }
+    );
+}

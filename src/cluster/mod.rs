@@ -229,13 +229,36 @@ impl ClusterClient {
     }
 
     /// A pub/sub subscriber for classic `SUBSCRIBE`/`PSUBSCRIBE` (which a cluster delivers on
-    /// every node), on a connection of its own to a random primary.
+    /// every node), on a connection of its own to a random primary. When that node cannot be
+    /// reached again, its reconnects go to another primary of the slot map of the moment.
     ///
     /// # Errors
     /// No slot map could be fetched, or the error of opening the connection.
     pub fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
         let node = self.inner.primary_for(None, self.budget(None), &mut None)?;
-        node.client.subscriber()
+        let mut sub = node.client.subscriber()?;
+        // Weak: a subscriber outliving the client goes on with the node it has.
+        let inner = Arc::downgrade(&self.inner);
+        sub.relocate_with(Arc::new(move |failed: &Address| {
+            let inner = inner.upgrade()?;
+            inner.refresh.request();
+            let topology = Arc::clone(&inner.topology.read());
+            let others: Vec<&Node> = topology
+                .shards
+                .iter()
+                .map(|s| &s.primary)
+                .filter(|n| {
+                    !matches!(failed, Address::Tcp { host, port }
+                        if *host == n.addr.host && *port == n.addr.port)
+                })
+                .collect();
+            if others.is_empty() {
+                return None;
+            }
+            let node = others.get(rand::random_range(0..others.len()))?;
+            Some(node.client.connection_config().clone())
+        }));
+        Ok(sub)
     }
 
     /// A subscriber for shard channels (`SSUBSCRIBE`, Redis 7.0+), each on the primary of its

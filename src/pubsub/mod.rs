@@ -172,7 +172,15 @@ pub struct Subscriber {
     /// done when this is empty, whatever the record says.
     active: Subscriptions,
     reconnects: u64,
+    /// Where to reconnect instead when the address fails (a cluster's classic subscriber:
+    /// any node delivers every `PUBLISH`, so another node will do when this one is gone).
+    relocate: Option<Relocate>,
 }
+
+/// Given the address a reconnect just failed on, the settings of another server to try
+/// (`None`: try the same again).
+pub(crate) type Relocate =
+    std::sync::Arc<dyn Fn(&crate::Address) -> Option<ConnectionConfig> + Send + Sync>;
 
 impl Subscriber {
     /// Connects to the server a URL names (see [`ConnectionConfig::from_url`]).
@@ -198,7 +206,13 @@ impl Subscriber {
             wanted: Subscriptions::default(),
             active: Subscriptions::default(),
             reconnects: 0,
+            relocate: None,
         })
+    }
+
+    /// Reconnects that fail go to the server `relocate` names instead.
+    pub(crate) fn relocate_with(&mut self, relocate: Relocate) {
+        self.relocate = Some(relocate);
     }
 
     /// Subscribes to channels (`SUBSCRIBE`): one name, or a slice, array, vector or tuple of
@@ -526,6 +540,14 @@ impl Subscriber {
                 return Err(err);
             }
             log::debug!("pub/sub reconnect attempt {attempts} failed: {err}");
+            if let Some(elsewhere) = self.relocate.as_ref().and_then(|r| r(&self.config.address)) {
+                log::debug!(
+                    "pub/sub moves from {} to {}",
+                    self.config.address,
+                    elsewhere.address
+                );
+                self.config = elsewhere;
+            }
             if left().is_zero() {
                 return Err(err);
             }

@@ -506,7 +506,8 @@
 //!   may miss a write just acknowledged. Redis lists a replica in `CLUSTER SLOTS` only once
 //!   its replication offset is known, so a fresh replica is used from a later refresh.
 //! - **Pub/sub**: classic `SUBSCRIBE` through [`cluster::ClusterClient::subscriber`] (a
-//!   cluster delivers `PUBLISH` on every node). Shard channels through
+//!   cluster delivers `PUBLISH` on every node; when its node cannot be reached again, it
+//!   reconnects to another primary, and messages published meanwhile are lost). Shard channels through
 //!   [`cluster::ClusterClient::sharded_subscriber`]: each channel on the primary of its
 //!   slot, one connection per node that has channels; when the slot moves (the node drops the
 //!   channel), the node fails or the map names another owner, the channel is subscribed again

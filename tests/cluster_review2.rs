@@ -556,3 +556,51 @@ fn a_classic_subscriber_moves_to_another_node_when_its_node_dies() {
         }
     );
 }
+
+#[test]
+fn duration_extremes_in_every_setting_neither_panic_nor_hang() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let big = Duration::MAX;
+    let tiny = Duration::from_nanos(1);
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .refresh_timeout(big)
+        .refresh_interval(Some(big))
+        .node_settings(
+            Client::builder()
+                .connect_timeout(big)
+                .read_timeout(big)
+                .write_timeout(big)
+                .pool_timeout(big)
+                .health_check_interval(big)
+                .idle_timeout(Some(big))
+                .max_lifetime(Some(big))
+                .retry(redisync::Retry::default().deadline(big)),
+        )
+        .build()
+        .unwrap();
+    let key = unique("extremes");
+    c.set(&key, 1).unwrap();
+    assert_eq!(c.with_timeout(big).get::<i64>(&key).unwrap(), Some(1));
+    let _ = c.with_timeout(tiny).get::<i64>(&key);
+    let started = std::time::Instant::now();
+    let e = c
+        .with_timeout(Duration::from_millis(50))
+        .blpop::<String, String>(&[format!("{key}:list")], None)
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    c.refresh_slots(big).unwrap();
+    let _ = c.refresh_slots(tiny);
+    let mut sub = c.sharded_subscriber();
+    let _ = sub.next_message(tiny);
+    let mut classic = c.subscriber().unwrap();
+    classic.subscribe(&key).unwrap();
+    let _ = classic.next_message(tiny);
+    let v: Vec<Option<i64>> = c
+        .with_timeout(big)
+        .mget(&[key.as_str(), "other", "{x}y"])
+        .unwrap();
+    assert_eq!(v, [Some(1), None, None]);
+}

@@ -590,7 +590,11 @@ fn duration_extremes_in_every_setting_neither_panic_nor_hang() {
         .blpop::<String, String>(&[format!("{key}:list")], None)
         .unwrap_err();
     assert!(e.is_timeout(), "{e:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     c.refresh_slots(big).unwrap();
     let _ = c.refresh_slots(tiny);
     let mut sub = c.sharded_subscriber();
@@ -603,4 +607,52 @@ fn duration_extremes_in_every_setting_neither_panic_nor_hang() {
         .mget(&[key.as_str(), "other", "{x}y"])
         .unwrap();
     assert_eq!(v, [Some(1), None, None]);
+}
+
+/// A key (with a hash tag of its own) whose slot `port` serves.
+fn key_on(cluster: &Cluster, port: u16, prefix: &str) -> String {
+    (0u64..)
+        .map(|i| format!("{{{}:{i}}}:k", unique(prefix)))
+        .find(|k| cluster.primary_of_slot(slot(k.as_bytes())) == port)
+        .unwrap()
+}
+
+#[test]
+fn a_pipelined_wait_counts_its_write_when_the_write_moves_to_a_promoted_replica() {
+    let _serial = serial();
+    let mut cluster = Cluster::builder()
+        .node_timeout(Duration::from_millis(1000))
+        .start();
+    let primaries = cluster.primaries();
+    let (dying, other) = (primaries[0], primaries[1]);
+    // Clients that know the map but hold no connection to the primary that will die.
+    let warm = key_on(&cluster, other, "warm");
+    let clients: Vec<ClusterClient> = (0..8)
+        .map(|_| {
+            let c = ClusterClient::builder()
+                .seeds(&cluster.seeds())
+                .refresh_interval(None)
+                .build()
+                .unwrap();
+            let _: Option<String> = c.get(&warm).unwrap();
+            c
+        })
+        .collect();
+    let keys: Vec<String> = (0..clients.len())
+        .map(|_| key_on(&cluster, dying, "waitfail"))
+        .collect();
+    cluster.kill9(dying);
+    let promoted = cluster.wait_for_failover(dying);
+    println!("{dying} died, {promoted} took over");
+    // The promoted replica has no replica of its own (it was the dead node's): no write to
+    // its slots can be acknowledged by one.
+    for (c, key) in clients.iter().zip(&keys) {
+        let ((), acked): ((), i64) = pipe()
+            .set(key, 1)
+            .cmd::<i64>(&cmd("WAIT").arg(1).arg(300))
+            .query(c)
+            .unwrap();
+        assert_eq!(acked, 0, "WAIT counted a replica that cannot have the write to {key}");
+        assert_eq!(c.get::<i64>(key).unwrap(), Some(1));
+    }
 }

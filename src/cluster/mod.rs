@@ -402,9 +402,7 @@ impl Inner {
         refresh_ticket: &mut Option<u64>,
     ) -> Result<Node> {
         if let Some(ticket) = refresh_ticket.take() {
-            let until = after(self.refresh_timeout);
-            let until = call.deadline.instant().map_or(until, |d| d.min(until));
-            let _ = self.refresh.wait(ticket, until);
+            self.wait_for_refresh(ticket, call);
         }
         let topology = self.current(call)?;
         let Some(slot) = slot else {
@@ -431,6 +429,13 @@ impl Inner {
                 format!("no node serves slot {slot}"),
             )),
         }
+    }
+
+    /// Waits for the refresh `ticket` asked for, up to the refresh timeout, within `call`.
+    fn wait_for_refresh(&self, ticket: u64, call: Budget) {
+        let until = after(self.refresh_timeout);
+        let until = call.deadline.instant().map_or(until, |d| d.min(until));
+        let _ = self.refresh.wait(ticket, until);
     }
 
     /// The node of `slot`'s shard a read goes to (`primary` when the map has no shard for it).

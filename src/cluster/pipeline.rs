@@ -225,6 +225,7 @@ fn run_part(
         .collect();
     let mut out: Vec<Option<Value>> = vec![None; batch.len()];
     let mut first_error: Option<Error> = None;
+    let mut refresh_ticket = None;
     for (g, started) in groups.iter().zip(started) {
         let result = started.and_then(|conn| g.node.client.finish_batch(conn, &sub(g, repeatable)));
         match result {
@@ -247,7 +248,7 @@ fn run_part(
                 }
             }
             Err(f) => {
-                inner.after_failure(&f.error, &mut None);
+                inner.after_failure(&f.error, &mut refresh_ticket);
                 let repeat = |i: &usize| {
                     batch.repeatable
                         || frames.get(*i).is_some_and(|(_, m)| {
@@ -268,14 +269,17 @@ fn run_part(
         return Err(e);
     }
     alone.sort_unstable();
-    // A `WAIT` that ran where the writes before it were redirected from counted replicas of
-    // nothing: it is sent again right after them, in one pipeline, on their new node.
+    // A `WAIT` counts the replicas that have its connection's writes. When the writes before
+    // it are sent again (redirected, or their node's connection failed before they ran), a
+    // `WAIT` that ran where they did not, or that would be sent again alone to any node,
+    // counts replicas of nothing: it is sent again right after them, in one pipeline, on the
+    // node they go to now.
     let mut bundles: Vec<Vec<usize>> = Vec::new();
     for (w, (_, meta)) in frames.iter().enumerate() {
         let Some(g) = group_of.get(w).copied().flatten() else {
             continue;
         };
-        if !waits_for_writes(meta) || out.get(w).is_none_or(Option::is_none) {
+        if !waits_for_writes(meta) {
             continue;
         }
         let mut writes: Vec<usize> = alone
@@ -286,11 +290,13 @@ fn run_part(
         if writes.is_empty() {
             continue;
         }
+        alone.retain(|&j| j != w);
         if again {
-            // Redirected again on the way: say so rather than answer a count of nothing.
+            // Moved again on the way: say so rather than answer a count of nothing (the
+            // writes are sent on their own).
             if let Some(slot) = out.get_mut(w) {
                 *slot = Some(Value::Error(Box::new(ServerError::parse(
-                    b"ERR WAIT not counted: the writes before it were redirected; wait again",
+                    b"ERR WAIT not counted: the writes before it were sent again elsewhere; wait again",
                 ))));
             }
             continue;
@@ -342,6 +348,10 @@ fn run_part(
             atomic: false,
             repeatable: batch.repeatable,
         };
+        if let Some(ticket) = refresh_ticket.take() {
+            // A node failed: grouped again only once the map may know where its slots went.
+            inner.wait_for_refresh(ticket, call);
+        }
         let replies = run_part(inner, &part, &part_frames, &part_slots, call, limit, true)?;
         for (&i, reply) in job.iter().zip(replies) {
             if let Some(slot) = out.get_mut(i) {

@@ -604,7 +604,7 @@ fn duration_extremes_in_every_setting_neither_panic_nor_hang() {
     let _ = classic.next_message(tiny);
     let v: Vec<Option<i64>> = c
         .with_timeout(big)
-        .mget(&[key.as_str(), "other", "{x}y"])
+        .mget([key.as_str(), "other", "{x}y"])
         .unwrap();
     assert_eq!(v, [Some(1), None, None]);
 }

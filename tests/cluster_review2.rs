@@ -652,7 +652,36 @@ fn a_pipelined_wait_counts_its_write_when_the_write_moves_to_a_promoted_replica(
             .cmd::<i64>(&cmd("WAIT").arg(1).arg(300))
             .query(c)
             .unwrap();
-        assert_eq!(acked, 0, "WAIT counted a replica that cannot have the write to {key}");
+        assert_eq!(
+            acked, 0,
+            "WAIT counted a replica that cannot have the write to {key}"
+        );
         assert_eq!(c.get::<i64>(key).unwrap(), Some(1));
+    }
+}
+
+#[test]
+fn sharded_next_message_is_bounded_while_no_slot_map_can_be_fetched() {
+    let _serial = serial();
+    let hole = support::blackhole::BlackholeListener::start();
+    let c = ClusterClient::builder()
+        .seed(&hole.url())
+        .refresh_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let mut sub = c.sharded_subscriber();
+    let e = sub.ssubscribe("some-channel").unwrap_err();
+    println!("ssubscribe: {e}");
+    assert_eq!(sub.shard_channels().len(), 1, "the channel stays on record");
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let got = sub.next_message(Duration::from_millis(50));
+        let took = started.elapsed();
+        println!("next_message(50 ms): {got:?} in {took:?}");
+        assert!(matches!(got, Ok(None)), "{got:?}");
+        assert!(
+            took < Duration::from_millis(300),
+            "next_message(50 ms) took {took:?}"
+        );
     }
 }

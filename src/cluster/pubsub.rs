@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::{ClusterClient, NodeAddr, slot};
 use crate::commands::{ToArgs, cmd};
+use crate::deadline::Budget;
+use crate::error::TimeoutPhase;
 use crate::error::{Error, Result};
 use crate::pubsub::{Message, Subscriber};
 
@@ -55,7 +57,7 @@ impl ShardedSubscriber {
         for name in &names {
             self.channels.entry(name.clone()).or_insert(None);
         }
-        self.place()
+        self.place(Budget::NONE)
     }
 
     /// Unsubscribes from shard channels: one name, or a slice, array, vector or tuple of
@@ -131,8 +133,10 @@ impl ShardedSubscriber {
             if self.checked.is_none_or(|c| c.elapsed() >= CHECK_EVERY) {
                 self.checked = Some(Instant::now());
                 self.check_owners();
-                // A node that cannot be reached yet is tried again at the next check.
-                let _ = self.place();
+                // A node that cannot be reached yet is tried again at the next check; no
+                // slot map yet is waited for only within this call's time.
+                let left = deadline.saturating_duration_since(Instant::now());
+                let _ = self.place(Budget::after(left.max(SLICE), TimeoutPhase::Call));
             }
             if self.nodes.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
@@ -246,8 +250,9 @@ impl ShardedSubscriber {
         self.drop_idle_nodes();
     }
 
-    /// Subscribes every channel waiting for a node on its slot's primary.
-    fn place(&mut self) -> Result<()> {
+    /// Subscribes every channel waiting for a node on its slot's primary, waiting for a slot
+    /// map within `budget`.
+    fn place(&mut self, budget: Budget) -> Result<()> {
         let waiting: Vec<Vec<u8>> = self
             .channels
             .iter()
@@ -259,8 +264,12 @@ impl ShardedSubscriber {
         // hung node costs one timeout per pass, not one per channel.
         let mut failed: Vec<NodeAddr> = Vec::new();
         for name in waiting {
-            let client = match self.cluster.client_for_key(&name) {
-                Ok(c) => c,
+            let found = self
+                .cluster
+                .inner
+                .primary_for(Some(slot(&name)), budget, &mut None);
+            let client = match found {
+                Ok(node) => node.client,
                 Err(e) => {
                     result = Err(e);
                     continue;

@@ -452,7 +452,8 @@
 //!   to repeat. A command for every shard (`DBSIZE`, `FLUSHALL`, `SCRIPT LOAD`, ...) goes to
 //!   every primary in a pipeline too: the pipeline is cut around it, so it runs after the
 //!   commands queued before it and before those after it (a pipelined `PING` goes to one
-//!   node, with the commands around it).
+//!   node, with the commands around it). `MULTI`, `EXEC` and `DISCARD` queued by hand in a
+//!   plain pipeline are refused ([`ErrorKind::InvalidInput`]): use an atomic pipeline.
 //! - **`WAIT`** counts the replicas that acknowledged the writes of the connection it runs
 //!   on. In a pipeline it goes with the command before it (so `pipe().set(k, v).wait(1, Some(t))`
 //!   waits for that write; when that write is redirected, the `WAIT` is sent again with it on

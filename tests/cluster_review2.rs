@@ -685,3 +685,35 @@ fn sharded_next_message_is_bounded_while_no_slot_map_can_be_fetched() {
         );
     }
 }
+
+#[test]
+fn multi_and_exec_queued_by_hand_in_a_plain_pipeline_are_not_split_from_their_commands() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    for _ in 0..6 {
+        let tag = unique("handmulti");
+        let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
+        let mut p = redisync::Pipeline::new();
+        p.add(&cmd("MULTI"))
+            .add(&cmd("SET").arg(&a).arg(1))
+            .add(&cmd("SET").arg(&b).arg(2))
+            .add(&cmd("EXEC"));
+        match p.query::<Vec<redisync::Value>>(&c) {
+            // Either it ran as a transaction on the keys' node...
+            Ok(replies) => assert_eq!(
+                replies.last(),
+                Some(&redisync::Value::Array(vec![
+                    redisync::Value::Okay,
+                    redisync::Value::Okay
+                ])),
+                "{replies:?}"
+            ),
+            // ...or it is refused before anything is sent.
+            Err(e) => {
+                assert_eq!(e.kind(), redisync::ErrorKind::InvalidInput, "{e:?}");
+                assert_eq!(c.get::<i64>(&a).unwrap(), None);
+            }
+        }
+    }
+}

@@ -40,6 +40,7 @@ pub use self::slot::{SLOTS, hash_tag, slot};
 pub use self::topology::NodeAddr;
 use self::topology::{Layout, Node, Topology};
 use crate::client::{Client, ClientBuilder};
+use crate::commands::table::SessionEffect;
 use crate::commands::{Batch, Execute, FromValue, Request};
 use crate::connection::Connection;
 use crate::connection::config::{Address, ConnectionConfig, Secret};
@@ -675,6 +676,20 @@ impl Inner {
         if batch.atomic {
             let slot = route::one_slot_of(&slots, "transaction")?;
             return self.atomic(batch, slot, call, limit);
+        }
+        // Keyless, they would go to some primary while the commands between them went to
+        // their keys' nodes: an EXEC of nothing, the commands run outside any transaction.
+        if batch.metas.iter().any(|m| {
+            matches!(
+                m.spec.session_effect(),
+                SessionEffect::Multi | SessionEffect::Exec | SessionEffect::Discard
+            )
+        }) {
+            return Err(Error::invalid(
+                "pipeline",
+                "MULTI, EXEC and DISCARD cannot be queued by hand in a cluster pipeline: use an \
+                 atomic pipeline (pipe().atomic()) or ClusterClient::transaction",
+            ));
         }
         pipeline::run(self, batch, &slots, call, limit)
     }

@@ -435,7 +435,8 @@
 //!   replies combined as the table says (summed, concatenated, or all must succeed).
 //!   `SPUBLISH` routes by its channel's slot. [`cluster::ClusterClient::client_for_key`] and
 //!   [`cluster::ClusterClient::primaries`] give a node's own [`Client`] for per-node work
-//!   (`SCAN` the whole cluster as one `SCAN` per primary).
+//!   (`SCAN` the whole cluster as one `SCAN` per primary; `SCAN` through the cluster client
+//!   itself is refused with [`ErrorKind::InvalidInput`], since its cursor is one node's).
 //! - **Multi-key commands**: `MGET`, `MSET`, `DEL`, `EXISTS`, `UNLINK` and `TOUCH` whose
 //!   keys span slots are split into one command per slot, sent as one pipeline per node, and
 //!   reassembled in order. They are then **not atomic**: another client may see some keys of

@@ -717,3 +717,41 @@ fn multi_and_exec_queued_by_hand_in_a_plain_pipeline_are_not_split_from_their_co
         }
     }
 }
+
+#[test]
+fn scan_through_a_cluster_client_finds_every_key_once_or_is_refused() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let run = unique("scan");
+    let mut want = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let key = format!("{run}:{i}");
+        c.set(&key, i).unwrap();
+        want.insert(key);
+    }
+    let opts = redisync::ScanOptions::new()
+        .pattern(format!("{run}:*"))
+        .count(20);
+    let got: redisync::Result<Vec<String>> = redisync::scan::<String, _>(&c, opts).collect();
+    match got {
+        Ok(keys) => {
+            let n = keys.len();
+            let found: std::collections::BTreeSet<String> = keys.into_iter().collect();
+            assert_eq!(n, found.len(), "a key came twice");
+            assert_eq!(found, want, "SCAN missed keys or made some up");
+        }
+        Err(e) => assert_eq!(e.kind(), redisync::ErrorKind::InvalidInput, "{e:?}"),
+    }
+    // Per node, as the docs say, every key once.
+    let mut per_node = std::collections::BTreeSet::new();
+    for (_, node) in c.primaries().unwrap() {
+        let opts = redisync::ScanOptions::new()
+            .pattern(format!("{run}:*"))
+            .count(20);
+        for key in redisync::scan::<String, _>(&node, opts) {
+            assert!(per_node.insert(key.unwrap()));
+        }
+    }
+    assert_eq!(per_node, want);
+}

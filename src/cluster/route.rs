@@ -48,6 +48,7 @@ fn shard_channels(spec: &CommandSpec) -> bool {
 impl Route {
     /// The route of `frame`, a whole encoded command whose table entry is `spec`.
     pub(crate) fn of(spec: &'static CommandSpec, frame: &[u8]) -> Result<Route> {
+        per_node_only(spec)?;
         if spec.key_is_first_arg() {
             if let Some(key) = first_arg(frame) {
                 return Ok(Route::Slot(slot(key)));
@@ -143,6 +144,19 @@ fn first_arg(frame: &[u8]) -> Option<&[u8]> {
     rest.get(..len)
 }
 
+/// `SCAN`'s cursor is one node's: sent to a random primary each time, a scan would hop from
+/// node to node and return some keys of each (62 of 200, say) as if that were all.
+fn per_node_only(spec: &CommandSpec) -> Result<()> {
+    if spec.name() == "SCAN" {
+        return Err(Error::invalid(
+            "SCAN",
+            "a cursor belongs to one node: scan each primary (ClusterClient::primaries) \
+             or the node of a key (ClusterClient::client_for_key)",
+        ));
+    }
+    Ok(())
+}
+
 fn cross_slot(what: &str) -> Error {
     cluster_error(
         ErrorKind::CrossSlot,
@@ -189,6 +203,7 @@ pub(crate) fn batch_slots(batch: &Batch<'_>) -> Result<Vec<Option<u16>>> {
     for m in batch.metas {
         let frame = batch.encoded.get(begin..m.end).unwrap_or_default();
         begin = m.end;
+        per_node_only(m.spec)?;
         let args = split_command(frame).unwrap_or_default();
         let keys = m.spec.keys_in(&args);
         let mut ks: Vec<&[u8]> = keys

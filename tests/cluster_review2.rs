@@ -755,3 +755,26 @@ fn scan_through_a_cluster_client_finds_every_key_once_or_is_refused() {
     }
     assert_eq!(per_node, want);
 }
+
+#[test]
+fn pubsub_shardnumsub_asks_the_node_of_the_channels_slot() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    if cluster.node(cluster.primaries()[0]).version() < (7, 0, 0) {
+        return; // no shard channels before 7.0
+    }
+    let c = ClusterClient::open(&cluster.seeds()).unwrap();
+    let mut sub = c.sharded_subscriber();
+    let channels: Vec<String> = (0..6).map(|_| unique("numsub")).collect();
+    for ch in &channels {
+        sub.ssubscribe(ch.as_str()).unwrap();
+    }
+    for ch in &channels {
+        let (name, n): (String, i64) = cmd("PUBSUB").arg("SHARDNUMSUB").arg(ch).query(&c).unwrap();
+        assert_eq!(
+            (name.as_str(), n),
+            (ch.as_str(), 1),
+            "PUBSUB SHARDNUMSUB {ch}"
+        );
+    }
+}

@@ -39,10 +39,17 @@ pub(crate) enum Combine {
     Concat,
 }
 
-/// The shard channel of the sharded pub/sub commands (not a key to the key specifications,
-/// but routed by slot all the same).
-fn shard_channels(spec: &CommandSpec) -> bool {
-    matches!(spec.name(), "SPUBLISH" | "SSUBSCRIBE" | "SUNSUBSCRIBE")
+/// The shard channels of the sharded pub/sub commands (not keys to the key specifications,
+/// but routed by slot all the same): `SPUBLISH`'s one, `SSUBSCRIBE`'s and `SUNSUBSCRIBE`'s,
+/// and those `PUBSUB SHARDNUMSUB` counts (only the node of their slot has their subscribers).
+fn shard_channels<'a, 'b>(spec: &CommandSpec, args: &'b [&'a [u8]]) -> &'b [&'a [u8]] {
+    let range = match (spec.container(), spec.name()) {
+        (None, "SPUBLISH") => args.get(1..2),
+        (None, "SSUBSCRIBE" | "SUNSUBSCRIBE") => args.get(1..),
+        (Some("PUBSUB"), "SHARDNUMSUB") => args.get(2..),
+        _ => None,
+    };
+    range.unwrap_or_default()
 }
 
 impl Route {
@@ -59,8 +66,12 @@ impl Route {
         let mut positions = keys.positions().iter();
         let first = match positions.next() {
             Some(&i) => i,
-            None if shard_channels(spec) && args.len() > 1 => 1,
-            None => return Ok(Route::keyless(spec)),
+            None => {
+                return match one_slot(shard_channels(spec, &args).iter().copied(), spec.name())? {
+                    Some(s) => Ok(Route::Slot(s)),
+                    None => Ok(Route::keyless(spec)),
+                };
+            }
         };
         let Some(key) = args.get(first) else {
             return Ok(Route::Any);
@@ -211,8 +222,8 @@ pub(crate) fn batch_slots(batch: &Batch<'_>) -> Result<Vec<Option<u16>>> {
             .iter()
             .filter_map(|&i| args.get(i).copied())
             .collect();
-        if ks.is_empty() && shard_channels(m.spec) {
-            ks.extend(args.get(1).copied());
+        if ks.is_empty() {
+            ks.extend(shard_channels(m.spec, &args));
         }
         out.push(one_slot(ks.into_iter(), m.spec.name())?);
     }

@@ -446,8 +446,9 @@
 //!   keys a common hash tag.
 //! - **Pipelines** are grouped per node and written to every node before any reply is read;
 //!   replies come back in the order the commands were queued. A command the cluster
-//!   redirects (`MOVED`, `ASK`) or refuses for now (`TRYAGAIN`, `CLUSTERDOWN`) did not run
-//!   and is sent again on its own, after the rest (so commands on the same key may then run
+//!   redirects (`MOVED`, `ASK`) or refuses for now (`TRYAGAIN`, `CLUSTERDOWN`, and the
+//!   `LOADING`, `MASTERDOWN` and `READONLY` the retry policy retries, except from a script)
+//!   did not run and is sent again on its own, after the rest (so commands on the same key may then run
 //!   out of their queued order). A node whose connection fails mid-pipeline is an error for
 //!   the whole call unless nothing of its part can have run, or every command of it is safe
 //!   to repeat. A command for every shard (`DBSIZE`, `FLUSHALL`, `SCRIPT LOAD`, ...) goes to

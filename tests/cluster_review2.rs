@@ -778,3 +778,32 @@ fn pubsub_shardnumsub_asks_the_node_of_the_channels_slot() {
         );
     }
 }
+
+#[test]
+fn pipelined_commands_a_loading_node_refused_are_sent_again_as_single_ones_are() {
+    let _serial = serial();
+    let loading = "-LOADING Redis is loading the dataset in memory\r\n";
+    let node = FakeServer::start(vec![{
+        let mut s = handshake();
+        s.extend([
+            Step::expect("SET"),
+            Step::expect("GET"),
+            Step::reply(format!("{loading}{loading}")),
+            Step::expect("SET"),
+            Step::reply("+OK\r\n"),
+            Step::expect("GET"),
+            Step::reply("$1\r\nv\r\n"),
+        ]);
+        s
+    }]);
+    let seed = FakeServer::repeating(slots_all_on(node.port()));
+    let c = ClusterClient::builder()
+        .seed(&seed.url())
+        .node_settings(Client::builder().protocol(Protocol::Resp2))
+        .refresh_interval(None)
+        .build()
+        .unwrap();
+    let ((), v): ((), Option<String>) = pipe().set("k", "v").get("k").query(&c).unwrap();
+    assert_eq!(v.as_deref(), Some("v"));
+    node.check();
+}

@@ -1,7 +1,7 @@
 //! A pipeline across a cluster: its commands grouped per node, every group written before any
 //! is read (so one slow node does not hold up the rest), the replies put back in order.
 //! A command the cluster redirected (`MOVED`, `ASK`) or refused for now (`TRYAGAIN`,
-//! `CLUSTERDOWN`: it did not run) is sent again alone, through the loop that follows
+//! `CLUSTERDOWN`, `LOADING`, ...: it did not run) is sent again alone, through the loop that follows
 //! redirects; a group whose connection failed is sent again command by command only when
 //! nothing in it can have run, or what may have run is safe to repeat.
 
@@ -231,7 +231,8 @@ fn run_part(
         match result {
             Ok(replies) => {
                 for (&i, reply) in g.members.iter().zip(replies) {
-                    if did_not_run_here(&reply) {
+                    let spec = frames.get(i).map(|(_, m)| m.spec);
+                    if did_not_run_here(&reply, spec, &inner.retry) {
                         if let Value::Error(e) | Value::BulkError(e) = &reply {
                             // The map learns a MOVED at once, so the command (and a WAIT
                             // sent again with it) goes to the new owner.
@@ -380,13 +381,25 @@ fn frames<'a>(batch: &Batch<'a>) -> Vec<(&'a [u8], Meta)> {
     out
 }
 
-/// A reply that says the command did not run on this node and may succeed elsewhere or later.
-fn did_not_run_here(reply: &Value) -> bool {
-    match reply {
-        Value::Error(e) | Value::BulkError(e) => matches!(
-            e.kind(),
-            ErrorKind::Moved | ErrorKind::Ask | ErrorKind::TryAgain | ErrorKind::ClusterDown
-        ),
+/// A reply that says the command did not run on this node and may succeed elsewhere or later:
+/// a redirect, or a refusal the cluster's policy retries for a single command (`TRYAGAIN`,
+/// `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`, `READONLY`), which is then retried the same way.
+/// A script's or function's error reply may come after some of its work: only its redirects
+/// (given before it runs) count.
+fn did_not_run_here(
+    reply: &Value,
+    spec: Option<&crate::commands::table::CommandSpec>,
+    retry: &crate::retry::Retry,
+) -> bool {
+    let (Value::Error(e) | Value::BulkError(e)) = reply else {
+        return false;
+    };
+    match e.kind() {
+        ErrorKind::Moved | ErrorKind::Ask => true,
+        ErrorKind::TryAgain | ErrorKind::ClusterDown => true,
+        kind @ (ErrorKind::BusyLoading | ErrorKind::MasterDown | ErrorKind::ReadOnly) => {
+            retry.retries_kind(kind) && spec.is_some_and(|s| !s.runs_user_code())
+        }
         _ => false,
     }
 }

@@ -807,3 +807,42 @@ fn pipelined_commands_a_loading_node_refused_are_sent_again_as_single_ones_are()
     assert_eq!(v.as_deref(), Some("v"));
     node.check();
 }
+
+#[test]
+fn a_transaction_refused_with_tryagain_mid_migration_is_retried() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().retry(redisync::Retry::new(
+            redisync::ConstantBackoff::new(Duration::from_millis(20)),
+            100,
+        )))
+        .build()
+        .unwrap();
+    let tag = unique("txtryagain");
+    let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
+    c.set(&a, 1).unwrap();
+    c.set(&b, 2).unwrap();
+    let s = slot(a.as_bytes());
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+    // One key moved, the other not yet: a command naming both is TRYAGAIN until the
+    // migration ends.
+    let mut migration = cluster.begin_migration(s, to);
+    let moved = cluster.raw(
+        from,
+        &["MIGRATE", "127.0.0.1", &to.to_string(), &b, "0", "5000"],
+    );
+    assert!(moved.starts_with("+OK"), "{moved}");
+    std::thread::scope(|scope| {
+        let finisher = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            while migration.move_keys(10) > 0 {}
+            migration.finish();
+        });
+        let (x, y): (i64, i64) = pipe().atomic().incr(&a).incr(&b).query(&c).unwrap();
+        assert_eq!((x, y), (2, 3));
+        finisher.join().unwrap();
+    });
+}

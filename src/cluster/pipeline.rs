@@ -416,22 +416,37 @@ fn command_of(frame: &[u8], repeatable: bool) -> Result<Cmd> {
     Ok(if repeatable { cmd.idempotent() } else { cmd })
 }
 
-/// In a transaction's replies: a queued command redirected, which aborted it (`EXECABORT`,
-/// so nothing ran): the redirect, for the whole transaction to follow.
+/// In a transaction's replies: a queued command redirected or refused for now, which aborted
+/// it (`EXECABORT`, so nothing ran): the redirect for the whole transaction to follow, or the
+/// refusal for it to retry.
 pub(super) fn redirect_in_transaction(replies: &[Value]) -> Option<Error> {
-    let aborted = matches!(
-        replies.last(),
-        Some(Value::Error(e) | Value::BulkError(e)) if e.kind() == ErrorKind::ExecAbort
-    );
-    if !aborted {
+    const REFUSED: &[ErrorKind] = &[
+        ErrorKind::TryAgain,
+        ErrorKind::ClusterDown,
+        ErrorKind::MasterDown,
+        ErrorKind::BusyLoading,
+    ];
+    let exec = match replies.last() {
+        Some(Value::Error(e) | Value::BulkError(e)) => e,
+        _ => return None,
+    };
+    // EXEC itself redirected or refused (the server checks the queued commands' keys again
+    // then: TRYAGAIN when the slot is half-moved): nothing ran.
+    if matches!(exec.kind(), ErrorKind::Moved | ErrorKind::Ask) || REFUSED.contains(&exec.kind()) {
+        return Some(Error::Server(exec.clone()));
+    }
+    if exec.kind() != ErrorKind::ExecAbort {
         return None;
     }
-    replies.iter().find_map(|v| match v {
-        Value::Error(e) | Value::BulkError(e)
-            if matches!(e.kind(), ErrorKind::Moved | ErrorKind::Ask) =>
-        {
-            Some(Error::Server(e.clone()))
-        }
-        _ => None,
-    })
+    let queued = |kinds: &[ErrorKind]| {
+        replies.iter().find_map(|v| match v {
+            Value::Error(e) | Value::BulkError(e) if kinds.contains(&e.kind()) => {
+                Some(Error::Server(e.clone()))
+            }
+            _ => None,
+        })
+    };
+    // A redirect first; else a refusal for now (a key of the slot moved and another not
+    // yet: TRYAGAIN until the migration ends), which the retry loop waits out.
+    queued(&[ErrorKind::Moved, ErrorKind::Ask]).or_else(|| queued(REFUSED))
 }

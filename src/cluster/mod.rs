@@ -704,6 +704,20 @@ impl Inner {
         call: Budget,
         limit: Option<Duration>,
     ) -> Result<Vec<Value>> {
+        self.on_one_node(batch, slot, call, limit, pipeline::redirect_in_transaction)
+    }
+
+    /// A batch on one connection of the node of `slot`, under the retry policy, following
+    /// redirects; `refused` says from its replies whether it ran nothing and must go again
+    /// (elsewhere, or later).
+    pub(super) fn on_one_node(
+        &self,
+        batch: &Batch<'_>,
+        slot: Option<u16>,
+        call: Budget,
+        limit: Option<Duration>,
+        refused: fn(&[Value]) -> Option<Error>,
+    ) -> Result<Vec<Value>> {
         let mut last: Option<NodeAddr> = None;
         let mut refresh_ticket = None;
         run(&self.retry, call, &self.counters, true, |t| {
@@ -718,7 +732,7 @@ impl Inner {
             let replies = node.client.finish_batch(conn, batch).inspect_err(|f| {
                 self.after_failure(&f.error, &mut refresh_ticket);
             })?;
-            match pipeline::redirect_in_transaction(&replies) {
+            match refused(&replies) {
                 Some(error) => Err(Failure {
                     error,
                     may_have_run: false,

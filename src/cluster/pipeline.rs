@@ -353,7 +353,15 @@ fn run_part(
             // A node failed: grouped again only once the map may know where its slots went.
             inner.wait_for_refresh(ticket, call);
         }
-        let replies = run_part(inner, &part, &part_frames, &part_slots, call, limit, true)?;
+        let mut keyed = part_slots.iter().flatten();
+        let first = keyed.next().copied();
+        let replies = if keyed.all(|s| Some(*s) == first) {
+            // Writes to one slot (the usual case): on one connection of its node, under the
+            // retry policy as one command is (it rides out a failover as they do).
+            inner.on_one_node(&part, first, call, limit, writes_refused)?
+        } else {
+            run_part(inner, &part, &part_frames, &part_slots, call, limit, true)?
+        };
         for (&i, reply) in job.iter().zip(replies) {
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(reply);
@@ -363,6 +371,33 @@ fn run_part(
     out.into_iter()
         .map(|v| v.ok_or_else(|| Error::invalid("pipeline", "a reply is missing")))
         .collect()
+}
+
+/// In the replies of some writes and the `WAIT` after them, all on one node: every write
+/// redirected or refused for now (so none ran), as the error for the whole to follow or wait.
+fn writes_refused(replies: &[Value]) -> Option<Error> {
+    let (_, writes) = replies.split_last()?;
+    let mut first = None;
+    for v in writes {
+        match v {
+            Value::Error(e) | Value::BulkError(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Moved
+                        | ErrorKind::Ask
+                        | ErrorKind::TryAgain
+                        | ErrorKind::ClusterDown
+                        | ErrorKind::MasterDown
+                        | ErrorKind::BusyLoading
+                        | ErrorKind::ReadOnly
+                ) =>
+            {
+                first = first.or_else(|| Some(Error::Server(e.clone())));
+            }
+            _ => return None,
+        }
+    }
+    first
 }
 
 /// `WAIT` and `WAITAOF`: keyless, but about the writes made before them on one connection.

@@ -279,17 +279,7 @@ impl Client {
     /// The budget of a call: the retry policy's deadline (extended by a blocking command's
     /// own wait), and `limit` (a per-call timeout), whichever ends first.
     fn call_budget(&self, work: Work<'_>, limit: Option<Duration>) -> Budget {
-        let policy = match self.inner.retry.deadline_value() {
-            Some(d) => match work.wait().extend(d) {
-                Some(total) => Budget::after(total, TimeoutPhase::Call),
-                None => Budget::NONE,
-            },
-            None => Budget::NONE,
-        };
-        match limit {
-            Some(d) => Budget::after(d, TimeoutPhase::Call).min(policy),
-            None => policy,
-        }
+        self.inner.retry.call_budget(work.wait(), limit)
     }
 
     /// Runs `op` on pooled connections under the retry policy, within `call`.

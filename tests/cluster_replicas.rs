@@ -53,22 +53,9 @@ fn reads_go_to_replicas_only_when_asked_and_skip_a_dead_one() {
         .collect();
     assert_eq!(before, after, "a default client read from a replica");
 
-    // Redis lists a replica in CLUSTER SLOTS once its replication offset, gossiped over the
-    // cluster bus, is non-zero: wait until every node's map (the client may ask any of them)
-    // has one in every range, and until every replica holds its primary's keys.
-    wait_until(
-        Duration::from_secs(20),
-        "replicas in every CLUSTER SLOTS",
-        || {
-            cluster.nodes().iter().all(|&port| {
-                cluster
-                    .raw(port, &["CLUSTER", "SLOTS"])
-                    .matches("127.0.0.1")
-                    .count()
-                    == 6
-            })
-        },
-    );
+    // Every node's map (the client may ask any of them) lists the replicas, and every replica
+    // holds its primary's keys.
+    cluster.wait_for_replicas_in_slot_maps();
     wait_until(Duration::from_secs(20), "replicas caught up", || {
         cluster.primaries().iter().all(|&p| {
             let want = cluster.raw(p, &["DBSIZE"]);

@@ -128,14 +128,7 @@ fn primary_preferred_reads_a_replica_while_the_primary_is_down() {
     let writer = ClusterClient::open(&cluster.seeds()).unwrap();
     writer.set(key.as_str(), value.as_str()).unwrap();
     let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&writer).unwrap();
-    let port = cluster.primaries()[0];
-    wait_until(Duration::from_secs(30), "replicas in CLUSTER SLOTS", || {
-        cluster
-            .raw(port, &["CLUSTER", "SLOTS"])
-            .matches("127.0.0.1")
-            .count()
-            == 6
-    });
+    cluster.wait_for_replicas_in_slot_maps();
     let pp = ClusterClient::builder()
         .seeds(&cluster.seeds())
         .read_from(ReadFrom::PrimaryPreferred)
@@ -330,19 +323,7 @@ fn primary_preferred_with_a_hung_primary_costs_one_caller_a_timeout_per_skip() {
     writer.set(key.as_str(), value.as_str()).unwrap();
     let _: i64 = cmd("WAIT").arg(1).arg(2000).query(&writer).unwrap();
     let primary = cluster.primary_of_slot(slot(key.as_bytes()));
-    wait_until(
-        Duration::from_secs(30),
-        "replicas in every CLUSTER SLOTS",
-        || {
-            cluster.nodes().iter().all(|&n| {
-                cluster
-                    .raw(n, &["CLUSTER", "SLOTS"])
-                    .matches("127.0.0.1")
-                    .count()
-                    == 6
-            })
-        },
-    );
+    cluster.wait_for_replicas_in_slot_maps();
     let timeout = Duration::from_millis(300);
     let pp = ClusterClient::builder()
         .seeds(&cluster.seeds())

@@ -103,27 +103,19 @@ fn start_cluster(pin: bool) -> Result<Nodes, String> {
         let dir =
             std::env::temp_dir().join(format!("redisync-bench-cluster-{}-{i}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut command = if pin {
-            let mut c = Command::new("taskset");
-            c.args(["-c", "0", "redis-server"]);
-            c
-        } else {
-            Command::new("redis-server")
-        };
-        command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .args([
+        let mut command = crate::server::redis_server(
+            pin,
+            port,
+            &dir,
+            &[
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
                 "nodes.conf",
-            ])
-            .args(["--cluster-node-timeout", "5000", "--logfile", "", "--dir"])
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+                "--cluster-node-timeout",
+                "5000",
+            ],
+        );
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start redis-server: {e}"))?;

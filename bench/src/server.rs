@@ -14,6 +14,29 @@ pub struct Server {
     pub url: String,
 }
 
+/// The `redis-server` command for a throw-away server on `port` keeping its files in `dir`
+/// (no persistence, no log file, no output), with `extra` arguments; under `taskset -c 0`
+/// when `pin` is set.
+pub fn redis_server(pin: bool, port: u16, dir: &std::path::Path, extra: &[&str]) -> Command {
+    let mut command = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", "redis-server"]);
+        c
+    } else {
+        Command::new("redis-server")
+    };
+    command
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .args(extra)
+        .args(["--logfile", "", "--dir"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 impl Server {
     /// Starts `redis-server` with no persistence on a free 127.0.0.1 port; under
     /// `taskset -c 0` when `pin` is set. Waits until it answers `PING`.
@@ -25,29 +48,7 @@ impl Server {
             let dir = std::env::temp_dir()
                 .join(format!("redisync-bench-{}-{attempt}", std::process::id()));
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let mut command = if pin {
-                let mut c = Command::new("taskset");
-                c.args(["-c", "0", "redis-server"]);
-                c
-            } else {
-                Command::new("redis-server")
-            };
-            let port_s = port.to_string();
-            command
-                .args([
-                    "--port",
-                    &port_s,
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                ])
-                .args(["no", "--daemonize", "no", "--logfile", "", "--dir"])
-                .arg(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            let mut command = redis_server(pin, port, &dir, &[]);
             let child = command
                 .spawn()
                 .map_err(|e| format!("cannot start redis-server: {e}"))?;

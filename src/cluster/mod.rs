@@ -323,17 +323,7 @@ impl ClusterClient {
         limit: Option<Duration>,
         wait: crate::commands::table::Wait,
     ) -> Budget {
-        let policy = match self.inner.retry.deadline_value() {
-            Some(d) => match wait.extend(d) {
-                Some(total) => Budget::after(total, TimeoutPhase::Call),
-                None => Budget::NONE,
-            },
-            None => Budget::NONE,
-        };
-        match limit {
-            Some(d) => Budget::after(d, TimeoutPhase::Call).min(policy),
-            None => policy,
-        }
+        self.inner.retry.call_budget(wait, limit)
     }
 
     fn execute_within(&self, request: &Request<'_>, limit: Option<Duration>) -> Result<Value> {

@@ -286,11 +286,18 @@ fn finish_header(out: &mut Vec<u8>, at: usize, count: usize, misuse: Option<usiz
     if count < 10 {
         out[at + 1] = b'0' + count as u8;
     } else {
-        let mut head = Vec::with_capacity(24);
-        head.push(b'*');
-        write_decimal(&mut head, count as i64);
-        head.extend_from_slice(b"\r\n");
-        out.splice(at..at + 4, head);
+        // The header grows from the `*N\r\n` placeholder: the body moves up in place (no
+        // temporary vector), and the header is written in front of it.
+        let mut buf = [0u8; 20];
+        let digits = format_decimal(&mut buf, count as u64);
+        // `*`, the digits, CRLF: at least 5 bytes, as count >= 10.
+        let n = digits.len() + 3;
+        let end = out.len();
+        out.resize(end + n - 4, 0);
+        out.copy_within(at + 4..end, at + n);
+        out[at] = b'*';
+        out[at + 1..at + n - 2].copy_from_slice(digits);
+        out[at + n - 2..at + n].copy_from_slice(b"\r\n");
     }
     Ok(())
 }
@@ -775,6 +782,21 @@ mod tests {
         out.clear();
         encode_with(&mut out, |w| w.arg(b"PING")).unwrap();
         assert_eq!(out, b"*1\r\n$4\r\nPING\r\n");
+        // Headers of 2 to 5 digits grow in place after what the buffer already held.
+        for n in [10usize, 99, 100, 1000, 12345] {
+            let mut out = b"before".to_vec();
+            encode_with(&mut out, |w| {
+                for i in 0..n {
+                    w.arg_uint(i as u64);
+                }
+            })
+            .unwrap();
+            let head = format!("before*{n}\r\n$1\r\n0\r\n$1\r\n1\r\n");
+            assert!(out.starts_with(head.as_bytes()), "{n}");
+            let args = crate::resp::split_command(&out[6..]).unwrap();
+            assert_eq!(args.len(), n);
+            assert_eq!(args[n - 1], (n - 1).to_string().as_bytes());
+        }
     }
 
     #[test]

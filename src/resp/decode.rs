@@ -581,7 +581,11 @@ impl Decoder {
                 }
                 // Never size a vector from the prefix alone: at most what the bytes already here
                 // could hold (every element takes at least three bytes).
-                let cap = n.min((buf.len() - after_line) / 3);
+                // Rounded up to a multiple of 3 elements (96 bytes, a multiple of 8, 16, 24,
+                // 32 and 48): converting the items in place to a smaller type (a 24-byte
+                // `Option<Vec<u8>>` for MGET) then reuses the allocation as it is, where 100
+                // items would need a shrinking `realloc`.
+                let cap = n.min((buf.len() - after_line) / 3).next_multiple_of(3);
                 let frame = if pairs {
                     Frame::Pairs {
                         ty,

@@ -181,6 +181,29 @@ impl Retry {
         self.deadline
     }
 
+    /// The budget of one call under this policy: its deadline, extended by a blocking
+    /// command's own `wait` (a `BLPOP k 30` is not cut at a 10 s deadline), and `limit`
+    /// (`with_timeout`), whichever ends first.
+    pub(crate) fn call_budget(
+        &self,
+        wait: crate::commands::table::Wait,
+        limit: Option<Duration>,
+    ) -> crate::deadline::Budget {
+        use crate::deadline::Budget;
+        use crate::error::TimeoutPhase;
+        let policy = match self.deadline {
+            Some(d) => match wait.extend(d) {
+                Some(total) => Budget::after(total, TimeoutPhase::Call),
+                None => Budget::NONE,
+            },
+            None => Budget::NONE,
+        };
+        match limit {
+            Some(d) => Budget::after(d, TimeoutPhase::Call).min(policy),
+            None => policy,
+        }
+    }
+
     /// The backoff.
     pub fn backoff(&self) -> &dyn Backoff {
         &*self.backoff

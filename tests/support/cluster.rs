@@ -595,6 +595,29 @@ impl Cluster {
         });
     }
 
+    /// Waits until every node's `CLUSTER SLOTS` lists every replica. Redis lists a replica
+    /// there only once its replication offset, gossiped over the cluster bus, is non-zero,
+    /// and a client may ask any node for its map.
+    pub fn wait_for_replicas_in_slot_maps(&self) {
+        let nodes = self.nodes();
+        wait_ok(
+            STABLE_DEADLINE,
+            "replicas in every node's CLUSTER SLOTS",
+            || {
+                for &port in &nodes {
+                    let listed = self
+                        .raw(port, &["CLUSTER", "SLOTS"])
+                        .matches("127.0.0.1")
+                        .count();
+                    if listed != nodes.len() {
+                        return Err(format!("{port} lists {listed} of {} nodes", nodes.len()));
+                    }
+                }
+                Ok(())
+            },
+        );
+    }
+
     /// Moves `slot` to the primary on `to_port` as `redis-cli --cluster
     /// reshard` does: IMPORTING on the target, MIGRATING on the source, keys
     /// in batches with MIGRATE until none is left, then `SETSLOT .. NODE` on

@@ -468,7 +468,10 @@
 //!   transaction) to the named node, once, in one frame on a pooled connection (which stays
 //!   in the pool), without touching the map; a node the map lacks (one just added) gets one
 //!   pool for all the redirects to it. A call follows at most
-//!   16 redirects, within its deadline.
+//!   16 redirects, within its deadline. A WATCH transaction
+//!   ([`cluster::ClusterClient::transaction`]) cannot follow an `ASK` (its watch is a flag
+//!   on one connection): it takes it as a `TRYAGAIN` ([`ErrorKind::TryAgain`]), nothing having
+//!   run, and waits for the migration to end under the retry policy.
 //! - **Retries** run through the client's [`Retry`] policy, which a cluster extends with
 //!   `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING` and `READONLY` (none of them ran the
 //!   command). Never re-sent: a command that may have run and is not safe to repeat.

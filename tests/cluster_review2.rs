@@ -849,3 +849,63 @@ fn a_transaction_refused_with_tryagain_mid_migration_is_retried() {
         finisher.join().unwrap();
     });
 }
+
+#[test]
+fn a_watch_transaction_on_a_key_moved_mid_migration_waits_for_the_move() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let patient = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().retry(redisync::Retry::new(
+            redisync::ConstantBackoff::new(Duration::from_millis(20)),
+            100,
+        )))
+        .build()
+        .unwrap();
+    let impatient = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().retry(redisync::Retry::none()))
+        .build()
+        .unwrap();
+    let key = format!("{{{}}}:n", unique("txask"));
+    patient.set(&key, 7).unwrap();
+    let s = slot(key.as_bytes());
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+    // The key is on the importing node already: the source answers ASK for it until the
+    // slot has moved, and a WATCH cannot follow an ASK.
+    let mut migration = cluster.begin_migration(s, to);
+    let moved = cluster.raw(
+        from,
+        &["MIGRATE", "127.0.0.1", &to.to_string(), &key, "0", "5000"],
+    );
+    assert!(moved.starts_with("+OK"), "{moved}");
+    let times_ten = |conn: &mut redisync::Connection, pipe: &mut redisync::Pipeline| {
+        let v: i64 = conn.get::<i64>(key.as_str())?.unwrap_or(0);
+        pipe.set(key.as_str(), v * 10).get::<i64>(key.as_str());
+        Ok(())
+    };
+    // Without retries: refused at once as a migration to wait out, not an ASK spent 16 times.
+    let started = std::time::Instant::now();
+    let e = impatient
+        .transaction::<((), i64), _>((key.as_str(),), times_ten)
+        .unwrap_err();
+    assert_eq!(e.kind(), redisync::ErrorKind::TryAgain, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    std::thread::scope(|scope| {
+        let finisher = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            while migration.move_keys(10) > 0 {}
+            migration.finish();
+        });
+        // With retries: it waits for the move, then runs once on the new owner.
+        let ((), n): ((), i64) = patient.transaction((key.as_str(),), times_ten).unwrap();
+        assert_eq!(n, 70);
+        finisher.join().unwrap();
+    });
+    assert_eq!(patient.get::<i64>(key.as_str()).unwrap(), Some(70));
+}

@@ -290,12 +290,6 @@ impl ClusterClient {
         let mut last: Option<NodeAddr> = None;
         run(&inner.retry, call, &inner.counters, true, |t| {
             let node = match &t.target {
-                // The slot is moving: its keys may be on either node until it has moved, and a
-                // WATCH cannot follow them. Wait a moment and ask the owner again.
-                Some(r) if r.kind() == crate::error::RedirectKind::Ask => {
-                    call.deadline.sleep(Duration::from_millis(10));
-                    inner.primary_for(slot, call, &mut refresh_ticket)?
-                }
                 // A redirect with no host means the host of the node that sent it.
                 Some(r) => inner.moved_to(r, last.as_ref())?,
                 None => inner.primary_for(slot, call, &mut refresh_ticket)?,
@@ -303,6 +297,22 @@ impl ClusterClient {
             last = Some(node.addr.clone());
             node.client.transaction(&keys, &mut f).map_err(|error| {
                 inner.after_failure(&error, &mut refresh_ticket);
+                // The slot is being migrated: its keys may be on either node until it has
+                // moved, and a WATCH (a flag on one connection) cannot follow them across an
+                // ASK. Nothing ran; the transaction waits for the move to end as a TRYAGAIN
+                // does, under the retry policy's backoff and the call's deadline, instead of
+                // spending its redirects on the same ASK.
+                let error = if error.kind() == ErrorKind::Ask {
+                    cluster_error(
+                        ErrorKind::TryAgain,
+                        format!(
+                            "the slot of the watched keys is being migrated ({error}); a \
+                             WATCH transaction waits for the move to finish"
+                        ),
+                    )
+                } else {
+                    error
+                };
                 Failure {
                     may_have_run: matches!(error, Error::WatchLost(_)),
                     safe_to_repeat: true,

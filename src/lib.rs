@@ -432,8 +432,9 @@
 //!   specifications, so `EVALSHA`, `XREAD` and the rest route by their real keys. Keyless
 //!   commands go to a random primary, except those the table marks for every shard
 //!   (`FLUSHALL`, `DBSIZE`, `KEYS`, `SCRIPT LOAD`, `PING`, ...), which go to all primaries, their
-//!   replies combined as the table says (summed, concatenated, or all must succeed).
-//!   `SPUBLISH` routes by its channel's slot. [`cluster::ClusterClient::client_for_key`] and
+//!   replies combined as the table says (summed, concatenated, or all must succeed), and
+//!   `PUBSUB SHARDCHANNELS` (each primary lists its own shard's channels: the lists are
+//!   concatenated). `SPUBLISH` and `PUBSUB SHARDNUMSUB` route by their channels' slot. [`cluster::ClusterClient::client_for_key`] and
 //!   [`cluster::ClusterClient::primaries`] give a node's own [`Client`] for per-node work
 //!   (`SCAN` the whole cluster as one `SCAN` per primary; `SCAN` through the cluster client
 //!   itself is refused with [`ErrorKind::InvalidInput`], since its cursor is one node's).

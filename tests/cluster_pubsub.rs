@@ -81,6 +81,18 @@ fn shard_channels_follow_their_slot_through_a_migration_and_a_failover() {
         redisync::ErrorKind::InvalidInput
     );
     assert_eq!(sub.shard_channels().len(), 4);
+    // Every shard's primary lists its own shard channels; the cluster's list is all of them.
+    let mut listed: Vec<String> = redisync::cmd("PUBSUB")
+        .arg("SHARDCHANNELS")
+        .query(&c)
+        .unwrap();
+    listed.sort();
+    let mut want: Vec<String> = sub
+        .shard_channels()
+        .map(|ch| String::from_utf8_lossy(ch).into_owned())
+        .collect();
+    want.sort();
+    assert_eq!(listed, want);
     sub.sunsubscribe_all().unwrap();
     assert_eq!(sub.shard_channels().len(), 0);
     for ch in channels {

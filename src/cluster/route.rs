@@ -103,6 +103,10 @@ impl Route {
     }
 
     fn keyless(spec: &CommandSpec) -> Route {
+        // Each primary lists only its own shard's channels: the cluster's are all of them.
+        if (spec.container(), spec.name()) == (Some("PUBSUB"), "SHARDCHANNELS") {
+            return Route::All(Combine::Concat);
+        }
         if !(spec.has_tip("request_policy:all_shards") || spec.has_tip("request_policy:all_nodes"))
         {
             return Route::Any;

@@ -449,8 +449,10 @@
 //!   replies come back in the order the commands were queued. A command the cluster
 //!   redirects (`MOVED`, `ASK`) or refuses for now (`TRYAGAIN`, `CLUSTERDOWN`, and the
 //!   `LOADING`, `MASTERDOWN` and `READONLY` the retry policy retries, except from a script)
-//!   did not run and is sent again on its own, after the rest (so commands on the same key may then run
-//!   out of their queued order). A node whose connection fails mid-pipeline is an error for
+//!   did not run and is sent again after the rest (so commands on the same key may then run
+//!   out of their queued order): those redirected together (a slot moved under a long
+//!   pipeline) grouped per node again, once, the map having learnt the `MOVED`; what is
+//!   redirected again goes on its own. A node whose connection fails mid-pipeline is an error for
 //!   the whole call unless nothing of its part can have run, or every command of it is safe
 //!   to repeat. A command for every shard (`DBSIZE`, `FLUSHALL`, `SCRIPT LOAD`, ...) goes to
 //!   every primary in a pipeline too: the pipeline is cut around it, so it runs after the

@@ -909,3 +909,49 @@ fn a_watch_transaction_on_a_key_moved_mid_migration_waits_for_the_move() {
     });
     assert_eq!(patient.get::<i64>(key.as_str()).unwrap(), Some(70));
 }
+
+/// `total_reads_processed` of a node's `INFO stats`: how many reads of client sockets it made.
+fn reads_processed(cluster: &Cluster, port: u16) -> u64 {
+    let info = cluster.raw(port, &["INFO", "stats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_reads_processed:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no total_reads_processed in {info}"))
+}
+
+#[test]
+fn a_pipeline_whose_slot_moved_is_sent_again_per_node_not_one_command_at_a_time() {
+    let _serial = serial();
+    let cluster = Cluster::builder().replicas(0).start();
+    let c = ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .refresh_interval(Some(Duration::from_secs(3600)))
+        .build()
+        .unwrap();
+    let tag = unique("regroup");
+    let keys: Vec<String> = (0..100).map(|i| format!("{{{tag}}}:{i}")).collect();
+    let s = slot(keys[0].as_bytes());
+    c.set(keys[0].as_str(), "warm").unwrap();
+    let from = cluster.primary_of_slot(s);
+    let to = *cluster.primaries().iter().find(|&&p| p != from).unwrap();
+    // The client's map still names `from`: every command of the pipeline meets MOVED.
+    cluster.migrate_slot(s, to);
+    let before = reads_processed(&cluster, to);
+    let mut p = redisync::Pipeline::new();
+    for (i, k) in keys.iter().enumerate() {
+        let _ = (&mut p).set(k.as_str(), format!("v{i}-{tag}"));
+    }
+    let replies: Vec<String> = p.query(&c).unwrap();
+    assert!(replies.iter().all(|r| r == "OK"), "{replies:?}");
+    let reads = reads_processed(&cluster, to) - before;
+    assert!(c.stats().moved >= 100, "{:?}", c.stats());
+    // Sent again one by one, the new owner would read its socket at least 100 times.
+    assert!(
+        reads < 30,
+        "the new owner made {reads} reads for 100 redirected commands"
+    );
+    let got: Vec<Option<String>> = c.mget(&keys).unwrap();
+    for (i, v) in got.iter().enumerate() {
+        assert_eq!(v.as_deref(), Some(format!("v{i}-{tag}").as_str()));
+    }
+}

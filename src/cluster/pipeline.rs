@@ -309,6 +309,15 @@ fn run_part(
     let mut jobs: Vec<Vec<usize>> = alone.into_iter().map(|i| vec![i]).collect();
     jobs.extend(bundles);
     jobs.sort_unstable_by_key(|job| job.first().copied());
+    if !again {
+        // Commands redirected or refused together (a slot moved under a long pipeline: every
+        // command of it met MOVED) are grouped again per node once, the map having learnt the
+        // MOVED, instead of one round trip each; what is redirected again goes alone. Only
+        // runs of them between the bundles of a WAIT are, so nothing changes order.
+        jobs = regroup(jobs, |i| {
+            frames.get(i).is_some_and(|(_, m)| waits_for_writes(m))
+        });
+    }
     for job in jobs {
         if let [i] = job[..] {
             let Some((frame, _)) = frames.get(i) else {
@@ -355,7 +364,11 @@ fn run_part(
         }
         let mut keyed = part_slots.iter().flatten();
         let first = keyed.next().copied();
-        let replies = if keyed.all(|s| Some(*s) == first) {
+        let waits = part_frames.iter().any(|(_, m)| waits_for_writes(m));
+        let replies = if !waits {
+            // A run of commands sent alone before: per node again, once.
+            run_part(inner, &part, &part_frames, &part_slots, call, limit, true)?
+        } else if keyed.all(|s| Some(*s) == first) {
             // Writes to one slot (the usual case): on one connection of its node, under the
             // retry policy as one command is (it rides out a failover as they do).
             inner.on_one_node(&part, first, call, limit, writes_refused)?
@@ -371,6 +384,29 @@ fn run_part(
     out.into_iter()
         .map(|v| v.ok_or_else(|| Error::invalid("pipeline", "a reply is missing")))
         .collect()
+}
+
+/// `jobs` (each one command to send alone, or the writes and `WAIT` to send again together),
+/// in order, with each run of two or more single commands between the others made one job.
+/// A single `WAIT` stays alone (it is routed as it is sent alone), and ends a run.
+fn regroup(jobs: Vec<Vec<usize>>, is_wait: impl Fn(usize) -> bool) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::with_capacity(jobs.len());
+    let mut run: Vec<usize> = Vec::new();
+    for job in jobs {
+        match job[..] {
+            [i] if !is_wait(i) => run.push(i),
+            _ => {
+                if !run.is_empty() {
+                    out.push(std::mem::take(&mut run));
+                }
+                out.push(job);
+            }
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
 }
 
 /// In the replies of some writes and the `WAIT` after them, all on one node: every write
@@ -484,4 +520,29 @@ pub(super) fn redirect_in_transaction(replies: &[Value]) -> Option<Error> {
     // A redirect first; else a refusal for now (a key of the slot moved and another not
     // yet: TRYAGAIN until the migration ends), which the retry loop waits out.
     queued(&[ErrorKind::Moved, ErrorKind::Ask]).or_else(|| queued(REFUSED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regroup;
+
+    #[test]
+    fn runs_of_single_commands_between_bundles_become_one_job_each() {
+        let jobs = vec![
+            vec![0],
+            vec![1],
+            vec![2, 3],
+            vec![4],
+            vec![5],
+            vec![6],
+            vec![7],
+        ];
+        // 5 is a WAIT sent alone: it ends the run before it and stays alone.
+        let got = regroup(jobs, |i| i == 5);
+        assert_eq!(
+            got,
+            vec![vec![0, 1], vec![2, 3], vec![4], vec![5], vec![6, 7]]
+        );
+        assert!(regroup(Vec::new(), |_| false).is_empty());
+    }
 }

@@ -13,31 +13,6 @@ use redisync::{Client, cmd};
 use support::Cluster;
 use support::wait::wait_until;
 
-/// Stops (`SIGSTOP`) a node's process until dropped (`SIGCONT`): it accepts connections
-/// (the kernel's backlog) and answers nothing, as a hung host does.
-struct Paused(u32);
-
-impl Paused {
-    fn new(cluster: &Cluster, port: u16) -> Paused {
-        let pid = cluster.node(port).pid().unwrap();
-        let ok = std::process::Command::new("kill")
-            .args(["-STOP", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -STOP {pid}");
-        Paused(pid)
-    }
-}
-
-impl Drop for Paused {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0.to_string()])
-            .status();
-    }
-}
-
 /// `n` distinct shard-channel names (unique to this run) whose slots `port` serves.
 fn names_on(cluster: &Cluster, port: u16, n: usize, tag: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -78,7 +53,7 @@ fn sharded_next_message_is_bounded_when_a_hung_node_holds_several_channels() {
     let names = names_on(&cluster, hung, 6, "rv-hung");
     let leaving = names_on(&cluster, hung, 4, "rv-leave");
     sub.ssubscribe(&leaving[..]).unwrap();
-    let paused = Paused::new(&cluster, hung);
+    let paused = cluster.pause(hung);
     // Leaving channels of the hung node costs one timeout for the node, not one per channel.
     let started = Instant::now();
     let _ = sub.sunsubscribe(&leaving[..]);
@@ -351,7 +326,7 @@ fn primary_preferred_with_a_hung_primary_costs_one_caller_a_timeout_per_skip() {
         }
     });
 
-    let paused = Paused::new(&cluster, primary);
+    let paused = cluster.pause(primary);
     let run_for = Duration::from_secs(6);
     let slow = std::sync::atomic::AtomicUsize::new(0);
     let reads = std::sync::atomic::AtomicUsize::new(0);

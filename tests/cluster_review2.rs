@@ -460,30 +460,6 @@ fn odd_key_counts_and_empty_keys_are_errors_or_replies_never_panics() {
     assert_eq!(c.get::<i64>(&key).unwrap(), Some(1));
 }
 
-/// Stops (`SIGSTOP`) a node's process until dropped (`SIGCONT`).
-struct Paused(u32);
-
-impl Paused {
-    fn new(cluster: &Cluster, port: u16) -> Paused {
-        let pid = cluster.node(port).pid().unwrap();
-        let ok = std::process::Command::new("kill")
-            .args(["-STOP", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -STOP {pid}");
-        Paused(pid)
-    }
-}
-
-impl Drop for Paused {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0.to_string()])
-            .status();
-    }
-}
-
 #[test]
 fn a_pipelined_wait_still_counts_its_write_after_the_write_was_redirected() {
     let _serial = serial();
@@ -497,7 +473,7 @@ fn a_pipelined_wait_still_counts_its_write_after_the_write_was_redirected() {
     // The client's map still names `from`; the slot is on `to` now, whose replica hangs:
     // no replica can acknowledge a write to the key.
     cluster.migrate_slot(s, to);
-    let _hung = Paused::new(&cluster, cluster.replicas_of(to)[0]);
+    let _hung = cluster.pause(cluster.replicas_of(to)[0]);
     let ((), acked): ((), i64) = pipe()
         .set(&key, 1)
         .cmd::<i64>(&cmd("WAIT").arg(1).arg(300))
@@ -815,14 +791,7 @@ fn pipelined_commands_a_loading_node_refused_are_sent_again_as_single_ones_are()
 fn a_transaction_refused_with_tryagain_mid_migration_is_retried() {
     let _serial = serial();
     let cluster = Cluster::builder().replicas(0).start();
-    let c = ClusterClient::builder()
-        .seeds(&cluster.seeds())
-        .node_settings(Client::builder().retry(redisync::Retry::new(
-            redisync::ConstantBackoff::new(Duration::from_millis(20)),
-            100,
-        )))
-        .build()
-        .unwrap();
+    let c = patient(&cluster);
     let tag = unique("txtryagain");
     let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
     c.set(&a, 1).unwrap();
@@ -854,14 +823,7 @@ fn a_transaction_refused_with_tryagain_mid_migration_is_retried() {
 fn a_watch_transaction_on_a_key_moved_mid_migration_waits_for_the_move() {
     let _serial = serial();
     let cluster = Cluster::builder().replicas(0).start();
-    let patient = ClusterClient::builder()
-        .seeds(&cluster.seeds())
-        .node_settings(Client::builder().retry(redisync::Retry::new(
-            redisync::ConstantBackoff::new(Duration::from_millis(20)),
-            100,
-        )))
-        .build()
-        .unwrap();
+    let patient = patient(&cluster);
     let impatient = ClusterClient::builder()
         .seeds(&cluster.seeds())
         .node_settings(Client::builder().retry(redisync::Retry::none()))
@@ -954,4 +916,16 @@ fn a_pipeline_whose_slot_moved_is_sent_again_per_node_not_one_command_at_a_time(
     for (i, v) in got.iter().enumerate() {
         assert_eq!(v.as_deref(), Some(format!("v{i}-{tag}").as_str()));
     }
+}
+
+/// A client that waits a migration out: 100 retries 20 ms apart.
+fn patient(cluster: &Cluster) -> ClusterClient {
+    ClusterClient::builder()
+        .seeds(&cluster.seeds())
+        .node_settings(Client::builder().retry(redisync::Retry::new(
+            redisync::ConstantBackoff::new(Duration::from_millis(20)),
+            100,
+        )))
+        .build()
+        .unwrap()
 }

@@ -595,6 +595,26 @@ impl Cluster {
         });
     }
 
+    /// Stops (`SIGSTOP`) the node's process until the returned guard is dropped
+    /// (`SIGCONT`): it accepts connections (the kernel's backlog) and answers
+    /// nothing, as a hung host does.
+    ///
+    /// # Panics
+    ///
+    /// When the node is not running or `kill -STOP` fails.
+    pub fn pause(&self, port: u16) -> Paused {
+        let pid = self
+            .node(port)
+            .pid()
+            .unwrap_or_else(|| panic!("node {port} is not running"));
+        let ok = Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -STOP {pid}");
+        Paused(pid)
+    }
+
     /// Waits until every node's `CLUSTER SLOTS` lists every replica. Redis lists a replica
     /// there only once its replication offset, gossiped over the cluster bus, is non-zero,
     /// and a client may ask any node for its map.
@@ -1113,4 +1133,15 @@ fn parse_slot_map(reply: &str) -> Result<Vec<SlotRange>, String> {
     }
     map.sort_by_key(|range| range.start);
     Ok(map)
+}
+
+/// A node stopped by [`Cluster::pause`]; dropping it resumes the node.
+pub struct Paused(u32);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
 }

@@ -16,22 +16,10 @@ use redisync::{Client, ErrorKind, ExponentialWithJitterBackoff, Protocol, Retry,
 use support::Cluster;
 use support::blackhole::BlackholeListener;
 use support::fake::{FakeServer, Step};
+use support::unique;
 use support::wait::wait_until;
 
 const WRITERS: usize = 8;
-
-/// A name no other call (or run) uses: `prefix`, the process, the time, a counter.
-fn unique(prefix: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{prefix}:{}:{nanos}:{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// A hash tag whose slot is `target`.
 fn tag_for(target: u16) -> String {

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redisync::cluster::{ClusterClient, slot};
@@ -13,19 +12,7 @@ use redisync::prelude::*;
 use redisync::{Client, Protocol, cmd, pipe};
 use support::Cluster;
 use support::fake::{FakeServer, Step};
-
-/// A name no other call (or run) uses.
-fn unique(prefix: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{prefix}:{}:{nanos}:{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use support::unique;
 
 /// Tests of this file one at a time: one of them counts the process's threads.
 fn serial() -> std::sync::MutexGuard<'static, ()> {

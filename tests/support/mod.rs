@@ -44,3 +44,17 @@ pub use ports::{free_port, unused_port};
 pub use server::{RedisServer, RedisServerBuilder, ServerKind, TlsAuthClients, Version};
 pub use tls::{TlsCerts, tls_certs};
 pub use wait::{wait_for, wait_ok, wait_until};
+
+/// A name no other call (or run) uses: `prefix`, the process, the time, a counter.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{prefix}:{}:{nanos}:{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -145,12 +145,19 @@ impl Skips {
         let primary = Self::state(&nodes, &shard.primary.addr, now);
         let chosen = match read_from {
             ReadFrom::PrimaryPreferred if primary == State::Free => &shard.primary,
-            ReadFrom::PrimaryPreferred if primary == State::ProbeDue || healthy.is_empty() => {
-                if primary == State::ProbeDue {
-                    Self::claim_probe(&mut nodes, &shard.primary.addr, now);
-                }
+            ReadFrom::PrimaryPreferred if primary == State::ProbeDue => {
+                Self::claim_probe(&mut nodes, &shard.primary.addr, now);
                 &shard.primary
             }
+            // The primary skipped and no replica free: a replica whose skip ran out is tried
+            // (by one read) before the failing primary, which every other read meets anyway.
+            ReadFrom::PrimaryPreferred if healthy.is_empty() => match due {
+                Some(r) => {
+                    Self::claim_probe(&mut nodes, &r.addr, now);
+                    r
+                }
+                None => &shard.primary,
+            },
             ReadFrom::PrimaryPreferred => healthy[rand::random_range(0..healthy.len())],
             _ => match (due, healthy.len()) {
                 (Some(r), _) => {

@@ -118,7 +118,22 @@ impl Client {
     /// is watched (the first `WATCH` itself) is replaced under the retry policy, since nothing
     /// can have run. A connection that fails while keys are watched is
     /// [`Error::WatchLost`], never retried: whether the transaction ran cannot be known.
-    pub fn transaction<T, F>(&self, keys: impl ToArgs, mut f: F) -> Result<T>
+    pub fn transaction<T, F>(&self, keys: impl ToArgs, f: F) -> Result<T>
+    where
+        T: FromValue,
+        F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
+    {
+        self.transaction_executed(keys, f)?
+    }
+
+    /// [`Client::transaction`], `Err` when no `EXEC` ran, `Ok` with the conversion of its
+    /// replies once one did: an error reply among them (of any kind, `ASK` or `TRYAGAIN`
+    /// included) is the transaction's answer, never a reason to run it again.
+    pub(crate) fn transaction_executed<T, F>(
+        &self,
+        keys: impl ToArgs,
+        mut f: F,
+    ) -> Result<Result<T>>
     where
         T: FromValue,
         F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
@@ -130,7 +145,13 @@ impl Client {
         run(&self.inner.retry, call, &self.inner.counters, false, |_| {
             let mut conn = self.inner.pool.get_within(call)?;
             conn.set_cap(call);
-            crate::commands::transaction(&mut conn, &keys, &mut f).map_err(|error| Failure {
+            crate::commands::transaction_executed(
+                &mut conn,
+                &keys,
+                crate::commands::DEFAULT_TRANSACTION_ATTEMPTS,
+                &mut f,
+            )
+            .map_err(|error| Failure {
                 // Every failure that is not a WatchLost came before a watch was in force, so
                 // no EXEC can have run; WatchLost itself is of a kind no policy retries.
                 may_have_run: matches!(error, Error::WatchLost(_)),

@@ -288,6 +288,8 @@ impl ClusterClient {
         let inner = &self.inner;
         let mut refresh_ticket = None;
         let mut last: Option<NodeAddr> = None;
+        // `Ok(Err(..))`: EXEC ran and its replies did not convert (an error reply among them
+        // can read ASK, MOVED or TRYAGAIN): the answer, neither followed nor retried.
         run(&inner.retry, call, &inner.counters, true, |t| {
             let node = match &t.target {
                 // A redirect with no host means the host of the node that sent it.
@@ -295,31 +297,33 @@ impl ClusterClient {
                 None => inner.primary_for(slot, call, &mut refresh_ticket)?,
             };
             last = Some(node.addr.clone());
-            node.client.transaction(&keys, &mut f).map_err(|error| {
-                inner.after_failure(&error, &mut refresh_ticket);
-                // The slot is being migrated: its keys may be on either node until it has
-                // moved, and a WATCH (a flag on one connection) cannot follow them across an
-                // ASK. Nothing ran; the transaction waits for the move to end as a TRYAGAIN
-                // does, under the retry policy's backoff and the call's deadline, instead of
-                // spending its redirects on the same ASK.
-                let error = if error.kind() == ErrorKind::Ask {
-                    cluster_error(
-                        ErrorKind::TryAgain,
-                        format!(
-                            "the slot of the watched keys is being migrated ({error}); a \
+            node.client
+                .transaction_executed(&keys, &mut f)
+                .map_err(|error| {
+                    inner.after_failure(&error, &mut refresh_ticket);
+                    // The slot is being migrated: its keys may be on either node until it has
+                    // moved, and a WATCH (a flag on one connection) cannot follow them across an
+                    // ASK. Nothing ran; the transaction waits for the move to end as a TRYAGAIN
+                    // does, under the retry policy's backoff and the call's deadline, instead of
+                    // spending its redirects on the same ASK.
+                    let error = if error.kind() == ErrorKind::Ask {
+                        cluster_error(
+                            ErrorKind::TryAgain,
+                            format!(
+                                "the slot of the watched keys is being migrated ({error}); a \
                              WATCH transaction waits for the move to finish"
-                        ),
-                    )
-                } else {
-                    error
-                };
-                Failure {
-                    may_have_run: matches!(error, Error::WatchLost(_)),
-                    safe_to_repeat: true,
-                    error,
-                }
-            })
-        })
+                            ),
+                        )
+                    } else {
+                        error
+                    };
+                    Failure {
+                        may_have_run: matches!(error, Error::WatchLost(_)),
+                        safe_to_repeat: true,
+                        error,
+                    }
+                })
+        })?
     }
 
     fn budget(&self, limit: Option<Duration>) -> Budget {

@@ -145,12 +145,19 @@ impl Skips {
         let primary = Self::state(&nodes, &shard.primary.addr, now);
         let chosen = match read_from {
             ReadFrom::PrimaryPreferred if primary == State::Free => &shard.primary,
-            ReadFrom::PrimaryPreferred if primary == State::ProbeDue || healthy.is_empty() => {
-                if primary == State::ProbeDue {
-                    Self::claim_probe(&mut nodes, &shard.primary.addr, now);
-                }
+            ReadFrom::PrimaryPreferred if primary == State::ProbeDue => {
+                Self::claim_probe(&mut nodes, &shard.primary.addr, now);
                 &shard.primary
             }
+            // The primary skipped and no replica free: a replica whose skip ran out is tried
+            // (by one read) before the failing primary, which every other read meets anyway.
+            ReadFrom::PrimaryPreferred if healthy.is_empty() => match due {
+                Some(r) => {
+                    Self::claim_probe(&mut nodes, &r.addr, now);
+                    r
+                }
+                None => &shard.primary,
+            },
             ReadFrom::PrimaryPreferred => healthy[rand::random_range(0..healthy.len())],
             _ => match (due, healthy.len()) {
                 (Some(r), _) => {
@@ -209,6 +216,43 @@ mod tests {
         });
         skips.succeeded(&a);
         assert!(skips.nodes.lock().is_empty());
+    }
+
+    fn node(port: u16) -> Node {
+        Node {
+            addr: addr(port),
+            client: crate::Client::builder()
+                .host("127.0.0.1", port)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    /// Under `PrimaryPreferred`, a failing primary and a replica whose skip ran out: the
+    /// replica gets its probe. Reads went to the skipped primary (every caller paying its
+    /// timeout) until the replica's entry was forgotten a minute later.
+    #[test]
+    fn primary_preferred_probes_a_replica_due_while_the_primary_is_skipped() {
+        let skips = Skips::default();
+        let shard = ShardNodes {
+            primary: node(1),
+            replicas: vec![node(2)],
+        };
+        skips.failed(&addr(1));
+        skips.failed(&addr(2));
+        let now = Instant::now();
+        with(&skips, &addr(2), |s| s.until = now);
+        let first = skips.pick(&shard, ReadFrom::PrimaryPreferred);
+        assert_eq!(first.addr, addr(2), "the replica due is probed");
+        // Its probe claimed, the others go where they can (no replica free: the primary).
+        let second = skips.pick(&shard, ReadFrom::PrimaryPreferred);
+        assert_eq!(second.addr, addr(1));
+        // And under ReplicaPreferred likewise.
+        let skips = Skips::default();
+        skips.failed(&addr(1));
+        skips.failed(&addr(2));
+        with(&skips, &addr(2), |s| s.until = now);
+        assert_eq!(skips.pick(&shard, ReadFrom::ReplicaPreferred).addr, addr(2));
     }
 
     #[test]

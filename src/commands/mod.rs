@@ -30,6 +30,7 @@ pub use pipeline::{Append, Pipe, Pipeline, pipe};
 pub use reply::FromValue;
 pub use scan::{ScanIter, ScanOptions, hscan, scan, sscan, zscan};
 pub use script::{Script, ScriptInvocation};
+pub(crate) use transaction::transaction_executed;
 pub use transaction::{DEFAULT_TRANSACTION_ATTEMPTS, transaction, transaction_with};
 
 pub(crate) use args::{Encoded, One};

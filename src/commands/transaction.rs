@@ -58,8 +58,26 @@ pub fn transaction_with<T, F>(
     con: &mut Connection,
     keys: impl ToArgs,
     max_attempts: u32,
-    mut f: F,
+    f: F,
 ) -> Result<T>
+where
+    T: FromValue,
+    F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
+{
+    transaction_executed(con, keys, max_attempts, f)?
+}
+
+/// [`transaction_with`], its outcome split in two: `Err` when no `EXEC` ran (or a failure
+/// left it unknown: [`Error::WatchLost`]), `Ok` with the conversion of the replies once an
+/// `EXEC` answered them. An error reply among those replies (a script's own text can read
+/// `ASK`, `MOVED` or `TRYAGAIN`) becomes an error of that kind when converted, yet the
+/// transaction ran: a caller that retries must never take it for one that did not run.
+pub(crate) fn transaction_executed<T, F>(
+    con: &mut Connection,
+    keys: impl ToArgs,
+    max_attempts: u32,
+    mut f: F,
+) -> Result<Result<T>>
 where
     T: FromValue,
     F: FnMut(&mut Connection, &mut Pipeline) -> Result<()>,
@@ -76,10 +94,10 @@ where
         f(&mut watched, &mut pipe).map_err(lost_while_watching)?;
         if pipe.is_empty() {
             // Nothing to write: no EXEC, the guard unwatches.
-            return T::from_value(Value::Array(Vec::new()));
+            return Ok(T::from_value(Value::Array(Vec::new())));
         }
         match pipe.query::<Value>(&mut *watched) {
-            Ok(v) => return T::from_value(v),
+            Ok(v) => return Ok(T::from_value(v)),
             Err(Error::Watch) if attempt < max_attempts => {
                 log::debug!("transaction conflict, attempt {attempt} of {max_attempts}");
                 drop(watched);

@@ -581,11 +581,17 @@ impl Decoder {
                 }
                 // Never size a vector from the prefix alone: at most what the bytes already here
                 // could hold (every element takes at least three bytes).
-                // Rounded up to a multiple of 3 elements (96 bytes, a multiple of 8, 16, 24,
-                // 32 and 48): converting the items in place to a smaller type (a 24-byte
-                // `Option<Vec<u8>>` for MGET) then reuses the allocation as it is, where 100
-                // items would need a shrinking `realloc`.
-                let cap = n.min((buf.len() - after_line) / 3).next_multiple_of(3);
+                // From 16 items on, rounded up to a multiple of 3 (96 bytes, a multiple of 8,
+                // 16, 24, 32 and 48; at most 2 items, 12.5%, more): converting the items in
+                // place to a smaller type (a 24-byte `Option<Vec<u8>>` for MGET) then reuses
+                // the allocation as it is, where 100 items would need a shrinking `realloc`.
+                // Small aggregates (pairs, stream entries) keep their exact size.
+                let cap = n.min((buf.len() - after_line) / 3);
+                let cap = if cap >= 16 {
+                    cap.next_multiple_of(3)
+                } else {
+                    cap
+                };
                 let frame = if pairs {
                     Frame::Pairs {
                         ty,

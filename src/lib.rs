@@ -477,7 +477,11 @@
 //!   run, and waits for the migration to end under the retry policy.
 //! - **Retries** run through the client's [`Retry`] policy, which a cluster extends with
 //!   `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING` and `READONLY` (none of them ran the
-//!   command). Never re-sent: a command that may have run and is not safe to repeat.
+//!   command). Never re-sent: a command that may have run and is not safe to repeat. One
+//!   case the client cannot tell: a script (`EVAL`, `FCALL`) that writes and then returns an
+//!   error of its own reading `MOVED`, `ASK`, `TRYAGAIN` or `CLUSTERDOWN` looks like the
+//!   server refusing it before it ran, and is followed or retried; scripts should not
+//!   return such texts.
 //! - **The slot map** comes from `CLUSTER SHARDS` (online nodes only) on servers where it
 //!   lists a failed primary's slots (Valkey 8+, Redis 8+) and from `CLUSTER SLOTS` elsewhere,
 //!   asked of the known nodes (primaries first, in random order) and then the seeds, each on

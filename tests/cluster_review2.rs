@@ -789,11 +789,7 @@ fn a_transaction_refused_with_tryagain_mid_migration_is_retried() {
     // One key moved, the other not yet: a command naming both is TRYAGAIN until the
     // migration ends.
     let mut migration = cluster.begin_migration(s, to);
-    let moved = cluster.raw(
-        from,
-        &["MIGRATE", "127.0.0.1", &to.to_string(), &b, "0", "5000"],
-    );
-    assert!(moved.starts_with("+OK"), "{moved}");
+    migration.move_key(&b);
     std::thread::scope(|scope| {
         let finisher = scope.spawn(|| {
             std::thread::sleep(Duration::from_millis(100));
@@ -824,11 +820,7 @@ fn a_watch_transaction_on_a_key_moved_mid_migration_waits_for_the_move() {
     // The key is on the importing node already: the source answers ASK for it until the
     // slot has moved, and a WATCH cannot follow an ASK.
     let mut migration = cluster.begin_migration(s, to);
-    let moved = cluster.raw(
-        from,
-        &["MIGRATE", "127.0.0.1", &to.to_string(), &key, "0", "5000"],
-    );
-    assert!(moved.starts_with("+OK"), "{moved}");
+    migration.move_key(&key);
     let times_ten = |conn: &mut redisync::Connection, pipe: &mut redisync::Pipeline| {
         let v: i64 = conn.get::<i64>(key.as_str())?.unwrap_or(0);
         pipe.set(key.as_str(), v * 10).get::<i64>(key.as_str());

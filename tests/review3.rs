@@ -4,26 +4,12 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redisync::cluster::{ClusterClient, slot};
 use redisync::prelude::*;
 use redisync::{Client, cmd};
-use support::Cluster;
-
-/// A name no other call (or run) uses.
-fn unique(prefix: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{prefix}:{}:{nanos}:{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use support::{Cluster, unique};
 
 /// EXEC ran (the INCR with it): an error reply among its results that reads like a redirect
 /// or a refusal (here a script's own error text) is the transaction's answer, never a reason

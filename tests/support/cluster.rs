@@ -917,6 +917,35 @@ impl Migration<'_> {
         keys.len()
     }
 
+    /// Moves the one key `key` (of this slot) to the target now, leaving the
+    /// rest where they are: the source then answers `ASK` for it, and a
+    /// command naming it with a key not yet moved gets `TRYAGAIN`.
+    ///
+    /// # Panics
+    ///
+    /// When MIGRATE does not answer `OK`.
+    pub fn move_key(&mut self, key: &str) {
+        let target = self.target.to_string();
+        let mut args: Vec<&str> = vec![
+            "MIGRATE",
+            "127.0.0.1",
+            &target,
+            key,
+            "0",
+            MIGRATE_TIMEOUT_MS,
+        ];
+        if let Some(password) = self.cluster.password() {
+            args.extend(["AUTH", password]);
+        }
+        let reply = self.cluster.raw(self.source, &args);
+        assert_eq!(
+            reply, "+OK\r\n",
+            "MIGRATE {key} from {} to {target}",
+            self.source
+        );
+        self.moved += 1;
+    }
+
     /// Moves every key left (again until `GETKEYSINSLOT` is empty, so keys
     /// written meanwhile go too), then `CLUSTER SETSLOT slot NODE target` on
     /// the target, the source and every other live primary, and waits until
